@@ -1,0 +1,34 @@
+# Every target bootstraps .venv on first use (Python 3.11), so a fresh clone needs nothing else.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: demo test lab explore bench system clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run 'make PYTHON=python3 ...'"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev,browser,cluster]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+system:
+	@bash scripts/system-packages
+
+demo: $(STAMP)
+	$(PY) -m autograder.demo
+
+test: $(STAMP) system
+	$(VENV)/bin/ruff check course_lib autograder tests benchmarks
+	$(VENV)/bin/pytest -q
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --notebook-dir=.
+
+bench: $(STAMP) system
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf submitted autograded feedback gradebook.db demo-class reports artifacts

@@ -1,0 +1,3 @@
+"""Instructor and student tooling on top of nbgrader."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,78 @@
+"""Sampling hyperparameters at an appropriate scale, and exponentially weighted averages.
+
+A learning rate in [1e-4, 1] is sampled as ``10**r`` with ``r`` uniform in [-4, 0], so each
+decade gets the same share of samples. A momentum ``beta`` in [0.9, 0.999] is sampled as
+``1 - 10**r`` with ``r`` uniform in [-3, -1], because the window ``1 / (1 - beta)`` it averages
+over is what matters, and that window is sensitive near ``beta = 1``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from course_lib._validate import generator
+
+
+def sample_log_uniform(low: float, high: float, size, rng: np.random.Generator) -> np.ndarray:
+    """Log-uniform samples in ``[low, high)``: ``r ~ U(log10 low, log10 high)``, return ``10**r``.
+
+    ``0 < low < high``; ``size`` as in ``rng.uniform`` (an int or a shape tuple).
+    """
+    if not 0 < low < high:
+        raise ValueError(f"low and high must satisfy 0 < low < high; got low={low!r}, high={high!r}")
+    r = generator(rng).uniform(np.log10(low), np.log10(high), size=size)
+    return 10.0**r
+
+
+def sample_beta(low: float, high: float, size, rng: np.random.Generator) -> np.ndarray:
+    """Samples of ``beta`` in ``(low, high]`` that are log-uniform in ``1 - beta``.
+
+    ``r ~ U(log10(1 - high), log10(1 - low))`` and ``beta = 1 - 10**r``; ``0 <= low < high < 1``.
+    """
+    if not 0 <= low < high < 1:
+        raise ValueError(
+            f"low and high must satisfy 0 <= low < high < 1; got low={low!r}, high={high!r}"
+        )
+    r = generator(rng).uniform(np.log10(1 - high), np.log10(1 - low), size=size)
+    return 1 - 10.0**r
+
+
+def effective_window(beta):
+    """Roughly how many recent values an exponentially weighted average covers: ``1 / (1 - beta)``.
+
+    Elementwise for arrays; every ``beta`` must lie in ``[0, 1)``.
+    """
+    beta_array = np.asarray(beta, dtype=float)
+    if not np.all((beta_array >= 0) & (beta_array < 1)):
+        raise ValueError(f"beta must be in [0, 1); got {beta!r}")
+    return 1.0 / (1.0 - beta_array)
+
+
+def ewa(x, beta: float, bias_correction: bool = False) -> np.ndarray:
+    """Exponentially weighted average of a series.
+
+    ``v_0 = 0``, ``v_t = beta * v_{t-1} + (1 - beta) * x_t`` for t = 1..T; with
+    ``bias_correction`` each ``v_t`` is divided by ``1 - beta**t``.
+
+    Parameters
+    ----------
+    x : 1-D array (T,)
+    beta : float in [0, 1)
+
+    Returns
+    -------
+    v : float array (T,), the values v_1..v_T
+    """
+    x_array = np.asarray(x, dtype=float)
+    if x_array.ndim != 1:
+        raise ValueError(f"x must be a 1-D array; got shape {x_array.shape}")
+    if not 0 <= beta < 1:
+        raise ValueError(f"beta must be in [0, 1); got {beta!r}")
+    v = np.empty_like(x_array)
+    running = 0.0
+    for t, value in enumerate(x_array):
+        running = beta * running + (1 - beta) * value
+        v[t] = running
+    if bias_correction:
+        v /= 1 - beta ** np.arange(1, x_array.size + 1)
+    return v
