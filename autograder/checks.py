@@ -1,0 +1,237 @@
+"""Assertion helpers for the course's test cells: strict, readable, and hard to fool.
+
+Test cells call these instead of bare ``assert`` so that a failure says what was expected and
+what came instead ("softmax: columns must sum to 1; column 3 sums to 1.7").
+
+They are written to hold against a student's code running in the same kernel:
+
+- the NumPy functions they compute with are bound when this module is first imported, which the
+  grading kernel does before any student code runs, so replacing ``np.allclose``,
+  ``np.testing.*`` or ``math.isclose`` later changes nothing here;
+- every comparison first checks the exact type (``type(x) is np.ndarray``, a real float), so an
+  object whose ``__eq__`` always says yes, or an array subclass, never passes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+# Pristine references, bound at import time (before student code in a grading kernel).
+_ndarray = np.ndarray
+_asarray = np.asarray
+_array = np.array
+_subtract = np.subtract
+_absolute = np.absolute
+_isfinite = np.isfinite
+_isnan = np.isnan
+_maximum_reduce = np.maximum.reduce
+_add_reduce = np.add.reduce
+_multiply = np.multiply
+_flatnonzero = np.flatnonzero
+_floating = np.floating
+_integer = np.integer
+_issubdtype = np.issubdtype
+_unravel_index = np.unravel_index
+_histogram = np.histogram
+_float64 = np.float64
+_bool = bool
+_float = float
+_isinstance = isinstance
+_type = type
+_tuple = tuple
+
+
+def _as_float(value) -> np.ndarray:
+    return _asarray(value, dtype=_float64)
+
+
+class CheckFailed(AssertionError):
+    """A test's verdict, with a message for the student."""
+
+
+def _fail(message: str) -> None:
+    raise CheckFailed(message)
+
+
+def _describe(value) -> str:
+    kind = _type(value).__name__
+    if _type(value) is _ndarray:
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    return f"a {kind}"
+
+
+def check_array(name: str, value, shape: Sequence[int] | None = None, kind: str = "float",
+                finite: bool = True) -> np.ndarray:
+    """Check that ``value`` is a real ``numpy.ndarray`` of ``shape`` with finite floats (or ints).
+
+    ``kind`` is "float" or "int". Returns the value for further checks.
+    """
+    if _type(value) is not _ndarray:
+        _fail(f"{name} must return a numpy array (np.ndarray); got {_describe(value)}")
+    if shape is not None and _tuple(value.shape) != _tuple(shape):
+        _fail(f"{name}: expected shape {_tuple(shape)}; got shape {_tuple(value.shape)}")
+    wanted = _floating if kind == "float" else _integer
+    if not _issubdtype(value.dtype, wanted):
+        _fail(f"{name}: expected an array of {kind}s; got dtype {value.dtype}")
+    if finite and kind == "float" and value.size and not _bool(_isfinite(value).all()):
+        bad = _flatnonzero(~_isfinite(value))[0]
+        where = _unravel_index(bad, value.shape)
+        _fail(f"{name}: every entry must be finite; entry {_tuple(int(i) for i in where)} "
+              f"is {value.flat[bad]}")
+    return value
+
+
+def check_float(name: str, value) -> float:
+    """Check that ``value`` is a finite real number (a Python float or a NumPy floating scalar)."""
+    if _type(value) is _float or _type(value) is _float64 or (
+        _isinstance(value, _floating) and _type(value).__module__ == "numpy"
+    ):
+        result = _float(value)
+        if not math.isfinite(result):
+            _fail(f"{name}: expected a finite number; got {result}")
+        return result
+    _fail(f"{name} must return a float; got {_describe(value)}")
+
+
+def max_abs_difference(actual: np.ndarray, expected: np.ndarray) -> tuple[float, tuple[int, ...]]:
+    """The largest ``|actual - expected|`` and where it is (computed with pristine ufuncs)."""
+    diff = _absolute(_subtract(_as_float(actual), _as_float(expected)))
+    if diff.size == 0:
+        return 0.0, ()
+    if _isnan(diff).any():
+        index = _flatnonzero(_isnan(diff))[0]
+        return math.inf, _tuple(int(i) for i in _unravel_index(index, diff.shape))
+    index = int(diff.argmax())
+    return _float(diff.flat[index]), _tuple(int(i) for i in _unravel_index(index, diff.shape))
+
+
+def check_close(name: str, actual, expected, rtol: float = 1e-7, atol: float = 1e-10,
+                kind: str = "float") -> None:
+    """Check that ``actual`` is an array of the expected shape within ``atol + rtol * |expected|``.
+
+    The message names the worst entry, the value expected there and the value found.
+    """
+    expected = _asarray(expected)
+    check_array(name, actual, expected.shape, kind=kind)
+    diff = _absolute(_subtract(_as_float(actual), _as_float(expected)))
+    allowed = atol + rtol * _absolute(_asarray(expected, dtype=_float64))
+    excess = _subtract(diff, allowed)
+    if excess.size == 0:
+        return
+    worst = int(excess.argmax())
+    if _bool(_isnan(diff).any()) or _float(excess.flat[worst]) > 0:
+        where = _tuple(int(i) for i in _unravel_index(worst, excess.shape))
+        _fail(f"{name}: entry {where} should be {expected.flat[worst]:.10g}; "
+              f"got {actual.flat[worst]:.10g} (largest error {_float(diff.flat[worst]):.3g})")
+
+
+def check_float_close(name: str, actual, expected: float, rtol: float = 1e-7,
+                      atol: float = 1e-10) -> None:
+    """Check that ``actual`` is a float within ``atol + rtol * |expected|`` of ``expected``."""
+    value = check_float(name, actual)
+    if not abs(value - _float(expected)) <= atol + rtol * abs(_float(expected)):
+        _fail(f"{name}: expected {expected:.10g}; got {value:.10g}")
+
+
+def check_equal(name: str, actual, expected, kind: str = "int") -> None:
+    """Check exact equality of arrays (labels, counts), naming the first differing entry."""
+    expected = _asarray(expected)
+    check_array(name, actual, expected.shape, kind=kind)
+    differs = _flatnonzero(_asarray(actual) != expected)
+    if differs.size:
+        i = int(differs[0])
+        where = _tuple(int(j) for j in _unravel_index(i, expected.shape))
+        _fail(f"{name}: entry {where} should be {expected.flat[i]}; got {actual.flat[i]} "
+              f"({differs.size} of {expected.size} entries differ)")
+
+
+def check_columns_sum_to_one(name: str, A, atol: float = 1e-9) -> None:
+    """Check that every column of a 2-D probability array sums to 1."""
+    check_array(name, A)
+    sums = _add_reduce(A, axis=0)
+    bad = _flatnonzero(_absolute(_subtract(sums, 1.0)) > atol)
+    if bad.size:
+        _fail(f"{name}: columns must sum to 1; column {int(bad[0])} sums to {sums[bad[0]]:.6g}")
+
+
+def check_raises_value_error(name: str, call: Callable[[], object], argument: str) -> None:
+    """Check that ``call()`` raises ValueError and that its message names ``argument``."""
+    try:
+        call()
+    except ValueError as error:
+        if argument not in str(error):
+            _fail(f"{name}: the ValueError should name the argument '{argument}'; "
+                  f"its message was: {error}")
+        return
+    except Exception as error:  # noqa: BLE001 - any other exception is the wrong answer
+        kind = _type(error).__name__
+        _fail(f"{name}: expected a ValueError naming '{argument}'; got {kind}: {error}")
+    _fail(f"{name}: expected a ValueError naming '{argument}'; nothing was raised")
+
+
+def numeric_gradient(
+    f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-6
+) -> np.ndarray:
+    """Centred differences ``(f(x + h e_i) - f(x - h e_i)) / (2h)`` for every entry of ``x``.
+
+    ``x`` is perturbed in place and restored; ``f`` returns a float.
+    """
+    grad = _array(x, dtype=_float64) * 0.0
+    for i in range(x.size):
+        old = x.flat[i]
+        x.flat[i] = old + h
+        plus = _float(f(x))
+        x.flat[i] = old - h
+        minus = _float(f(x))
+        x.flat[i] = old
+        grad.flat[i] = (plus - minus) / (2 * h)
+    return grad
+
+
+def relative_error(a, b) -> float:
+    """``max |a - b| / max(max |a| + max |b|, 1e-12)``, a scale-free distance between arrays."""
+    a, b = _asarray(a, dtype=_float64), _asarray(b, dtype=_float64)
+    diff = _float(_maximum_reduce(_absolute(_subtract(a, b)), axis=None)) if a.size else 0.0
+    scale = (_float(_maximum_reduce(_absolute(a), axis=None)) if a.size else 0.0) + (
+        _float(_maximum_reduce(_absolute(b), axis=None)) if b.size else 0.0)
+    return diff / max(scale, 1e-12)
+
+
+def check_gradient(name: str, analytic, numeric, tol: float = 1e-6) -> None:
+    """Check an analytic gradient against a numeric one: relative error below ``tol``."""
+    numeric = _asarray(numeric)
+    check_array(name, analytic, numeric.shape)
+    error = relative_error(analytic, numeric)
+    if not error < tol:
+        _, where = max_abs_difference(analytic, numeric)
+        _fail(f"{name}: the gradient disagrees with centred differences (relative error "
+              f"{error:.2e}, allowed {tol:.0e}); worst at entry {where}: "
+              f"numeric {numeric[where]:.8g}, yours {analytic[where]:.8g}")
+
+
+def fraction_per_bin(samples, edges) -> np.ndarray:
+    """The fraction of ``samples`` in each bin ``[edges[i], edges[i+1])`` (last bin closed)."""
+    samples = _asarray(samples, dtype=_float64).ravel()
+    counts, _ = _histogram(samples, bins=_asarray(edges, dtype=_float64))
+    return counts / max(samples.size, 1)
+
+
+def check_fractions(name: str, fractions, expected, n: int, sigmas: float = 6.0,
+                    labels: Sequence[str] | None = None) -> None:
+    """Check observed bin fractions against expected probabilities.
+
+    Each bin may differ from its probability ``p`` by at most ``sigmas`` binomial standard
+    deviations ``sqrt(p (1 - p) / n)``: a right sampler practically never fails (6 sigma is a
+    chance of about 2e-9 per bin), while a wrong distribution fails for large ``n``.
+    """
+    fractions, expected = _asarray(fractions, dtype=_float64), _asarray(expected, dtype=_float64)
+    for i in range(expected.size):
+        p = _float(expected[i])
+        allowed = sigmas * math.sqrt(max(p * (1 - p), 1e-12) / n)
+        if abs(_float(fractions[i]) - p) > allowed:
+            label = labels[i] if labels is not None else f"bin {i}"
+            _fail(f"{name}: {label} should hold about {p:.1%} of the samples; it holds "
+                  f"{_float(fractions[i]):.1%} (n = {n})")

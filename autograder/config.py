@@ -1,0 +1,52 @@
+"""The course's nbgrader configuration, shared by ``nbgrader_config.py`` and the ``course`` command.
+
+Plain ``nbgrader`` commands run from the repository root load ``nbgrader_config.py``, which calls
+:func:`configure`; ``course grade`` builds the same configuration for the folders it grades in,
+so both get the same settings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from traitlets.config import Config
+
+ASSIGNMENTS = ("tuning", "scale", "batch_norm", "softmax")
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+#: Seconds a single cell may run before the kernel is interrupted and the next cell runs.
+CELL_TIMEOUT = 30
+
+#: Imported by every grading kernel before any student code runs, so that the test helpers bind
+#: pristine NumPy functions (see ``autograder.checks``).
+KERNEL_PRELUDE = "import autograder.checks"
+
+
+def configure(c: Config, root: Path | str = REPOSITORY) -> Config:
+    """Fill ``c`` with the course's nbgrader settings for the course directory ``root``."""
+    root = Path(root).resolve()
+    c.CourseDirectory.root = str(root)
+    c.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
+    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.db", ".*"]
+
+    c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+    c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+    c.Execute.timeout = CELL_TIMEOUT
+    c.Execute.interrupt_on_timeout = True
+    c.Execute.extra_arguments = [
+        "--HistoryManager.hist_file=:memory:",
+        f"--IPKernelApp.exec_lines={KERNEL_PRELUDE}",
+    ]
+    # Feedback must never show hidden tests.
+    c.GenerateFeedback.preprocessors = [
+        "nbgrader.preprocessors.GetGrades",
+        "nbgrader.preprocessors.ClearHiddenTests",
+        "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    ]
+    return c
+
+
+def course_config(root: Path | str = REPOSITORY) -> Config:
+    """A fresh :class:`Config` holding the course's settings for ``root``."""
+    return configure(Config(), root)

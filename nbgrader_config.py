@@ -1,0 +1,9 @@
+"""nbgrader configuration: the repository root is the course directory.
+
+All settings live in ``autograder/config.py`` so that ``nbgrader`` and ``course`` share them.
+"""
+
+from autograder.config import configure
+
+c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
+configure(c)
