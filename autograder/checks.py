@@ -14,6 +14,7 @@ They are written to hold against a student's code running in the same kernel:
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Sequence
 
@@ -42,6 +43,7 @@ _float = float
 _isinstance = isinstance
 _type = type
 _tuple = tuple
+_list = list
 
 
 def _as_float(value) -> np.ndarray:
@@ -235,3 +237,62 @@ def check_fractions(name: str, fractions, expected, n: int, sigmas: float = 6.0,
             label = labels[i] if labels is not None else f"bin {i}"
             _fail(f"{name}: {label} should hold about {p:.1%} of the samples; it holds "
                   f"{_float(fractions[i]):.1%} (n = {n})")
+
+
+def check_tuple(name: str, value, length: int) -> tuple:
+    """Check that ``value`` is a tuple (exactly, not a list or a subclass) of ``length`` items."""
+    if _type(value) is not _tuple:
+        _fail(f"{name} must return a tuple of {length} items; got {_describe(value)}")
+    if len(value) != length:
+        _fail(f"{name} must return a tuple of {length} items; got {len(value)} items")
+    return value
+
+
+def check_list(name: str, value, length: int | None = None) -> list:
+    """Check that ``value`` is a list (exactly) and, if ``length`` is given, of that length."""
+    if _type(value) is not _list:
+        _fail(f"{name} must be a list; got {_describe(value)}")
+    if length is not None and len(value) != length:
+        _fail(f"{name}: expected a list of {length} items; got {len(value)} items")
+    return value
+
+
+@contextlib.contextmanager
+def replaced(namespace: dict, **values):
+    """Bind ``values`` in ``namespace`` (a notebook's ``globals()``) for the ``with`` block only.
+
+    A test of one function uses it to give that function the reference version of another graded
+    function it may call (``with replaced(globals(), sample_log_uniform=reference_...)``), so a
+    mistake in the other function costs that function's points only. Names that did not exist
+    before are removed again afterwards.
+    """
+    missing = object()
+    saved = {key: namespace.get(key, missing) for key in values}
+    namespace.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is missing:
+                namespace.pop(key, None)
+            else:
+                namespace[key] = old
+
+
+
+def check_between(name: str, values, low, high) -> None:
+    """Check that every entry of the array ``values`` lies in the closed interval ``[low, high]``.
+
+    ``low`` and ``high`` may be numbers or arrays that broadcast against ``values`` (per-column
+    bounds, for instance); the message names the first entry outside its interval.
+    """
+    check_array(name, values)
+    lows = _as_float(low) + _multiply(values, 0.0)
+    highs = _as_float(high) + _multiply(values, 0.0)
+    outside = _flatnonzero((values < lows) | (values > highs))
+    if outside.size:
+        i = int(outside[0])
+        where = _tuple(int(j) for j in _unravel_index(i, values.shape))
+        _fail(f"{name}: every entry must lie in [{lows.flat[i]:.6g}, {highs.flat[i]:.6g}]; "
+              f"entry {where} is {values.flat[i]:.10g} ({outside.size} of {values.size} "
+              f"entries are outside)")

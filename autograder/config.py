@@ -7,6 +7,8 @@ so both get the same settings.
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 from traitlets.config import Config
@@ -41,12 +43,21 @@ def configure(c: Config, root: Path | str = REPOSITORY) -> Config:
     # Feedback must never show hidden tests.
     c.GenerateFeedback.preprocessors = [
         "nbgrader.preprocessors.GetGrades",
+        "autograder.feedback.HideHiddenTests",
         "nbgrader.preprocessors.ClearHiddenTests",
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     ]
     return c
 
 
+def put_tools_on_path() -> None:
+    """Make the commands installed beside this Python (nbgrader runs ``alembic``) findable."""
+    tools = str(Path(sys.executable).parent)
+    if tools not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = tools + os.pathsep + os.environ.get("PATH", "")
+
+
 def course_config(root: Path | str = REPOSITORY) -> Config:
     """A fresh :class:`Config` holding the course's settings for ``root``."""
+    put_tools_on_path()
     return configure(Config(), root)

@@ -1,0 +1,246 @@
+"""The ``course`` command: release, grade, feedback, report (instructors) and check (students).
+
+Every subcommand drives nbgrader from the course directory (the repository root by default).
+A mistake a person can make ends in one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from autograder import __version__
+from autograder.config import ASSIGNMENTS, REPOSITORY
+from autograder.errors import CourseError
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def cmd_release(args) -> int:
+    from autograder import assignments
+
+    bad = 0
+    for name in args.assignments or list(ASSIGNMENTS):
+        problems = assignments.release(name, args.root)
+        path = assignments.release_path(name, args.root).relative_to(args.root)
+        if problems:
+            bad += 1
+            for problem in problems:
+                print(f"{name}: {problem}", file=sys.stderr)
+        else:
+            print(f"released {name} -> {path} (no solutions, no hidden tests, ids unique)")
+    return 1 if bad else 0
+
+
+def grade_table(assignment: str, root: Path):
+    """A rich table of students x graded functions, with totals, problems and flags."""
+    from rich.table import Table
+
+    from autograder.gradetable import class_grades
+
+    columns, rows = class_grades(assignment, root)
+    table = Table(title=f"{assignment}: grades", title_justify="left")
+    table.add_column("student")
+    for column in columns:
+        table.add_column(column, justify="right")
+    table.add_column("total", justify="right", style="bold")
+    table.add_column("notes")
+    for row in rows:
+        cells = []
+        for column in columns:
+            score, top = row.by_function.get(column, (0.0, 0.0))
+            style = "green" if score >= top else ("red" if score == 0 else "yellow")
+            cells.append(f"[{style}]{score:g}/{top:g}[/]")
+        notes = "; ".join(([row.problem] if row.problem else []) + row.flags)
+        if row.needs_manual:
+            notes = "; ".join(filter(None, [notes, f"{row.needs_manual} to grade by hand"]))
+        table.add_row(row.student, *cells, f"{row.total:g}/{row.max_total:g}", notes)
+    return table, columns, rows
+
+
+def cmd_grade(args) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from autograder import assignments, classroom
+    from autograder.gradetable import write_csv
+    from autograder.grading import GradeSettings
+
+    assignments.check_name(args.assignment, args.root)
+    if args.submissions:
+        students = classroom.import_submissions(args.assignment, args.submissions, args.root)
+        print(f"copied {len(students)} submissions into submitted/")
+    settings = GradeSettings(cell_timeout=args.timeout, memory_limit=args.memory_limit,
+                             sandbox=not args.unsafe_no_sandbox)
+    if settings.sandbox:
+        from autograder.sandbox import sandbox_status
+
+        ok, why = sandbox_status()
+        if not ok:
+            raise CourseError(f"cannot sandbox student code: {why}; fix that, or pass "
+                              f"--unsafe-no-sandbox to run it with your own permissions")
+    console = _console()
+    started = time.perf_counter()
+    with Progress(TextColumn("grading {task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task(args.assignment, total=None, rate="")
+
+        def advance(result, done: int, total: int) -> None:
+            rate = done / (time.perf_counter() - started) * 60
+            progress.update(task, completed=done, total=total, rate=f"{rate:.1f}/min")
+
+        results, skipped = classroom.grade_class(
+            args.assignment, args.root, workers=args.workers, scheduler=args.scheduler,
+            settings=settings, force=args.force, on_result=advance)
+    elapsed = time.perf_counter() - started
+    table, columns, rows = grade_table(args.assignment, args.root)
+    console.print(table)
+    csv_path = args.root / "reports" / f"{args.assignment}-grades.csv"
+    write_csv(csv_path, columns, rows)
+    summary = f"graded {len(results)} submissions in {elapsed:.1f} s"
+    if skipped:
+        summary += f"; {len(skipped)} already graded (unchanged), kept (--force regrades them)"
+    console.print(summary)
+    console.print(f"grades CSV: {csv_path.relative_to(args.root)}")
+    return 0
+
+
+def cmd_feedback(args) -> int:
+    from autograder import assignments
+    from autograder.feedback_pages import generate_feedback
+
+    assignments.check_name(args.assignment, args.root)
+    pages = generate_feedback(args.assignment, args.root)
+    for page in pages:
+        print(f"feedback: {page.relative_to(args.root)}")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from rich.table import Table
+
+    from autograder import assignments
+    from autograder.report import pass_rates, save_histogram
+
+    assignments.check_name(args.assignment, args.root)
+    table, columns, rows = grade_table(args.assignment, args.root)
+    if not rows:
+        raise CourseError(f"no grades for '{args.assignment}' yet: run 'course grade "
+                          f"{args.assignment}' first")
+    console = _console()
+    console.print(table)
+    rates = Table(title="share of students with full points, per function", title_justify="left")
+    rates.add_column("function")
+    rates.add_column("full points", justify="right")
+    for column, rate in pass_rates(columns, rows).items():
+        rates.add_row(column, f"{rate:.0%}")
+    console.print(rates)
+    flagged = [r for r in rows if r.flags or r.problem]
+    if flagged:
+        integrity = Table(title="integrity and problems", title_justify="left")
+        integrity.add_column("student")
+        integrity.add_column("what was found")
+        for row in flagged:
+            integrity.add_row(row.student, "; ".join(([row.problem] if row.problem else [])
+                                                     + row.flags))
+        console.print(integrity)
+    else:
+        console.print("integrity: no flags")
+    png = save_histogram(args.root / "reports" / f"{args.assignment}-scores.png",
+                         args.assignment, columns, rows)
+    console.print(f"histogram: {png.relative_to(args.root)}")
+    return 0
+
+
+def cmd_check(args) -> int:
+    from rich.table import Table
+
+    from autograder.student_check import check_notebook
+
+    checks = check_notebook(args.notebook)
+    table = Table(title=f"{args.notebook.name}: visible tests", title_justify="left")
+    for column in ("function", "visible tests", "points", "hidden tests at grading", "first problem"):
+        table.add_column(column)
+    for check in checks:
+        tests = f"{check.passed}/{check.passed + check.failed} passed"
+        table.add_row(check.function, tests, f"{check.points:g}/{check.max_points:g}",
+                      str(check.hidden), check.messages[0] if check.messages else "")
+    _console().print(table)
+    return 0 if all(c.failed == 0 for c in checks) else 1
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1; got {text}")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="course", description="Release, grade and check the course's assignments "
+        "(nbgrader underneath; plain nbgrader commands keep working from the repository root).")
+    top.add_argument("--version", action="version", version=f"course {__version__}")
+    top.add_argument("--root", type=Path, default=Path(os.environ.get("COURSE_ROOT", REPOSITORY)),
+                     help="the course directory (default: the repository root)")
+    sub = top.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("release", help="generate the student versions and check them")
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
+                   help=f"default: all ({', '.join(ASSIGNMENTS)})")
+    p.set_defaults(run=cmd_release)
+
+    p = sub.add_parser("grade", help="autograde every submission of an assignment")
+    p.add_argument("assignment")
+    p.add_argument("--submissions", type=Path, help="a folder of <student>.ipynb files to import")
+    p.add_argument("--workers", type=_positive, default=None,
+                   help="submissions graded at once (default: the number of cores)")
+    p.add_argument("--scheduler", help="address of a Dask scheduler to grade on (tcp://host:8786)")
+    p.add_argument("--timeout", type=_positive, default=30, help="seconds per cell (default 30)")
+    p.add_argument("--memory-limit", type=_positive, default=2 * 2**30,
+                   help="bytes of memory per kernel (default 2 GiB)")
+    p.add_argument("--force", action="store_true", help="regrade submissions already graded")
+    p.add_argument("--unsafe-no-sandbox", action="store_true",
+                   help="run student code with your own permissions (only for trusted code)")
+    p.set_defaults(run=cmd_grade)
+
+    p = sub.add_parser("feedback", help="write feedback pages (hidden tests stay hidden)")
+    p.add_argument("assignment")
+    p.set_defaults(run=cmd_feedback)
+
+    p = sub.add_parser("report", help="score distribution, pass rate per function, integrity flags")
+    p.add_argument("assignment")
+    p.set_defaults(run=cmd_report)
+
+    p = sub.add_parser("check", help="for students: run your notebook's visible tests")
+    p.add_argument("notebook", type=Path)
+    p.set_defaults(run=cmd_check)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if not getattr(args, "run", None):
+        parser().print_help()
+        return 0
+    args.root = args.root.resolve()
+    try:
+        return args.run(args)
+    except CourseError as error:
+        print(f"course: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("course: interrupted; run the same command again to finish (graded submissions "
+              "are kept)", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

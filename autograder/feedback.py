@@ -1,0 +1,95 @@
+"""Feedback pages that never show hidden tests, nor anything a hidden test produced.
+
+nbgrader's ``ClearHiddenTests`` removes the hidden regions' source but keeps their outputs,
+and a student's function called from a hidden test can print the calling cell's source
+(``In[-1]``, ``inspect.stack()``) or save it for a later cell to print. :class:`HideHiddenTests`
+runs first in ``GenerateFeedback.preprocessors``: it replaces every hidden test cell's outputs
+with its verdict and the one-line description its author wrote (``# Hidden test: ...``), and
+removes any other output that contains a line of hidden-test source.
+"""
+
+from __future__ import annotations
+
+import nbformat
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from autograder.sample_class import is_test_cell, nbgrader_meta
+
+BEGIN, END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
+DESCRIPTION_PREFIX = "# Hidden test:"
+REDACTED = "[output removed: it contained the source of a hidden test]\n"
+
+
+def has_hidden_tests(cell) -> bool:
+    return cell.cell_type == "code" and BEGIN in cell.source
+
+
+def description(cell) -> str:
+    """The author's description of a hidden test cell (its ``# Hidden test:`` line)."""
+    for line in cell.source.splitlines():
+        if line.strip().startswith(DESCRIPTION_PREFIX):
+            return line.strip()[len(DESCRIPTION_PREFIX):].strip()
+    return "a hidden test"
+
+
+def hidden_source_lines(nb) -> set[str]:
+    """Stripped lines that occur only inside hidden regions and are long enough to be telling."""
+    hidden, visible = set(), set()
+    for cell in nb.cells:
+        inside = False
+        for line in cell.source.splitlines():
+            if BEGIN in line:
+                inside = True
+            elif END in line:
+                inside = False
+            else:
+                (hidden if inside else visible).add(line.strip())
+    return {line for line in hidden - visible if len(line) >= 12}
+
+
+def _output_text(output) -> str:
+    if output.get("output_type") == "stream":
+        return output.get("text", "")
+    if output.get("output_type") == "error":
+        return "\n".join([output.get("evalue", "")] + list(output.get("traceback", [])))
+    data = output.get("data", {})
+    return "\n".join(v if isinstance(v, str) else "\n".join(v) for k, v in data.items()
+                     if k.startswith("text/"))
+
+
+def verdict_output(cell) -> nbformat.NotebookNode:
+    """The one output a student sees for a hidden test cell: passed or failed, and what it checks."""
+    failed = any(o.get("output_type") == "error" or
+                 (o.get("output_type") == "stream" and o.get("name") == "stderr")
+                 for o in cell.get("outputs", []))
+    points = nbgrader_meta(cell).get("points", 0)
+    verdict = f"failed (0 of {points:g} points)" if failed else f"passed ({points:g} points)"
+    return nbformat.v4.new_output(
+        "stream", name="stdout", text=f"Hidden test {verdict}: {description(cell)}\n")
+
+
+def hide_hidden_tests(nb) -> nbformat.NotebookNode:
+    """Replace hidden test outputs by their verdicts and redact hidden source anywhere else."""
+    telling = hidden_source_lines(nb)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        if has_hidden_tests(cell) and is_test_cell(cell):
+            cell.outputs = [verdict_output(cell)]
+            continue
+        kept = []
+        for output in cell.get("outputs", []):
+            text = _output_text(output)
+            if any(line in text for line in telling):
+                kept.append(nbformat.v4.new_output("stream", name="stdout", text=REDACTED))
+            else:
+                kept.append(output)
+        cell.outputs = kept
+    return nb
+
+
+class HideHiddenTests(NbGraderPreprocessor):
+    """nbgrader preprocessor: see :func:`hide_hidden_tests`. Must run before ClearHiddenTests."""
+
+    def preprocess(self, nb, resources):
+        return hide_hidden_tests(nb), resources

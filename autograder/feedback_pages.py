@@ -1,0 +1,31 @@
+"""``course feedback A``: nbgrader's ``generate_feedback`` with the course's configuration."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from autograder.config import course_config
+from autograder.errors import CourseError
+
+
+def generate_feedback(assignment: str, root: Path) -> list[Path]:
+    """Write ``feedback/<student>/<a>/<a>.html`` for every autograded student; return the pages."""
+    from nbgrader.converters import GenerateFeedback
+    from nbgrader.coursedir import CourseDirectory
+
+    if not (root / "autograded").is_dir() or not any((root / "autograded").glob(f"*/{assignment}")):
+        raise CourseError(f"nothing graded for '{assignment}' yet: run 'course grade "
+                          f"{assignment}' first")
+    cfg = course_config(root)
+    coursedir = CourseDirectory(config=cfg)
+    coursedir.assignment_id = assignment
+    app = GenerateFeedback(coursedir=coursedir, config=cfg)
+    app.log.setLevel(logging.ERROR)
+    app.force = True
+    try:
+        app.start()
+    except Exception as error:  # nbgrader raises NbGraderException after logging the reason
+        raise CourseError(f"nbgrader could not write feedback for '{assignment}': {error}"
+                          ) from None
+    return sorted((root / "feedback").glob(f"*/{assignment}/{assignment}.html"))

@@ -1,0 +1,233 @@
+"""Grade submissions with nbgrader's own autograder, one job per submission.
+
+A :class:`GradeJob` carries everything one submission needs (the notebook's bytes, a snapshot of
+the gradebook that holds the assignment, the settings), so the same :func:`grade_one` runs in a
+local worker process or on a Dask worker on another machine. It runs ``nbgrader``'s
+``Autograde`` converter in a private temporary course directory and returns a
+:class:`GradeResult`. Only the coordinator writes the real gradebook (:func:`record`), one
+transaction per submission, so parallel grading never contends for the database and an
+interrupted class resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from autograder.config import course_config
+
+MARKER = ".course-graded.json"
+
+
+@dataclass(frozen=True)
+class GradeSettings:
+    """How a submission runs: seconds per cell, kernel memory cap, the sandbox's hidden paths."""
+
+    cell_timeout: int = 30
+    memory_limit: int = 2 * 2**30
+    sandbox: bool = True
+    hidden_paths: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GradeJob:
+    """One submission to grade, self-contained so that it can travel to another machine."""
+
+    assignment: str
+    student: str
+    notebook: bytes | None
+    timestamp: str | None
+    gradebook: bytes
+    release: bytes
+    settings: GradeSettings = GradeSettings()
+
+    @property
+    def digest(self) -> str:
+        """A hash of the submitted bytes: a resumed run skips submissions already recorded."""
+        return hashlib.sha256(self.notebook or b"").hexdigest()
+
+
+@dataclass
+class CellScore:
+    """One graded cell's result: ``score`` is None while it waits for a person to grade it."""
+
+    score: float | None
+    max_score: float
+    needs_manual_grade: bool
+    comment: str | None = None
+
+
+@dataclass
+class GradeResult:
+    """What grading one submission produced; ``problem`` is one line when it could not run."""
+
+    assignment: str
+    student: str
+    digest: str
+    cells: dict[str, CellScore] = field(default_factory=dict)
+    autograded: bytes | None = None
+    flags: list[str] = field(default_factory=list)
+    problem: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return sum(c.score or 0.0 for c in self.cells.values())
+
+    @property
+    def max_score(self) -> float:
+        return sum(c.max_score for c in self.cells.values())
+
+
+def notebook_problem(data: bytes | None) -> str | None:
+    """Why ``data`` cannot be graded as a notebook, in one line, or None if it can."""
+    if data is None:
+        return "no notebook was submitted"
+    try:
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+    except UnicodeDecodeError:
+        return "the notebook is not UTF-8 text"
+    except Exception as error:  # nbformat raises several types for unreadable JSON
+        return f"the notebook is not valid JSON ({str(error).splitlines()[0][:120]})"
+    if not isinstance(nb.get("cells"), list):
+        return "the notebook has no list of cells"
+    return None
+
+
+def _configure_job(root: Path, job: GradeJob):
+    cfg = course_config(root)
+    cfg.Execute.timeout = job.settings.cell_timeout
+    if job.settings.sandbox:
+        from autograder.sandbox_config import configure_sandbox
+
+        configure_sandbox(cfg, root, job.settings)
+    return cfg
+
+
+def _empty_scores(gradebook: Path, assignment: str) -> dict[str, CellScore]:
+    from nbgrader.api import Gradebook
+
+    cells = {}
+    with Gradebook(f"sqlite:///{gradebook}") as gb:
+        for notebook in gb.find_assignment(assignment).notebooks:
+            for cell in notebook.grade_cells:
+                cells[cell.name] = CellScore(0.0, cell.max_score, False)
+    return cells
+
+
+def grade_one(job: GradeJob) -> GradeResult:
+    """Autograde one submission with nbgrader in a private course directory; never raises."""
+    started = time.perf_counter()
+    result = GradeResult(job.assignment, job.student, job.digest)
+    with tempfile.TemporaryDirectory(prefix="course-grade-") as tmp:
+        root = Path(tmp)
+        gradebook = root / "gradebook.db"
+        gradebook.write_bytes(job.gradebook)
+        (root / "source" / job.assignment).mkdir(parents=True)
+        result.problem = notebook_problem(job.notebook)
+        if result.problem:
+            result.cells = _empty_scores(gradebook, job.assignment)
+            result.seconds = time.perf_counter() - started
+            return result
+        submitted = root / "submitted" / job.student / job.assignment
+        submitted.mkdir(parents=True)
+        (submitted / f"{job.assignment}.ipynb").write_bytes(job.notebook)
+        if job.timestamp:
+            (submitted / "timestamp.txt").write_text(job.timestamp)
+        try:
+            _run_autograde(root, job)
+            result.cells = _read_scores(gradebook, job)
+            autograded = root / "autograded" / job.student / job.assignment
+            result.autograded = (autograded / f"{job.assignment}.ipynb").read_bytes()
+        except Exception as error:  # noqa: BLE001 - one student's failure must not stop a class
+            result.problem = f"nbgrader could not grade this submission: {error}".splitlines()[0]
+            result.cells = _empty_scores(gradebook, job.assignment)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _run_autograde(root: Path, job: GradeJob) -> None:
+    from nbgrader.converters import Autograde
+    from nbgrader.coursedir import CourseDirectory
+
+    cfg = _configure_job(root, job)
+    coursedir = CourseDirectory(config=cfg)
+    coursedir.assignment_id = job.assignment
+    coursedir.student_id = job.student
+    app = Autograde(coursedir=coursedir, config=cfg)
+    app.log.setLevel(logging.ERROR)
+    app.force = True
+    app.create_student = True
+    app.start()
+
+
+def _read_scores(gradebook: Path, job: GradeJob) -> dict[str, CellScore]:
+    from nbgrader.api import Gradebook
+
+    cells = {}
+    with Gradebook(f"sqlite:///{gradebook}") as gb:
+        submission = gb.find_submission(job.assignment, job.student)
+        for notebook in submission.notebooks:
+            comments = {c.name: c.auto_comment for c in notebook.comments}
+            for grade in notebook.grades:
+                cells[grade.name] = CellScore(
+                    grade.auto_score, grade.max_score, bool(grade.needs_manual_grade),
+                    comments.get(grade.name),
+                )
+    return cells
+
+
+def record(course_root: Path, db_url: str, result: GradeResult, timestamp: str | None) -> None:
+    """Write one result into the gradebook (one transaction) and the autograded folder.
+
+    The marker file is written last, so a run killed in between grades this submission again.
+    """
+    from nbgrader.api import Gradebook
+    from sqlalchemy.exc import SAWarning
+
+    with Gradebook(db_url) as gb, warnings.catch_warnings():
+        warnings.simplefilter("ignore", SAWarning)  # nbgrader's own autoflush notices
+        gb.update_or_create_student(result.student)
+        kwargs = {"timestamp": timestamp} if timestamp else {}
+        submission = gb.update_or_create_submission(result.assignment, result.student, **kwargs)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                cell = result.cells.get(grade.name)
+                if cell is None:
+                    continue
+                grade.auto_score = cell.score
+                grade.needs_manual_grade = cell.needs_manual_grade
+            for comment in notebook.comments:
+                cell = result.cells.get(comment.name)
+                if cell is not None and cell.comment is not None:
+                    comment.auto_comment = cell.comment
+        gb.db.commit()
+    folder = course_root / "autograded" / result.student / result.assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    if result.autograded is not None:
+        (folder / f"{result.assignment}.ipynb").write_bytes(result.autograded)
+    if timestamp:
+        (folder / "timestamp.txt").write_text(timestamp)
+    summary = {
+        "digest": result.digest, "score": result.score, "max_score": result.max_score,
+        "problem": result.problem, "flags": result.flags, "seconds": round(result.seconds, 3),
+        "cells": {k: [c.score, c.max_score, c.needs_manual_grade] for k, c in result.cells.items()},
+    }
+    (folder / MARKER).write_text(json.dumps(summary, indent=1))
+
+
+def recorded_digest(course_root: Path, assignment: str, student: str) -> str | None:
+    """The digest of the submission already recorded for ``student``, if any."""
+    marker = course_root / "autograded" / student / assignment / MARKER
+    try:
+        return json.loads(marker.read_text())["digest"]
+    except (OSError, ValueError, KeyError):
+        return None
