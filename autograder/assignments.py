@@ -18,8 +18,14 @@ from autograder.config import ASSIGNMENTS, REPOSITORY, course_config
 from autograder.errors import CourseError
 from autograder.feedback import hidden_source_lines
 
-LEAK_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",
-                "BEGIN MARK SCHEME", "END MARK SCHEME")
+LEAK_MARKERS = (
+    "BEGIN SOLUTION",
+    "END SOLUTION",
+    "BEGIN HIDDEN TESTS",
+    "END HIDDEN TESTS",
+    "BEGIN MARK SCHEME",
+    "END MARK SCHEME",
+)
 
 
 def check_name(assignment: str, root: Path = REPOSITORY) -> str:
@@ -67,28 +73,41 @@ def generated_release(assignment: str, root: Path = REPOSITORY) -> bytes:
         return release_path(assignment, scratch).read_bytes()
 
 
-def release_problems(assignment: str, root: Path = REPOSITORY, fresh: bytes | None = None
-                     ) -> list[str]:
+def release_problems(
+    assignment: str, root: Path = REPOSITORY, fresh: bytes | None = None
+) -> list[str]:
     """Everything wrong with ``release/<a>/<a>.ipynb``, one line each (empty when all is well)."""
     path = release_path(assignment, root)
     if not path.is_file():
         return [f"{path.relative_to(root)} is missing: run 'course release {assignment}'"]
     text = path.read_text()
-    problems = [f"{path.relative_to(root)} contains '{marker}'"
-                for marker in LEAK_MARKERS if marker in text]
+    problems = [
+        f"{path.relative_to(root)} contains '{marker}'" for marker in LEAK_MARKERS if marker in text
+    ]
     source = nbformat.read(source_path(assignment, root), as_version=4)
     released = nbformat.reads(text, as_version=4)
     hidden = hidden_source_lines(source)
-    leaked = sorted({line for cell in released.cells for line in cell.source.splitlines()
-                     if line.strip() in hidden})
-    problems += [f"{path.relative_to(root)} shows hidden-test line: {line.strip()}"
-                 for line in leaked]
+    leaked = sorted(
+        {
+            line
+            for cell in released.cells
+            for line in cell.source.splitlines()
+            if line.strip() in hidden
+        }
+    )
+    problems += [
+        f"{path.relative_to(root)} shows hidden-test line: {line.strip()}" for line in leaked
+    ]
     ids = [cell.get("id") for cell in released.cells]
-    problems += [f"{path.relative_to(root)}: cell id '{i}' appears {ids.count(i)} times"
-                 for i in sorted({i for i in ids if ids.count(i) > 1 and i})]
+    problems += [
+        f"{path.relative_to(root)}: cell id '{i}' appears {ids.count(i)} times"
+        for i in sorted({i for i in ids if ids.count(i) > 1 and i})
+    ]
     if fresh is not None and fresh != path.read_bytes():
-        problems.append(f"{path.relative_to(root)} is out of date with source/: "
-                        f"run 'course release {assignment}'")
+        problems.append(
+            f"{path.relative_to(root)} is out of date with source/: "
+            f"run 'course release {assignment}'"
+        )
     return problems
 
 

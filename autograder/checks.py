@@ -65,8 +65,9 @@ def _describe(value) -> str:
     return f"a {kind}"
 
 
-def check_array(name: str, value, shape: Sequence[int] | None = None, kind: str = "float",
-                finite: bool = True) -> np.ndarray:
+def check_array(
+    name: str, value, shape: Sequence[int] | None = None, kind: str = "float", finite: bool = True
+) -> np.ndarray:
     """Check that ``value`` is a real ``numpy.ndarray`` of ``shape`` with finite floats (or ints).
 
     ``kind`` is "float" or "int". Returns the value for further checks.
@@ -81,15 +82,19 @@ def check_array(name: str, value, shape: Sequence[int] | None = None, kind: str 
     if finite and kind == "float" and value.size and not _bool(_isfinite(value).all()):
         bad = _flatnonzero(~_isfinite(value))[0]
         where = _unravel_index(bad, value.shape)
-        _fail(f"{name}: every entry must be finite; entry {_tuple(int(i) for i in where)} "
-              f"is {value.flat[bad]}")
+        _fail(
+            f"{name}: every entry must be finite; entry {_tuple(int(i) for i in where)} "
+            f"is {value.flat[bad]}"
+        )
     return value
 
 
 def check_float(name: str, value) -> float:
     """Check that ``value`` is a finite real number (a Python float or a NumPy floating scalar)."""
-    if _type(value) is _float or _type(value) is _float64 or (
-        _isinstance(value, _floating) and _type(value).__module__ == "numpy"
+    if (
+        _type(value) is _float
+        or _type(value) is _float64
+        or (_isinstance(value, _floating) and _type(value).__module__ == "numpy")
     ):
         result = _float(value)
         if not math.isfinite(result):
@@ -110,8 +115,9 @@ def max_abs_difference(actual: np.ndarray, expected: np.ndarray) -> tuple[float,
     return _float(diff.flat[index]), _tuple(int(i) for i in _unravel_index(index, diff.shape))
 
 
-def check_close(name: str, actual, expected, rtol: float = 1e-7, atol: float = 1e-10,
-                kind: str = "float") -> None:
+def check_close(
+    name: str, actual, expected, rtol: float = 1e-7, atol: float = 1e-10, kind: str = "float"
+) -> None:
     """Check that ``actual`` is an array of the expected shape within ``atol + rtol * |expected|``.
 
     The message names the worst entry, the value expected there and the value found.
@@ -126,12 +132,15 @@ def check_close(name: str, actual, expected, rtol: float = 1e-7, atol: float = 1
     worst = int(excess.argmax())
     if _bool(_isnan(diff).any()) or _float(excess.flat[worst]) > 0:
         where = _tuple(int(i) for i in _unravel_index(worst, excess.shape))
-        _fail(f"{name}: entry {where} should be {expected.flat[worst]:.10g}; "
-              f"got {actual.flat[worst]:.10g} (largest error {_float(diff.flat[worst]):.3g})")
+        _fail(
+            f"{name}: entry {where} should be {expected.flat[worst]:.10g}; "
+            f"got {actual.flat[worst]:.10g} (largest error {_float(diff.flat[worst]):.3g})"
+        )
 
 
-def check_float_close(name: str, actual, expected: float, rtol: float = 1e-7,
-                      atol: float = 1e-10) -> None:
+def check_float_close(
+    name: str, actual, expected: float, rtol: float = 1e-7, atol: float = 1e-10
+) -> None:
     """Check that ``actual`` is a float within ``atol + rtol * |expected|`` of ``expected``."""
     value = check_float(name, actual)
     if not abs(value - _float(expected)) <= atol + rtol * abs(_float(expected)):
@@ -146,8 +155,10 @@ def check_equal(name: str, actual, expected, kind: str = "int") -> None:
     if differs.size:
         i = int(differs[0])
         where = _tuple(int(j) for j in _unravel_index(i, expected.shape))
-        _fail(f"{name}: entry {where} should be {expected.flat[i]}; got {actual.flat[i]} "
-              f"({differs.size} of {expected.size} entries differ)")
+        _fail(
+            f"{name}: entry {where} should be {expected.flat[i]}; got {actual.flat[i]} "
+            f"({differs.size} of {expected.size} entries differ)"
+        )
 
 
 def check_columns_sum_to_one(name: str, A, atol: float = 1e-9) -> None:
@@ -165,8 +176,10 @@ def check_raises_value_error(name: str, call: Callable[[], object], argument: st
         call()
     except ValueError as error:
         if argument not in str(error):
-            _fail(f"{name}: the ValueError should name the argument '{argument}'; "
-                  f"its message was: {error}")
+            _fail(
+                f"{name}: the ValueError should name the argument '{argument}'; "
+                f"its message was: {error}"
+            )
         return
     except Exception as error:  # noqa: BLE001 - any other exception is the wrong answer
         kind = _type(error).__name__
@@ -198,7 +211,8 @@ def relative_error(a, b) -> float:
     a, b = _asarray(a, dtype=_float64), _asarray(b, dtype=_float64)
     diff = _float(_maximum_reduce(_absolute(_subtract(a, b)), axis=None)) if a.size else 0.0
     scale = (_float(_maximum_reduce(_absolute(a), axis=None)) if a.size else 0.0) + (
-        _float(_maximum_reduce(_absolute(b), axis=None)) if b.size else 0.0)
+        _float(_maximum_reduce(_absolute(b), axis=None)) if b.size else 0.0
+    )
     return diff / max(scale, 1e-12)
 
 
@@ -209,9 +223,11 @@ def check_gradient(name: str, analytic, numeric, tol: float = 1e-6) -> None:
     error = relative_error(analytic, numeric)
     if not error < tol:
         _, where = max_abs_difference(analytic, numeric)
-        _fail(f"{name}: the gradient disagrees with centred differences (relative error "
-              f"{error:.2e}, allowed {tol:.0e}); worst at entry {where}: "
-              f"numeric {numeric[where]:.8g}, yours {analytic[where]:.8g}")
+        _fail(
+            f"{name}: the gradient disagrees with centred differences (relative error "
+            f"{error:.2e}, allowed {tol:.0e}); worst at entry {where}: "
+            f"numeric {numeric[where]:.8g}, yours {analytic[where]:.8g}"
+        )
 
 
 def fraction_per_bin(samples, edges) -> np.ndarray:
@@ -221,8 +237,9 @@ def fraction_per_bin(samples, edges) -> np.ndarray:
     return counts / max(samples.size, 1)
 
 
-def check_fractions(name: str, fractions, expected, n: int, sigmas: float = 6.0,
-                    labels: Sequence[str] | None = None) -> None:
+def check_fractions(
+    name: str, fractions, expected, n: int, sigmas: float = 6.0, labels: Sequence[str] | None = None
+) -> None:
     """Check observed bin fractions against expected probabilities.
 
     Each bin may differ from its probability ``p`` by at most ``sigmas`` binomial standard
@@ -235,8 +252,10 @@ def check_fractions(name: str, fractions, expected, n: int, sigmas: float = 6.0,
         allowed = sigmas * math.sqrt(max(p * (1 - p), 1e-12) / n)
         if abs(_float(fractions[i]) - p) > allowed:
             label = labels[i] if labels is not None else f"bin {i}"
-            _fail(f"{name}: {label} should hold about {p:.1%} of the samples; it holds "
-                  f"{_float(fractions[i]):.1%} (n = {n})")
+            _fail(
+                f"{name}: {label} should hold about {p:.1%} of the samples; it holds "
+                f"{_float(fractions[i]):.1%} (n = {n})"
+            )
 
 
 def check_tuple(name: str, value, length: int) -> tuple:
@@ -279,7 +298,6 @@ def replaced(namespace: dict, **values):
                 namespace[key] = old
 
 
-
 def check_between(name: str, values, low, high) -> None:
     """Check that every entry of the array ``values`` lies in the closed interval ``[low, high]``.
 
@@ -293,6 +311,8 @@ def check_between(name: str, values, low, high) -> None:
     if outside.size:
         i = int(outside[0])
         where = _tuple(int(j) for j in _unravel_index(i, values.shape))
-        _fail(f"{name}: every entry must lie in [{lows.flat[i]:.6g}, {highs.flat[i]:.6g}]; "
-              f"entry {where} is {values.flat[i]:.10g} ({outside.size} of {values.size} "
-              f"entries are outside)")
+        _fail(
+            f"{name}: every entry must lie in [{lows.flat[i]:.6g}, {highs.flat[i]:.6g}]; "
+            f"entry {where} is {values.flat[i]:.10g} ({outside.size} of {values.size} "
+            f"entries are outside)"
+        )

@@ -20,7 +20,14 @@ from pathlib import Path
 
 from autograder import assignments
 from autograder.errors import CourseError
-from autograder.grading import GradeJob, GradeResult, GradeSettings, grade_one, record, recorded_digest
+from autograder.grading import (
+    GradeJob,
+    GradeResult,
+    GradeSettings,
+    grade_one,
+    record,
+    recorded_digest,
+)
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -39,8 +46,9 @@ def import_submissions(assignment: str, folder: Path, root: Path) -> list[str]:
     ``submitted/`` is overwritten unless the file differs (then the newer submission wins).
     """
     if not folder.is_dir():
-        raise CourseError(f"submissions folder '{folder}' does not exist: pass a folder of "
-                          f"<student>.ipynb files")
+        raise CourseError(
+            f"submissions folder '{folder}' does not exist: pass a folder of <student>.ipynb files"
+        )
     students = []
     for entry in sorted(folder.iterdir()):
         if entry.is_file() and entry.suffix == ".ipynb":
@@ -50,8 +58,10 @@ def import_submissions(assignment: str, folder: Path, root: Path) -> list[str]:
         else:
             continue
         if not STUDENT_ID.match(student):
-            raise CourseError(f"'{entry.name}' is not a usable student id (letters, digits, "
-                              f"'_', '-', '.'): rename it")
+            raise CourseError(
+                f"'{entry.name}' is not a usable student id (letters, digits, "
+                f"'_', '-', '.'): rename it"
+            )
         target = root / "submitted" / student / assignment
         target.mkdir(parents=True, exist_ok=True)
         if notebook.is_file():
@@ -74,11 +84,18 @@ def find_submissions(assignment: str, root: Path) -> list[Submission]:
             continue
         notebook = folder / f"{assignment}.ipynb"
         stamp = folder / "timestamp.txt"
-        found.append(Submission(student_dir.name, notebook if notebook.is_file() else None,
-                                stamp.read_text().strip() if stamp.is_file() else None))
+        found.append(
+            Submission(
+                student_dir.name,
+                notebook if notebook.is_file() else None,
+                stamp.read_text().strip() if stamp.is_file() else None,
+            )
+        )
     if not found:
-        raise CourseError(f"no submissions for '{assignment}' in {base}: copy them to "
-                          f"submitted/<student>/{assignment}/ or pass --submissions DIR")
+        raise CourseError(
+            f"no submissions for '{assignment}' in {base}: copy them to "
+            f"submitted/<student>/{assignment}/ or pass --submissions DIR"
+        )
     return found
 
 
@@ -94,15 +111,23 @@ def gradebook_snapshot(assignment: str, root: Path) -> bytes:
     return (root / "gradebook.db").read_bytes()
 
 
-def jobs_for(assignment: str, root: Path, settings: GradeSettings, force: bool
-             ) -> tuple[list[GradeJob], list[str]]:
+def jobs_for(
+    assignment: str, root: Path, settings: GradeSettings, force: bool
+) -> tuple[list[GradeJob], list[str]]:
     """The jobs still to do, and the students skipped because their grade is already recorded."""
     gradebook = gradebook_snapshot(assignment, root)
     release = assignments.release_path(assignment, root).read_bytes()
     jobs, skipped = [], []
     for sub in find_submissions(assignment, root):
-        job = GradeJob(assignment, sub.student, sub.path.read_bytes() if sub.path else None,
-                       sub.timestamp, gradebook, release, settings)
+        job = GradeJob(
+            assignment,
+            sub.student,
+            sub.path.read_bytes() if sub.path else None,
+            sub.timestamp,
+            gradebook,
+            release,
+            settings,
+        )
         if not force and recorded_digest(root, assignment, sub.student) == job.digest:
             skipped.append(sub.student)
         else:
@@ -110,8 +135,9 @@ def jobs_for(assignment: str, root: Path, settings: GradeSettings, force: bool
     return jobs, skipped
 
 
-def run_jobs(jobs: list[GradeJob], workers: int, scheduler: str | None = None
-             ) -> Iterator[GradeResult]:
+def run_jobs(
+    jobs: list[GradeJob], workers: int, scheduler: str | None = None
+) -> Iterator[GradeResult]:
     """Grade ``jobs``, yielding results as they finish (in any order)."""
     if scheduler:
         from autograder.cluster import run_on_cluster
@@ -126,11 +152,17 @@ def run_jobs(jobs: list[GradeJob], workers: int, scheduler: str | None = None
                 yield future.result()
 
 
-def grade_class(assignment: str, root: Path, *, workers: int | None = None,
-                scheduler: str | None = None, settings: GradeSettings | None = None,
-                force: bool = False, on_result: Callable[[GradeResult, int, int], None] | None = None
-                ) -> tuple[list[GradeResult], list[str]]:
-    """Grade every submission of ``assignment``; returns the new results and the skipped students."""
+def grade_class(
+    assignment: str,
+    root: Path,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    settings: GradeSettings | None = None,
+    force: bool = False,
+    on_result: Callable[[GradeResult, int, int], None] | None = None,
+) -> tuple[list[GradeResult], list[str]]:
+    """Grade every submission of ``assignment``; return the new results and who was skipped."""
     assignments.check_name(assignment, root)
     settings = settings or GradeSettings()
     jobs, skipped = jobs_for(assignment, root, settings, force)

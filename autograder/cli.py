@@ -66,7 +66,13 @@ def grade_table(assignment: str, root: Path):
 
 
 def cmd_grade(args) -> int:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     from autograder import assignments, classroom
     from autograder.gradetable import write_csv
@@ -76,20 +82,31 @@ def cmd_grade(args) -> int:
     if args.submissions:
         students = classroom.import_submissions(args.assignment, args.submissions, args.root)
         print(f"copied {len(students)} submissions into submitted/")
-    settings = GradeSettings(cell_timeout=args.timeout, memory_limit=args.memory_limit,
-                             sandbox=not args.unsafe_no_sandbox)
+    settings = GradeSettings(
+        cell_timeout=args.timeout,
+        memory_limit=args.memory_limit,
+        sandbox=not args.unsafe_no_sandbox,
+    )
     if settings.sandbox:
         from autograder.sandbox import sandbox_status
 
         ok, why = sandbox_status()
         if not ok:
-            raise CourseError(f"cannot sandbox student code: {why}; fix that, or pass "
-                              f"--unsafe-no-sandbox to run it with your own permissions")
+            raise CourseError(
+                f"cannot sandbox student code: {why}; fix that, or pass "
+                f"--unsafe-no-sandbox to run it with your own permissions"
+            )
     console = _console()
     started = time.perf_counter()
-    with Progress(TextColumn("grading {task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
-                  console=console, transient=True) as progress:
+    with Progress(
+        TextColumn("grading {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
         task = progress.add_task(args.assignment, total=None, rate="")
 
         def advance(result, done: int, total: int) -> None:
@@ -97,8 +114,14 @@ def cmd_grade(args) -> int:
             progress.update(task, completed=done, total=total, rate=f"{rate:.1f}/min")
 
         results, skipped = classroom.grade_class(
-            args.assignment, args.root, workers=args.workers, scheduler=args.scheduler,
-            settings=settings, force=args.force, on_result=advance)
+            args.assignment,
+            args.root,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            settings=settings,
+            force=args.force,
+            on_result=advance,
+        )
     elapsed = time.perf_counter() - started
     table, columns, rows = grade_table(args.assignment, args.root)
     console.print(table)
@@ -132,8 +155,9 @@ def cmd_report(args) -> int:
     assignments.check_name(args.assignment, args.root)
     table, columns, rows = grade_table(args.assignment, args.root)
     if not rows:
-        raise CourseError(f"no grades for '{args.assignment}' yet: run 'course grade "
-                          f"{args.assignment}' first")
+        raise CourseError(
+            f"no grades for '{args.assignment}' yet: run 'course grade {args.assignment}' first"
+        )
     console = _console()
     console.print(table)
     rates = Table(title="share of students with full points, per function", title_justify="left")
@@ -148,13 +172,15 @@ def cmd_report(args) -> int:
         integrity.add_column("student")
         integrity.add_column("what was found")
         for row in flagged:
-            integrity.add_row(row.student, "; ".join(([row.problem] if row.problem else [])
-                                                     + row.flags))
+            integrity.add_row(
+                row.student, "; ".join(([row.problem] if row.problem else []) + row.flags)
+            )
         console.print(integrity)
     else:
         console.print("integrity: no flags")
-    png = save_histogram(args.root / "reports" / f"{args.assignment}-scores.png",
-                         args.assignment, columns, rows)
+    png = save_histogram(
+        args.root / "reports" / f"{args.assignment}-scores.png", args.assignment, columns, rows
+    )
     console.print(f"histogram: {png.relative_to(args.root)}")
     return 0
 
@@ -166,12 +192,23 @@ def cmd_check(args) -> int:
 
     checks = check_notebook(args.notebook)
     table = Table(title=f"{args.notebook.name}: visible tests", title_justify="left")
-    for column in ("function", "visible tests", "points", "hidden tests at grading", "first problem"):
+    for column in (
+        "function",
+        "visible tests",
+        "points",
+        "hidden tests at grading",
+        "first problem",
+    ):
         table.add_column(column)
     for check in checks:
         tests = f"{check.passed}/{check.passed + check.failed} passed"
-        table.add_row(check.function, tests, f"{check.points:g}/{check.max_points:g}",
-                      str(check.hidden), check.messages[0] if check.messages else "")
+        table.add_row(
+            check.function,
+            tests,
+            f"{check.points:g}/{check.max_points:g}",
+            str(check.hidden),
+            check.messages[0] if check.messages else "",
+        )
     _console().print(table)
     return 0 if all(c.failed == 0 for c in checks) else 1
 
@@ -185,30 +222,51 @@ def _positive(text: str) -> int:
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
-        prog="course", description="Release, grade and check the course's assignments "
-        "(nbgrader underneath; plain nbgrader commands keep working from the repository root).")
+        prog="course",
+        description="Release, grade and check the course's assignments "
+        "(nbgrader underneath; plain nbgrader commands keep working from the repository root).",
+    )
     top.add_argument("--version", action="version", version=f"course {__version__}")
-    top.add_argument("--root", type=Path, default=Path(os.environ.get("COURSE_ROOT", REPOSITORY)),
-                     help="the course directory (default: the repository root)")
+    top.add_argument(
+        "--root",
+        type=Path,
+        default=Path(os.environ.get("COURSE_ROOT", REPOSITORY)),
+        help="the course directory (default: the repository root)",
+    )
     sub = top.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("release", help="generate the student versions and check them")
-    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
-                   help=f"default: all ({', '.join(ASSIGNMENTS)})")
+    p.add_argument(
+        "assignments",
+        nargs="*",
+        metavar="ASSIGNMENT",
+        help=f"default: all ({', '.join(ASSIGNMENTS)})",
+    )
     p.set_defaults(run=cmd_release)
 
     p = sub.add_parser("grade", help="autograde every submission of an assignment")
     p.add_argument("assignment")
     p.add_argument("--submissions", type=Path, help="a folder of <student>.ipynb files to import")
-    p.add_argument("--workers", type=_positive, default=None,
-                   help="submissions graded at once (default: the number of cores)")
+    p.add_argument(
+        "--workers",
+        type=_positive,
+        default=None,
+        help="submissions graded at once (default: the number of cores)",
+    )
     p.add_argument("--scheduler", help="address of a Dask scheduler to grade on (tcp://host:8786)")
     p.add_argument("--timeout", type=_positive, default=30, help="seconds per cell (default 30)")
-    p.add_argument("--memory-limit", type=_positive, default=2 * 2**30,
-                   help="bytes of memory per kernel (default 2 GiB)")
+    p.add_argument(
+        "--memory-limit",
+        type=_positive,
+        default=2 * 2**30,
+        help="bytes of memory per kernel (default 2 GiB)",
+    )
     p.add_argument("--force", action="store_true", help="regrade submissions already graded")
-    p.add_argument("--unsafe-no-sandbox", action="store_true",
-                   help="run student code with your own permissions (only for trusted code)")
+    p.add_argument(
+        "--unsafe-no-sandbox",
+        action="store_true",
+        help="run student code with your own permissions (only for trusted code)",
+    )
     p.set_defaults(run=cmd_grade)
 
     p = sub.add_parser("feedback", help="write feedback pages (hidden tests stay hidden)")
@@ -237,8 +295,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"course: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("course: interrupted; run the same command again to finish (graded submissions "
-              "are kept)", file=sys.stderr)
+        print(
+            "course: interrupted; run the same command again to finish (graded submissions "
+            "are kept)",
+            file=sys.stderr,
+        )
         return 130
 
 

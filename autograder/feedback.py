@@ -28,7 +28,7 @@ def description(cell) -> str:
     """The author's description of a hidden test cell (its ``# Hidden test:`` line)."""
     for line in cell.source.splitlines():
         if line.strip().startswith(DESCRIPTION_PREFIX):
-            return line.strip()[len(DESCRIPTION_PREFIX):].strip()
+            return line.strip()[len(DESCRIPTION_PREFIX) :].strip()
     return "a hidden test"
 
 
@@ -53,19 +53,23 @@ def _output_text(output) -> str:
     if output.get("output_type") == "error":
         return "\n".join([output.get("evalue", "")] + list(output.get("traceback", [])))
     data = output.get("data", {})
-    return "\n".join(v if isinstance(v, str) else "\n".join(v) for k, v in data.items()
-                     if k.startswith("text/"))
+    return "\n".join(
+        v if isinstance(v, str) else "\n".join(v) for k, v in data.items() if k.startswith("text/")
+    )
 
 
 def verdict_output(cell) -> nbformat.NotebookNode:
-    """The one output a student sees for a hidden test cell: passed or failed, and what it checks."""
-    failed = any(o.get("output_type") == "error" or
-                 (o.get("output_type") == "stream" and o.get("name") == "stderr")
-                 for o in cell.get("outputs", []))
+    """The one output a student sees for a hidden test cell: its verdict and what it checks."""
+    failed = any(
+        o.get("output_type") == "error"
+        or (o.get("output_type") == "stream" and o.get("name") == "stderr")
+        for o in cell.get("outputs", [])
+    )
     points = nbgrader_meta(cell).get("points", 0)
     verdict = f"failed (0 of {points:g} points)" if failed else f"passed ({points:g} points)"
     return nbformat.v4.new_output(
-        "stream", name="stdout", text=f"Hidden test {verdict}: {description(cell)}\n")
+        "stream", name="stdout", text=f"Hidden test {verdict}: {description(cell)}\n"
+    )
 
 
 def hide_hidden_tests(nb) -> nbformat.NotebookNode:

@@ -15,8 +15,9 @@ def generate_feedback(assignment: str, root: Path) -> list[Path]:
     from nbgrader.coursedir import CourseDirectory
 
     if not (root / "autograded").is_dir() or not any((root / "autograded").glob(f"*/{assignment}")):
-        raise CourseError(f"nothing graded for '{assignment}' yet: run 'course grade "
-                          f"{assignment}' first")
+        raise CourseError(
+            f"nothing graded for '{assignment}' yet: run 'course grade {assignment}' first"
+        )
     cfg = course_config(root)
     coursedir = CourseDirectory(config=cfg)
     coursedir.assignment_id = assignment
@@ -26,6 +27,7 @@ def generate_feedback(assignment: str, root: Path) -> list[Path]:
     try:
         app.start()
     except Exception as error:  # nbgrader raises NbGraderException after logging the reason
-        raise CourseError(f"nbgrader could not write feedback for '{assignment}': {error}"
-                          ) from None
+        raise CourseError(
+            f"nbgrader could not write feedback for '{assignment}': {error}"
+        ) from None
     return sorted((root / "feedback").glob(f"*/{assignment}/{assignment}.html"))

@@ -85,7 +85,14 @@ def write_csv(path: Path, columns: list[str], rows: list[StudentGrades]) -> None
         writer = csv.writer(handle)
         writer.writerow(["student", *columns, "total", "max", "needs_manual", "problem", "flags"])
         for row in rows:
-            writer.writerow([row.student]
-                            + [f"{row.by_function.get(c, (0, 0))[0]:g}" for c in columns]
-                            + [f"{row.total:g}", f"{row.max_total:g}", row.needs_manual,
-                               row.problem or "", "; ".join(row.flags)])
+            writer.writerow(
+                [row.student]
+                + [f"{row.by_function.get(c, (0, 0))[0]:g}" for c in columns]
+                + [
+                    f"{row.total:g}",
+                    f"{row.max_total:g}",
+                    row.needs_manual,
+                    row.problem or "",
+                    "; ".join(row.flags),
+                ]
+            )

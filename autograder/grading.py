@@ -179,7 +179,9 @@ def _read_scores(gradebook: Path, job: GradeJob) -> dict[str, CellScore]:
             comments = {c.name: c.auto_comment for c in notebook.comments}
             for grade in notebook.grades:
                 cells[grade.name] = CellScore(
-                    grade.auto_score, grade.max_score, bool(grade.needs_manual_grade),
+                    grade.auto_score,
+                    grade.max_score,
+                    bool(grade.needs_manual_grade),
                     comments.get(grade.name),
                 )
     return cells
@@ -217,8 +219,12 @@ def record(course_root: Path, db_url: str, result: GradeResult, timestamp: str |
     if timestamp:
         (folder / "timestamp.txt").write_text(timestamp)
     summary = {
-        "digest": result.digest, "score": result.score, "max_score": result.max_score,
-        "problem": result.problem, "flags": result.flags, "seconds": round(result.seconds, 3),
+        "digest": result.digest,
+        "score": result.score,
+        "max_score": result.max_score,
+        "problem": result.problem,
+        "flags": result.flags,
+        "seconds": round(result.seconds, 3),
         "cells": {k: [c.score, c.max_score, c.needs_manual_grade] for k, c in result.cells.items()},
     }
     (folder / MARKER).write_text(json.dumps(summary, indent=1))

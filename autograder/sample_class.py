@@ -47,8 +47,11 @@ def blank_answer(source: str) -> str:
 
 def solution_body(source: str) -> str:
     """The source with the solution markers removed (what a correct student would hand in)."""
-    return "\n".join(line for line in source.splitlines()
-                     if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
+    return "\n".join(
+        line
+        for line in source.splitlines()
+        if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line
+    )
 
 
 def with_answers(nb, answers: dict[str, str]) -> nbformat.NotebookNode:

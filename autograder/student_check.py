@@ -35,8 +35,11 @@ class FunctionCheck:
 def is_hidden_placeholder(cell) -> bool:
     """A released hidden test cell: nothing left but comments (its tests run at grading)."""
     code = [line for line in cell.source.splitlines() if line.strip()]
-    return bool(code) and all(line.lstrip().startswith("#") for line in code) and any(
-        line.strip().startswith(DESCRIPTION_PREFIX) for line in code)
+    return (
+        bool(code)
+        and all(line.lstrip().startswith("#") for line in code)
+        and any(line.strip().startswith(DESCRIPTION_PREFIX) for line in code)
+    )
 
 
 def failure_message(cell) -> str | None:
@@ -60,8 +63,13 @@ def check_notebook(path: Path, timeout: int = CELL_TIMEOUT) -> list[FunctionChec
     functions = list(answer_sources(nb))
     if not functions:
         raise CourseError(f"'{path}' has no graded answer cells: is it a course assignment?")
-    client = NotebookClient(nb, timeout=timeout, allow_errors=True, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent.resolve())}})
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        allow_errors=True,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent.resolve())}},
+    )
     client.execute()
     checks = {name: FunctionCheck(name) for name in functions}
     for cell in nb.cells:

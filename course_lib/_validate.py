@@ -36,7 +36,8 @@ def bounds(low, high) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"low must be a non-empty 1-D sequence; got shape {low_array.shape}")
     if high_array.shape != low_array.shape:
         raise ValueError(
-            f"high must have the same length as low ({low_array.size}); got shape {high_array.shape}"
+            f"high must have the same length as low ({low_array.size}); "
+            f"got shape {high_array.shape}"
         )
     if not np.all(low_array < high_array):
         raise ValueError(f"low must be < high in every dimension; got low={low}, high={high}")
@@ -47,6 +48,7 @@ def generator(rng) -> np.random.Generator:
     """Check that ``rng`` is a numpy Generator (the only source of randomness in the course)."""
     if not isinstance(rng, np.random.Generator):
         raise ValueError(
-            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)); got {type(rng).__name__}"
+            "rng must be a numpy.random.Generator (np.random.default_rng(seed)); "
+            f"got {type(rng).__name__}"
         )
     return rng

@@ -96,9 +96,7 @@ def update_running_stats(
     )
 
 
-def batchnorm_inference(
-    Z, gamma, beta, running_mean, running_var, eps: float = 1e-5
-) -> np.ndarray:
+def batchnorm_inference(Z, gamma, beta, running_mean, running_var, eps: float = 1e-5) -> np.ndarray:
     """Batch norm at test time: ``gamma * (Z - running_mean) / sqrt(running_var + eps) + beta``.
 
     Uses only the stored statistics, so it works for any number of examples m, even m = 1.

@@ -63,8 +63,11 @@ def load_digits_split(
         ``X`` of every split is (64, m) in [0, 1], ``labels`` is (m,) in 0..9.
         The default cut is 1,199 / 299 / 299 examples.
     """
-    if not (0 < validation_fraction < 1 and 0 < test_fraction < 1
-            and validation_fraction + test_fraction < 1):
+    if not (
+        0 < validation_fraction < 1
+        and 0 < test_fraction < 1
+        and validation_fraction + test_fraction < 1
+    ):
         raise ValueError(
             "validation_fraction and test_fraction must be in (0, 1) and sum to less than 1; "
             f"got {validation_fraction!r} and {test_fraction!r}"
@@ -79,7 +82,10 @@ def load_digits_split(
 
 
 def make_blobs(
-    n_per_class: int, n_classes: int = 3, spread: float = 1.0, rng: np.random.Generator | None = None
+    n_per_class: int,
+    n_classes: int = 3,
+    spread: float = 1.0,
+    rng: np.random.Generator | None = None,
 ) -> Split:
     """Gaussian blobs in 2-D, one per class, centres evenly spaced on a circle of radius 3.
 

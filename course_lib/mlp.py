@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from course_lib._validate import generator, positive_int
 from course_lib.batch_norm import (
     batchnorm_backward,
     batchnorm_forward,
@@ -22,7 +23,6 @@ from course_lib.batch_norm import (
     update_running_stats,
 )
 from course_lib.softmax import cross_entropy, one_hot, softmax
-from course_lib._validate import generator, positive_int
 
 
 def _sigmoid(Z):
@@ -139,7 +139,10 @@ class MLP:
                     if update_stats:
                         mean, var = bn_cache[2], bn_cache[3]
                         self.running[f"mean{l}"], self.running[f"var{l}"] = update_running_stats(
-                            self.running[f"mean{l}"], self.running[f"var{l}"], mean, var,
+                            self.running[f"mean{l}"],
+                            self.running[f"var{l}"],
+                            mean,
+                            var,
                             self.momentum,
                         )
                 else:
@@ -157,10 +160,12 @@ class MLP:
         dg = ACTIVATIONS[self.activation][1]
         m = Y.shape[1]
         grads = {}
-        dZ_tilde = (caches[self.n_layers][4] - Y) / m  # softmax + cross-entropy
+        dA = None
         for l in range(self.n_layers, 0, -1):
             A_prev, Z, Z_tilde, bn_cache, A = caches[l]
-            if l < self.n_layers:
+            if l == self.n_layers:
+                dZ_tilde = (A - Y) / m  # softmax followed by the mean cross-entropy
+            else:
                 dZ_tilde = dA * dg(Z_tilde, A)
             if self._normalised(l):
                 dZ, grads[f"gamma{l}"], grads[f"beta{l}"] = batchnorm_backward(dZ_tilde, bn_cache)

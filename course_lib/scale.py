@@ -19,7 +19,9 @@ def sample_log_uniform(low: float, high: float, size, rng: np.random.Generator) 
     ``0 < low < high``; ``size`` as in ``rng.uniform`` (an int or a shape tuple).
     """
     if not 0 < low < high:
-        raise ValueError(f"low and high must satisfy 0 < low < high; got low={low!r}, high={high!r}")
+        raise ValueError(
+            f"low and high must satisfy 0 < low < high; got low={low!r}, high={high!r}"
+        )
     r = generator(rng).uniform(np.log10(low), np.log10(high), size=size)
     return 10.0**r
 

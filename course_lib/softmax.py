@@ -53,7 +53,9 @@ def one_hot(labels, C: int) -> np.ndarray:
             raise ValueError("labels must be whole numbers (class indices)")
         labels = labels.astype(int)
     if labels.size and (labels.min() < 0 or labels.max() >= C):
-        raise ValueError(f"labels must lie in [0, {C}); got values from {labels.min()} to {labels.max()}")
+        raise ValueError(
+            f"labels must lie in [0, {C}); got values from {labels.min()} to {labels.max()}"
+        )
     Y = np.zeros((C, labels.size))
     Y[labels, np.arange(labels.size)] = 1.0
     return Y
