@@ -32,3 +32,6 @@ bench: $(STAMP) system
 
 clean:
 	rm -rf submitted autograded feedback gradebook.db demo-class reports artifacts
+
+explore: $(STAMP)
+	$(VENV)/bin/voila notebooks/ --no-browser --Voila.ip=127.0.0.1

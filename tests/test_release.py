@@ -1,0 +1,48 @@
+"""The committed student versions are nbgrader's output for the current sources, and leak nothing."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from autograder import assignments
+from autograder.config import ASSIGNMENTS, REPOSITORY
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_is_up_to_date_and_leaks_nothing(assignment):
+    fresh = assignments.generated_release(assignment)
+    assert assignments.release_problems(assignment, fresh=fresh) == []
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_keeps_signatures_and_drops_solutions(assignment):
+    source = nbformat.read(assignments.source_path(assignment), 4)
+    released = nbformat.read(assignments.release_path(assignment), 4)
+    text = assignments.release_path(assignment).read_text()
+    for cell in source.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution") and cell.cell_type == "code":
+            def_line = next(line for line in cell.source.splitlines() if line.startswith("def "))
+            assert def_line in text
+    assert text.count("raise NotImplementedError()") >= sum(
+        1 for c in source.cells
+        if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution"))
+    assert all(not c.get("outputs") for c in released.cells if c.cell_type == "code")
+
+
+def test_release_problems_catch_leaks_duplicates_and_staleness(tmp_path):
+    assignment = "softmax"
+    (tmp_path / "source" / assignment).mkdir(parents=True)
+    (tmp_path / "release" / assignment).mkdir(parents=True)
+    source = REPOSITORY / "source" / assignment / f"{assignment}.ipynb"
+    (tmp_path / "source" / assignment / f"{assignment}.ipynb").write_bytes(source.read_bytes())
+    leaky = nbformat.read(source, 4)  # the instructor's version itself, as if released by mistake
+    leaky.cells.append(leaky.cells[-1])
+    nbformat.write(leaky, tmp_path / "release" / assignment / f"{assignment}.ipynb")
+    problems = assignments.release_problems(assignment, tmp_path, fresh=b"other")
+    text = "\n".join(problems)
+    assert "BEGIN SOLUTION" in text and "BEGIN HIDDEN TESTS" in text
+    assert "hidden-test line" in text
+    assert "appears 2 times" in text
+    assert "out of date" in text
