@@ -24,8 +24,22 @@ CELL_TIMEOUT = 30
 KERNEL_PRELUDE = "import autograder.checks"
 
 
-def configure(c: Config, root: Path | str = REPOSITORY) -> Config:
-    """Fill ``c`` with the course's nbgrader settings for the course directory ``root``."""
+#: Bytes of memory a grading kernel may map (RLIMIT_AS); a larger allocation is a MemoryError.
+MEMORY_LIMIT = 2 * 2**30
+
+
+def configure(
+    c: Config,
+    root: Path | str = REPOSITORY,
+    sandbox: bool = True,
+    memory_limit: int = MEMORY_LIMIT,
+) -> Config:
+    """Fill ``c`` with the course's nbgrader settings for the course directory ``root``.
+
+    With ``sandbox`` every grading kernel runs in bubblewrap (``autograder.sandbox``), which
+    hides the course directory, this repository and home folders and caps memory; without it,
+    student code runs with the grader's own permissions.
+    """
     root = Path(root).resolve()
     c.CourseDirectory.root = str(root)
     c.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
@@ -34,12 +48,41 @@ def configure(c: Config, root: Path | str = REPOSITORY) -> Config:
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
+    # Grading: rebuild each submission on the release (edited or deleted tests come back),
+    # disqualify answer cells that import the reference or patch libraries, and run the
+    # notebook with kernel restarts and an output cap.
+    c.RebuildFromRelease.release_directory = str(root)
+    c.Autograde.sanitize_preprocessors = [
+        "nbgrader.preprocessors.ClearOutput",
+        "nbgrader.preprocessors.DeduplicateIds",
+        "nbgrader.preprocessors.OverwriteKernelspec",
+        "autograder.rebuild.RebuildFromRelease",
+        "nbgrader.preprocessors.OverwriteCells",
+        "nbgrader.preprocessors.CheckCellMetadata",
+        "autograder.integrity.CheckAnswerCells",
+    ]
+    c.Autograde.autograde_preprocessors = [
+        "autograder.execution.ResilientExecute",
+        "nbgrader.preprocessors.IgnorePattern",
+        "nbgrader.preprocessors.LimitOutput",
+        "nbgrader.preprocessors.SaveAutoGrades",
+        "nbgrader.preprocessors.AssignLatePenalties",
+        "nbgrader.preprocessors.CheckCellMetadata",
+    ]
     c.Execute.timeout = CELL_TIMEOUT
     c.Execute.interrupt_on_timeout = True
     c.Execute.extra_arguments = [
         "--HistoryManager.hist_file=:memory:",
         f"--IPKernelApp.exec_lines={KERNEL_PRELUDE}",
     ]
+    if sandbox:
+        c.Execute.kernel_manager_class = "autograder.sandbox.SandboxedKernelManager"
+        c.SandboxedKernelManager.memory_limit = memory_limit
+        c.SandboxedKernelManager.hidden_paths = sorted(
+            {str(Path.home()), "/home", "/root", str(root), str(REPOSITORY)}
+        )
+    else:
+        c.Execute.kernel_manager_class = "jupyter_client.manager.AsyncKernelManager"
     # Feedback must never show hidden tests.
     c.GenerateFeedback.preprocessors = [
         "nbgrader.preprocessors.GetGrades",
@@ -57,7 +100,7 @@ def put_tools_on_path() -> None:
         os.environ["PATH"] = tools + os.pathsep + os.environ.get("PATH", "")
 
 
-def course_config(root: Path | str = REPOSITORY) -> Config:
-    """A fresh :class:`Config` holding the course's settings for ``root``."""
+def course_config(root: Path | str = REPOSITORY, **settings) -> Config:
+    """A fresh :class:`Config` with the course's settings for ``root`` (see ``configure``)."""
     put_tools_on_path()
-    return configure(Config(), root)
+    return configure(Config(), root, **settings)

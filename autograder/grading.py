@@ -22,19 +22,19 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.config import course_config
+from autograder.config import CELL_TIMEOUT, MEMORY_LIMIT, course_config
+from autograder.rebuild import FLAGS_KEY
 
 MARKER = ".course-graded.json"
 
 
 @dataclass(frozen=True)
 class GradeSettings:
-    """How a submission runs: seconds per cell, kernel memory cap, the sandbox's hidden paths."""
+    """How a submission runs: seconds per cell, the kernel's memory cap, whether it is sandboxed."""
 
-    cell_timeout: int = 30
-    memory_limit: int = 2 * 2**30
+    cell_timeout: int = CELL_TIMEOUT
+    memory_limit: int = MEMORY_LIMIT
     sandbox: bool = True
-    hidden_paths: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,12 +103,8 @@ def notebook_problem(data: bytes | None) -> str | None:
 
 
 def _configure_job(root: Path, job: GradeJob):
-    cfg = course_config(root)
+    cfg = course_config(root, sandbox=job.settings.sandbox, memory_limit=job.settings.memory_limit)
     cfg.Execute.timeout = job.settings.cell_timeout
-    if job.settings.sandbox:
-        from autograder.sandbox_config import configure_sandbox
-
-        configure_sandbox(cfg, root, job.settings)
     return cfg
 
 
@@ -125,6 +121,9 @@ def _empty_scores(gradebook: Path, assignment: str) -> dict[str, CellScore]:
 
 def grade_one(job: GradeJob) -> GradeResult:
     """Autograde one submission with nbgrader in a private course directory; never raises."""
+    from sqlalchemy.exc import SAWarning
+
+    warnings.simplefilter("ignore", SAWarning)  # nbgrader's own autoflush notices
     started = time.perf_counter()
     result = GradeResult(job.assignment, job.student, job.digest)
     with tempfile.TemporaryDirectory(prefix="course-grade-") as tmp:
@@ -132,6 +131,9 @@ def grade_one(job: GradeJob) -> GradeResult:
         gradebook = root / "gradebook.db"
         gradebook.write_bytes(job.gradebook)
         (root / "source" / job.assignment).mkdir(parents=True)
+        release = root / "release" / job.assignment
+        release.mkdir(parents=True)
+        (release / f"{job.assignment}.ipynb").write_bytes(job.release)
         result.problem = notebook_problem(job.notebook)
         if result.problem:
             result.cells = _empty_scores(gradebook, job.assignment)
@@ -147,11 +149,23 @@ def grade_one(job: GradeJob) -> GradeResult:
             result.cells = _read_scores(gradebook, job)
             autograded = root / "autograded" / job.student / job.assignment
             result.autograded = (autograded / f"{job.assignment}.ipynb").read_bytes()
+            result.flags = format_flags(job.notebook) + autograded_flags(result.autograded)
         except Exception as error:  # noqa: BLE001 - one student's failure must not stop a class
             result.problem = f"nbgrader could not grade this submission: {error}".splitlines()[0]
             result.cells = _empty_scores(gradebook, job.assignment)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def format_flags(data: bytes) -> list[str]:
+    """A flag when the notebook was saved in an nbformat other than 4."""
+    version = json.loads(data).get("nbformat")
+    return [] if version == 4 else [f"saved in nbformat {version}; converted to 4 for grading"]
+
+
+def autograded_flags(data: bytes) -> list[str]:
+    """The flags the grading steps left in the autograded notebook's metadata."""
+    return list(json.loads(data).get("metadata", {}).get(FLAGS_KEY, []))
 
 
 def _run_autograde(root: Path, job: GradeJob) -> None:

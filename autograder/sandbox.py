@@ -208,11 +208,11 @@ class SandboxedKernelManager(AsyncKernelManager):
         return [str(Path.home()), "/home", "/root"]
 
     def _hidden(self) -> list[str]:
-        """Existing hidden paths, resolved, without duplicates."""
+        """Existing hidden paths, resolved, without duplicates (never / itself, e.g. HOME=/)."""
         found = dict.fromkeys(
             os.path.realpath(p) for p in (*ALWAYS_HIDDEN, *self.hidden_paths) if os.path.lexists(p)
         )
-        return list(found)
+        return [p for p in found if p != "/"]
 
     def _kept(self) -> list[str]:
         """Read-only paths re-bound because they lie inside a hidden folder."""

@@ -1,0 +1,150 @@
+"""Answer cells that import the reference or tamper with other code earn nothing, by name.
+
+The answer-cell rule: an answer cell defines its one function, with imports of ordinary
+libraries. Read statically (the cell is parsed, not run, in the grader's own process, out of
+the student's reach), a cell is disqualified when it
+
+- imports or names the reference (``course_lib``) or the grader (``autograder``), even as a
+  string, as in ``__import__("course" + "_lib")`` (any string containing ``course_lib``);
+- reaches for the machinery that patches other code or digs into the grader: ``importlib``,
+  ``ctypes``, ``gc``, ``inspect``, ``sys``, ``builtins``, ``__import__``, ``exec``, ``eval``,
+  ``compile``, ``setattr``, ``delattr``, ``globals``, ``__builtins__``, ``__dict__``;
+- assigns to an attribute of a module it imported (``np.allclose = ...``,
+  ``numpy.testing.assert_allclose = ...``, ``math.isclose = ...``).
+
+A disqualified cell is replaced by one that raises with the reason (the original follows as
+comments), so its function's tests fail and the reason shows in the feedback; the flag goes into
+the grade report. Dynamic tricks that avoid every name above remain possible in principle; the
+test helpers' pristine references (``autograder.checks``) are the second line of defence.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from autograder.rebuild import add_flags
+from autograder.sample_class import is_answer_cell, nbgrader_meta
+
+PROTECTED_PACKAGES = ("course_lib", "autograder")
+FORBIDDEN_MODULES = {
+    "importlib",
+    "ctypes",
+    "gc",
+    "inspect",
+    "sys",
+    "builtins",
+    "subprocess",
+    "os",
+    "pickle",
+    "marshal",
+    "types",
+    "unittest",
+}
+FORBIDDEN_NAMES = {
+    "__import__",
+    "exec",
+    "eval",
+    "compile",
+    "setattr",
+    "delattr",
+    "globals",
+    "vars",
+    "__builtins__",
+    "open",
+    "breakpoint",
+}
+FORBIDDEN_ATTRIBUTES = {
+    "__dict__",
+    "__globals__",
+    "__code__",
+    "__builtins__",
+    "__class__",
+    "__subclasses__",
+    "__getattribute__",
+    "f_globals",
+    "f_back",
+    "modules",
+}
+
+
+def _root_name(node: ast.AST) -> str | None:
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def violations(source: str) -> list[str]:
+    """What in an answer cell breaks the rule, one short phrase each (empty when it is fine)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []  # it fails on its own when run
+    found: list[str] = []
+    modules: set[str] = set()  # local names bound to imported modules
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+            )
+            for name in names:
+                top = name.split(".")[0]
+                if top in PROTECTED_PACKAGES:
+                    found.append(
+                        f"imports the reference implementation ({name})"
+                        if top == "course_lib"
+                        else f"imports the grader ({name})"
+                    )
+                elif top in FORBIDDEN_MODULES:
+                    found.append(f"imports {name}, which answer cells may not use")
+            if isinstance(node, ast.Import):
+                modules.update((a.asname or a.name).split(".")[0] for a in node.names)
+            else:
+                modules.update(a.asname or a.name for a in node.names)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if any(p in node.value for p in PROTECTED_PACKAGES):
+                found.append(f"names the reference or the grader in a string ({node.value!r})")
+        elif isinstance(node, ast.Name) and node.id in FORBIDDEN_NAMES:
+            found.append(f"uses {node.id}(), which answer cells may not use")
+        elif isinstance(node, ast.Attribute) and node.attr in FORBIDDEN_ATTRIBUTES:
+            found.append(f"reaches into .{node.attr}")
+    for node in ast.walk(tree):
+        targets = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+            targets = [node.target]
+        elif isinstance(node, ast.Delete):
+            targets = node.targets
+        for target in targets:
+            if isinstance(target, ast.Attribute) and _root_name(target) in modules:
+                found.append(f"replaces {ast.unparse(target)} (patching a library)")
+    return list(dict.fromkeys(found))
+
+
+def disqualified_source(function: str, reasons: list[str], source: str) -> str:
+    """A cell that raises with the reasons, the student's original kept below as comments."""
+    reason = "; ".join(reasons)
+    original = "\n".join(f"# {line}" for line in source.splitlines())
+    message = f"course: the answer for {function} {reason}: it earns no points"
+    return f"raise RuntimeError({message!r})\n# The submitted cell, not run:\n{original}"
+
+
+class CheckAnswerCells(NbGraderPreprocessor):
+    """nbgrader sanitize step: disqualify answer cells that break the rule (see module doc)."""
+
+    def preprocess(self, nb, resources):
+        flags = []
+        for cell in nb.cells:
+            if not is_answer_cell(cell):
+                continue
+            function = nbgrader_meta(cell).get("grade_id", "?")
+            reasons = violations(cell.source)
+            if reasons:
+                cell.source = disqualified_source(function, reasons, cell.source)
+                flags.append(f"{function}: {'; '.join(reasons)} (no points)")
+        add_flags(nb, flags)
+        return nb, resources

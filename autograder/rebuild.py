@@ -1,0 +1,159 @@
+"""Rebuild a submission on the released notebook, so edited or deleted test cells cannot help.
+
+Students receive ``release/<a>/<a>.ipynb`` and can do anything to the file. Before grading,
+:func:`rebuild` lays the submission over the release: every cell the student may not change
+(tests, setup, instructions) comes from the release, and each answer cell comes from the
+student, found by its ``grade_id`` or, when its metadata was lost, by the ``def`` of the
+function it must define. Cells the student added stay where they were. Everything unusual is
+returned as a flag for the grade report: a deleted, duplicated or re-typed answer cell, an
+edited or deleted test cell,.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+
+import nbformat
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Unicode
+
+from autograder.sample_class import nbgrader_meta
+
+FLAGS_KEY = "course_flags"
+
+
+def _grade_id(cell) -> str | None:
+    return nbgrader_meta(cell).get("grade_id")
+
+
+def _is_student_owned(cell) -> bool:
+    """Answer cells (code or written) are the student's; all other release cells are not."""
+    return bool(nbgrader_meta(cell).get("solution"))
+
+
+def _defines(cell, name: str) -> bool:
+    return (
+        cell.cell_type == "code"
+        and re.search(rf"^def\s+{re.escape(name)}\s*\(", cell.source, re.M) is not None
+    )
+
+
+def _normalise(source: str) -> str:
+    return "\n".join(line.rstrip() for line in source.strip().splitlines())
+
+
+def rebuild(submission, release) -> tuple[nbformat.NotebookNode, list[str]]:
+    """The release with the student's answers (and added cells) in place, and the flags."""
+    flags: list[str] = []
+    release_ids = {_grade_id(c) for c in release.cells if _grade_id(c)}
+    by_id: dict[str, list] = {}
+    for cell in submission.cells:
+        if _grade_id(cell):
+            by_id.setdefault(_grade_id(cell), []).append(cell)
+    used: set[int] = set()
+
+    def student_answer(template):
+        grade_id = _grade_id(template)
+        candidates = [c for c in by_id.get(grade_id, []) if _is_student_owned(c)]
+        if len(candidates) > 1:
+            flags.append(
+                f"answer cell '{grade_id}' appears {len(candidates)} times; the first was graded"
+            )
+        if not candidates and template.cell_type == "code":
+            candidates = [
+                c
+                for c in submission.cells
+                if id(c) not in used and not _grade_id(c) and _defines(c, grade_id)
+            ]
+            if candidates:
+                flags.append(
+                    f"answer cell '{grade_id}' lost its grading metadata; found it by its def line"
+                )
+        if not candidates:
+            flags.append(f"answer cell '{grade_id}' was deleted; graded as unanswered")
+            return copy.deepcopy(template)
+        chosen = candidates[0]
+        used.update(id(c) for c in candidates)
+        if chosen.cell_type != template.cell_type:
+            flags.append(
+                f"answer cell '{grade_id}' was changed from {template.cell_type} to "
+                f"{chosen.cell_type}; graded as unanswered"
+            )
+            return copy.deepcopy(template)
+        cell = copy.deepcopy(template)
+        cell.source = chosen.source
+        return cell
+
+    for template in release.cells:
+        grade_id = _grade_id(template)
+        if not grade_id or _is_student_owned(template):
+            continue
+        submitted = by_id.get(grade_id, [])
+        used.update(id(c) for c in submitted)
+        if not submitted:
+            flags.append(f"cell '{grade_id}' was deleted; restored from the release")
+        elif any(_normalise(c.source) != _normalise(template.source) for c in submitted):
+            flags.append(f"cell '{grade_id}' was edited; restored from the release")
+        if len(submitted) > 1:
+            flags.append(f"cell '{grade_id}' appears {len(submitted)} times; kept once")
+
+    cells = []
+    # Student-added cells (no known grade_id, not matched by a def) keep their place: they are
+    # inserted after the release cell that preceded them in the submission.
+    added_after: dict[str | None, list] = {}
+    anchor = None
+    for cell in submission.cells:
+        grade_id = _grade_id(cell)
+        if grade_id in release_ids:
+            anchor = grade_id
+        elif id(cell) not in used:
+            added_after.setdefault(anchor, []).append(_unmarked(cell))
+    cells.extend(added_after.get(None, []))
+    for template in release.cells:
+        cells.append(
+            student_answer(template) if _is_student_owned(template) else copy.deepcopy(template)
+        )
+        if _grade_id(template):
+            cells.extend(added_after.get(_grade_id(template), []))
+    result = copy.deepcopy(release)
+    result.cells = cells
+    return result, flags
+
+
+def _unmarked(cell):
+    """A student-added cell, stripped of any nbgrader metadata it claims (it earns nothing)."""
+    cell = copy.deepcopy(cell)
+    cell.get("metadata", {}).pop("nbgrader", None)
+    if cell.cell_type == "code":
+        cell.outputs = []
+        cell.execution_count = None
+    return cell
+
+
+def add_flags(nb, flags: list[str]) -> None:
+    """Append ``flags`` to the notebook's metadata, where the grader collects them."""
+    if flags:
+        nb.metadata.setdefault(FLAGS_KEY, [])
+        nb.metadata[FLAGS_KEY] = list(nb.metadata[FLAGS_KEY]) + flags
+
+
+class RebuildFromRelease(NbGraderPreprocessor):
+    """nbgrader sanitize step: :func:`rebuild` a submission on its released notebook."""
+
+    release_directory = Unicode(
+        "", help="The folder holding release/<assignment>/<notebook>.ipynb (the course root)"
+    ).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        path = (
+            Path(self.release_directory)
+            / "release"
+            / info["assignment"]
+            / f"{info['notebook']}.ipynb"
+        )
+        rebuilt, flags = rebuild(nb, nbformat.read(path, as_version=4))
+        add_flags(rebuilt, flags)
+        return rebuilt, resources
