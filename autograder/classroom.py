@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from autograder import assignments
+from autograder import assignments, gradebook
 from autograder.errors import CourseError
 from autograder.grading import (
     GradeJob,
@@ -99,23 +99,12 @@ def find_submissions(assignment: str, root: Path) -> list[Submission]:
     return found
 
 
-def db_url(root: Path) -> str:
-    return f"sqlite:///{root / 'gradebook.db'}"
-
-
-def gradebook_snapshot(assignment: str, root: Path) -> bytes:
-    """The gradebook's bytes, after making sure it holds ``assignment`` (releasing it if not)."""
-    url = db_url(root)
-    if not (root / "gradebook.db").exists() or not assignments.gradebook_knows(assignment, url):
-        assignments.generate(assignment, root)
-    return (root / "gradebook.db").read_bytes()
-
-
 def jobs_for(
-    assignment: str, root: Path, settings: GradeSettings, force: bool
+    assignment: str, root: Path, url: str, settings: GradeSettings, force: bool
 ) -> tuple[list[GradeJob], list[str]]:
     """The jobs still to do, and the students skipped because their grade is already recorded."""
-    gradebook = gradebook_snapshot(assignment, root)
+    gradebook.ensure_assignment(assignment, root, url)
+    snapshot = gradebook.worker_snapshot(assignment, root, url)
     release = assignments.release_path(assignment, root).read_bytes()
     jobs, skipped = [], []
     for sub in find_submissions(assignment, root):
@@ -124,7 +113,7 @@ def jobs_for(
             sub.student,
             sub.path.read_bytes() if sub.path else None,
             sub.timestamp,
-            gradebook,
+            snapshot,
             release,
             settings,
         )
@@ -161,16 +150,23 @@ def grade_class(
     settings: GradeSettings | None = None,
     force: bool = False,
     on_result: Callable[[GradeResult, int, int], None] | None = None,
+    db_url: str | None = None,
 ) -> tuple[list[GradeResult], list[str]]:
-    """Grade every submission of ``assignment``; return the new results and who was skipped."""
+    """Grade every submission of ``assignment``; return the new results and who was skipped.
+
+    ``db_url`` is the gradebook (default ``sqlite:///<root>/gradebook.db``).
+    """
     assignments.check_name(assignment, root)
     settings = settings or GradeSettings()
-    jobs, skipped = jobs_for(assignment, root, settings, force)
-    timestamps = {job.student: job.timestamp for job in jobs}
+    url = db_url or gradebook.default_url(root)
+    gradebook.check_readable(url)
     results = []
-    for result in run_jobs(jobs, workers or os.cpu_count() or 1, scheduler):
-        record(root, db_url(root), result, timestamps[result.student])
-        results.append(result)
-        if on_result:
-            on_result(result, len(results), len(jobs))
+    with gradebook.explained_errors(url):
+        jobs, skipped = jobs_for(assignment, root, url, settings, force)
+        timestamps = {job.student: job.timestamp for job in jobs}
+        for result in run_jobs(jobs, workers or os.cpu_count() or 1, scheduler):
+            record(root, url, result, timestamps[result.student])
+            results.append(result)
+            if on_result:
+                on_result(result, len(results), len(jobs))
     return sorted(results, key=lambda r: r.student), skipped

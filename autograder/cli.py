@@ -39,13 +39,13 @@ def cmd_release(args) -> int:
     return 1 if bad else 0
 
 
-def grade_table(assignment: str, root: Path):
+def grade_table(assignment: str, root: Path, db_url: str | None = None):
     """A rich table of students x graded functions, with totals, problems and flags."""
     from rich.table import Table
 
     from autograder.gradetable import class_grades
 
-    columns, rows = class_grades(assignment, root)
+    columns, rows = class_grades(assignment, root, db_url)
     table = Table(title=f"{assignment}: grades", title_justify="left")
     table.add_column("student")
     for column in columns:
@@ -121,9 +121,10 @@ def cmd_grade(args) -> int:
             settings=settings,
             force=args.force,
             on_result=advance,
+            db_url=args.db,
         )
     elapsed = time.perf_counter() - started
-    table, columns, rows = grade_table(args.assignment, args.root)
+    table, columns, rows = grade_table(args.assignment, args.root, args.db)
     console.print(table)
     csv_path = args.root / "reports" / f"{args.assignment}-grades.csv"
     write_csv(csv_path, columns, rows)
@@ -140,7 +141,7 @@ def cmd_feedback(args) -> int:
     from autograder.feedback_pages import generate_feedback
 
     assignments.check_name(args.assignment, args.root)
-    pages = generate_feedback(args.assignment, args.root)
+    pages = generate_feedback(args.assignment, args.root, args.db)
     for page in pages:
         print(f"feedback: {page.relative_to(args.root)}")
     return 0
@@ -153,7 +154,7 @@ def cmd_report(args) -> int:
     from autograder.report import pass_rates, save_histogram
 
     assignments.check_name(args.assignment, args.root)
-    table, columns, rows = grade_table(args.assignment, args.root)
+    table, columns, rows = grade_table(args.assignment, args.root, args.db)
     if not rows:
         raise CourseError(
             f"no grades for '{args.assignment}' yet: run 'course grade {args.assignment}' first"
@@ -233,6 +234,12 @@ def parser() -> argparse.ArgumentParser:
         default=Path(os.environ.get("COURSE_ROOT", REPOSITORY)),
         help="the course directory (default: the repository root)",
     )
+    top.add_argument(
+        "--db",
+        default=os.environ.get("COURSE_DB"),
+        help="the gradebook as a SQLAlchemy URL, e.g. postgresql://user@host/course "
+        "(default: sqlite:///<root>/gradebook.db)",
+    )
     sub = top.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("release", help="generate the student versions and check them")
@@ -289,8 +296,11 @@ def main(argv: list[str] | None = None) -> int:
         parser().print_help()
         return 0
     args.root = args.root.resolve()
+    from autograder.gradebook import default_url, explained_errors
+
     try:
-        return args.run(args)
+        with explained_errors(args.db or default_url(args.root)):
+            return args.run(args)
     except CourseError as error:
         print(f"course: {error}", file=sys.stderr)
         return 2

@@ -9,7 +9,7 @@ from autograder.config import course_config
 from autograder.errors import CourseError
 
 
-def generate_feedback(assignment: str, root: Path) -> list[Path]:
+def generate_feedback(assignment: str, root: Path, db_url: str | None = None) -> list[Path]:
     """Write ``feedback/<student>/<a>/<a>.html`` for every autograded student; return the pages."""
     from nbgrader.converters import GenerateFeedback
     from nbgrader.coursedir import CourseDirectory
@@ -19,6 +19,8 @@ def generate_feedback(assignment: str, root: Path) -> list[Path]:
             f"nothing graded for '{assignment}' yet: run 'course grade {assignment}' first"
         )
     cfg = course_config(root)
+    if db_url:
+        cfg.CourseDirectory.db_url = db_url
     coursedir = CourseDirectory(config=cfg)
     coursedir.assignment_id = assignment
     app = GenerateFeedback(coursedir=coursedir, config=cfg)

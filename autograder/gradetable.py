@@ -14,6 +14,7 @@ from pathlib import Path
 import nbformat
 
 from autograder import assignments
+from autograder.gradebook import default_url
 from autograder.grading import MARKER
 from autograder.sample_class import answer_sources
 
@@ -48,13 +49,15 @@ def graded_functions(assignment: str, root: Path) -> list[str]:
     return list(answer_sources(source))
 
 
-def class_grades(assignment: str, root: Path) -> tuple[list[str], list[StudentGrades]]:
+def class_grades(
+    assignment: str, root: Path, db_url: str | None = None
+) -> tuple[list[str], list[StudentGrades]]:
     """The column names (functions, then 'written') and every graded student's row."""
     from nbgrader.api import Gradebook, MissingEntry
 
     functions = graded_functions(assignment, root)
     rows = []
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+    with Gradebook(db_url or default_url(root)) as gb:
         try:
             submissions = gb.find_assignment(assignment).submissions
         except MissingEntry:

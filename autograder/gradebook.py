@@ -1,0 +1,92 @@
+"""Where the grades live: a SQLite file by default, or any SQLAlchemy URL (PostgreSQL).
+
+The coordinator alone writes the gradebook. Workers never see it: each grades against a private
+SQLite snapshot that holds only what ``generate_assignment`` stored for the assignment.
+Failures a person must fix (a file that is not a database, a gradebook locked by another
+program, a server that does not answer) become one :class:`CourseError` line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from autograder import assignments
+from autograder.errors import CourseError
+
+
+def default_url(root: Path) -> str:
+    return f"sqlite:///{root / 'gradebook.db'}"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a ``sqlite:///`` URL, or None for other databases."""
+    return Path(url[len("sqlite:///") :]) if url.startswith("sqlite:///") else None
+
+
+def check_readable(url: str) -> None:
+    """Refuse, in one line, a SQLite gradebook that is not a database or is damaged."""
+    path = sqlite_path(url)
+    if path is None or not path.exists():
+        return
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)) as db:
+            verdict = db.execute("PRAGMA quick_check").fetchone()[0]
+    except sqlite3.OperationalError as error:
+        if "locked" in str(error):
+            raise CourseError(locked_message(str(error))) from None
+        raise CourseError(f"{path} cannot be read ({error}): check its permissions") from None
+    except sqlite3.DatabaseError as error:
+        raise CourseError(
+            f"{path} is not a usable gradebook ({error}): restore it from a "
+            f"backup or move it away to start a new one"
+        ) from None
+    if verdict != "ok":
+        raise CourseError(f"{path} is damaged ({verdict}): restore it from a backup")
+
+
+def locked_message(reason: str) -> str:
+    return (
+        f"the gradebook is locked by another program ({reason}): close it and run the "
+        f"same command again; grades already recorded are kept"
+    )
+
+
+@contextlib.contextmanager
+def explained_errors(url: str) -> Iterator[None]:
+    """Turn database errors into one line saying what to do; grades written so far are kept."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        yield
+    except DBAPIError as error:
+        reason = str(error.orig).splitlines()[0] if error.orig else str(error).splitlines()[0]
+        if "locked" in reason:
+            raise CourseError(locked_message(reason)) from None
+        raise CourseError(
+            f"the gradebook at {url} failed ({reason}): check that it is "
+            f"reachable and writable, then run the same command again"
+        ) from None
+
+
+def ensure_assignment(assignment: str, root: Path, url: str) -> None:
+    """Make sure the gradebook holds ``assignment`` (releasing it into that gradebook if not)."""
+    path = sqlite_path(url)
+    if (path is not None and not path.exists()) or not assignments.gradebook_knows(assignment, url):
+        assignments.generate(assignment, root, db_url=url)
+
+
+def worker_snapshot(assignment: str, root: Path, url: str) -> bytes:
+    """SQLite bytes holding ``assignment`` for the workers (a copy, or generated afresh)."""
+    path = sqlite_path(url)
+    if path is not None:
+        return path.read_bytes()
+    with tempfile.TemporaryDirectory(prefix="course-snapshot-") as tmp:
+        scratch = Path(tmp)
+        shutil.copytree(root / "source" / assignment, scratch / "source" / assignment)
+        assignments.generate(assignment, scratch, db_url=default_url(scratch))
+        return (scratch / "gradebook.db").read_bytes()
