@@ -4,11 +4,11 @@ The answer-cell rule: an answer cell defines its one function, with imports of o
 libraries. Read statically (the cell is parsed, not run, in the grader's own process, out of
 the student's reach), a cell is disqualified when it
 
-- imports or names the reference (``course_lib``) or the grader (``autograder``), even as a
-  string, as in ``__import__("course" + "_lib")`` (any string containing ``course_lib``);
-- reaches for the machinery that patches other code or digs into the grader: ``importlib``,
-  ``ctypes``, ``gc``, ``inspect``, ``sys``, ``builtins``, ``__import__``, ``exec``, ``eval``,
-  ``compile``, ``setattr``, ``delattr``, ``globals``, ``__builtins__``, ``__dict__``;
+- imports or names the reference (``course_lib``) or the grader (``autograder``), also in a
+  string (any string containing ``course_lib``);
+- reaches for the machinery that patches other code or digs into the grader
+  (``FORBIDDEN_MODULES``, ``FORBIDDEN_NAMES``, ``FORBIDDEN_ATTRIBUTES``: ``importlib``,
+  ``inspect``, ``sys``, ``__import__``, ``exec``, ``setattr``, ``__dict__``, ...);
 - assigns to an attribute of a module it imported (``np.allclose = ...``,
   ``numpy.testing.assert_allclose = ...``, ``math.isclose = ...``).
 
@@ -134,17 +134,26 @@ def disqualified_source(function: str, reasons: list[str], source: str) -> str:
 
 
 class CheckAnswerCells(NbGraderPreprocessor):
-    """nbgrader sanitize step: disqualify answer cells that break the rule (see module doc)."""
+    """nbgrader sanitize step: disqualify student code that breaks the rule (see module doc).
+
+    Applies to answer cells and to cells the student added (which run like answers); a
+    disqualified added cell is not run, so what it imported or patched never takes effect.
+    """
 
     def preprocess(self, nb, resources):
         flags = []
-        for cell in nb.cells:
-            if not is_answer_cell(cell):
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code" or not (is_answer_cell(cell) or not nbgrader_meta(cell)):
                 continue
-            function = nbgrader_meta(cell).get("grade_id", "?")
             reasons = violations(cell.source)
-            if reasons:
+            if not reasons:
+                continue
+            if is_answer_cell(cell):
+                function = nbgrader_meta(cell).get("grade_id", "?")
                 cell.source = disqualified_source(function, reasons, cell.source)
                 flags.append(f"{function}: {'; '.join(reasons)} (no points)")
+            else:
+                cell.source = disqualified_source(f"cell {index + 1}", reasons, cell.source)
+                flags.append(f"added cell {index + 1}: {'; '.join(reasons)} (not run)")
         add_flags(nb, flags)
         return nb, resources
