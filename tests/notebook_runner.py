@@ -27,8 +27,11 @@ class Verdict:
 
 def executable(source: str) -> str:
     """Cell source without IPython magics and without solution markers."""
-    lines = [line for line in solution_body(source).splitlines()
-             if not line.lstrip().startswith(("%", "!"))]
+    lines = [
+        line
+        for line in solution_body(source).splitlines()
+        if not line.lstrip().startswith(("%", "!"))
+    ]
     return "\n".join(lines)
 
 
@@ -50,8 +53,9 @@ def run_tests(nb) -> dict[str, Verdict]:
         plt.close("all")
         if is_test_cell(cell):
             meta = nbgrader_meta(cell)
-            verdicts[meta["grade_id"]] = Verdict(error is None, float(meta.get("points", 0)),
-                                                 error or "")
+            verdicts[meta["grade_id"]] = Verdict(
+                error is None, float(meta.get("points", 0)), error or ""
+            )
     return verdicts
 
 

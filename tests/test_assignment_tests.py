@@ -27,8 +27,11 @@ def bank(assignment: str):
 
 
 def cases(kind: str):
-    return [pytest.param(a, name, id=f"{a}-{name}")
-            for a in ASSIGNMENTS for name in getattr(bank(a), kind)]
+    return [
+        pytest.param(a, name, id=f"{a}-{name}")
+        for a in ASSIGNMENTS
+        for name in getattr(bank(a), kind)
+    ]
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -77,4 +80,6 @@ def test_a_common_mistake_costs_points_of_its_own_function_only(assignment, mist
     lost = failed(run_tests(with_answers(nb, answers)))
     assert lost, f"mistake '{mistake}' passed every test"
     owners = {function_of(grade_id, functions) for grade_id in lost}
-    assert owners <= set(answers), f"mistake '{mistake}' also failed tests of {owners - set(answers)}"
+    assert owners <= set(answers), (
+        f"mistake '{mistake}' also failed tests of {owners - set(answers)}"
+    )

@@ -37,8 +37,9 @@ def graded_class(request, tmp_path_factory):
     style, correct = next(iter(bank.CORRECT.items()))
     mistakes = dict(list(bank.MISTAKES.items())[:3])
     students = {"solution": full, "style": with_answers(full, correct), "blank": release_nb}
-    students |= {f"mistake-{name}": with_answers(full, answers)
-                 for name, answers in mistakes.items()}
+    students |= {
+        f"mistake-{name}": with_answers(full, answers) for name, answers in mistakes.items()
+    }
     for student, nb in students.items():
         folder = root / "submitted" / student / assignment
         folder.mkdir(parents=True)
@@ -99,8 +100,12 @@ def test_grades_export_with_nbgrader_and_as_csv(graded_class):
     assignment, root, rows, columns, *_ = graded_class
     (root / "nbgrader_config.py").write_text((REPOSITORY / "nbgrader_config.py").read_text())
     out = root / "nbgrader-grades.csv"
-    subprocess.run([sys.executable, "-m", "nbgrader", "export", "--to", str(out)],
-                   cwd=root, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "nbgrader", "export", "--to", str(out)],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
     with out.open() as handle:
         exported = [r for r in csv.DictReader(handle) if r["assignment"] == assignment]
     assert {r["student_id"] for r in exported} == set(rows)

@@ -1,4 +1,4 @@
-"""The committed student versions are nbgrader's output for the current sources, and leak nothing."""
+"""The committed student versions are nbgrader's output for the sources, and leak nothing."""
 
 from __future__ import annotations
 
@@ -26,8 +26,10 @@ def test_release_keeps_signatures_and_drops_solutions(assignment):
             def_line = next(line for line in cell.source.splitlines() if line.startswith("def "))
             assert def_line in text
     assert text.count("raise NotImplementedError()") >= sum(
-        1 for c in source.cells
-        if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution"))
+        1
+        for c in source.cells
+        if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")
+    )
     assert all(not c.get("outputs") for c in released.cells if c.cell_type == "code")
 
 
