@@ -1,0 +1,81 @@
+"""Grades written to a real PostgreSQL server that the test starts (Debian's postgresql)."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.cli import main as course
+from autograder.config import REPOSITORY
+from autograder.gradetable import class_grades
+from autograder.sample_class import solved, with_answers
+
+pytestmark = pytest.mark.slow
+A = "softmax"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    """Start a throwaway PostgreSQL cluster on 127.0.0.1; yield its SQLAlchemy URL."""
+    bindir = Path(sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1])
+    folder = Path(tempfile.mkdtemp(prefix="course-pg-"))
+    data, port = folder / "data", free_port()
+    as_owner: list[str] = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        shutil.chown(folder, "postgres")
+        as_owner = ["runuser", "-u", "postgres", "--"]
+    run = lambda *args: subprocess.run([*as_owner, *args], check=True, capture_output=True)  # noqa: E731
+    run(str(bindir / "initdb"), "-D", str(data), "-U", "course", "--auth=trust")
+    run(str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l", str(folder / "log"), "-o",
+        f"-h 127.0.0.1 -p {port} -k {folder}", "start")
+    try:
+        run(str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "course",
+            "gradebook")
+        yield f"postgresql+psycopg2://course@127.0.0.1:{port}/gradebook"
+    finally:
+        run(str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_class_is_graded_into_postgresql(postgres_url, tmp_path, capsys):
+    root = tmp_path / "course"
+    shutil.copytree(REPOSITORY / "source" / A, root / "source" / A)
+    release = nbformat.read(REPOSITORY / "release" / A / f"{A}.ipynb", 4)
+    good = solved(release, nbformat.read(REPOSITORY / "source" / A / f"{A}.ipynb", 4))
+    wrong = with_answers(good, {"softmax": "def softmax(Z):\n    return Z\n"})
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name, nb in {"good": good, "wrong": wrong, "blank": release}.items():
+        nbformat.write(nb, inbox / f"{name}.ipynb")
+    args = ["--root", str(root), "--db", postgres_url]
+    assert course([*args, "grade", A, "--submissions", str(inbox), "--workers", "2"]) == 0
+    assert not (root / "gradebook.db").exists()  # nothing went to SQLite
+    columns, rows = class_grades(A, root, postgres_url)
+    totals = {r.student: r.total for r in rows}
+    assert set(totals) == {"good", "wrong", "blank"}
+    assert totals["good"] > totals["wrong"] > totals["blank"] == 0
+    assert course([*args, "report", A]) == 0
+    assert "good" in capsys.readouterr().out
+
+
+def test_an_unreachable_server_is_one_line(tmp_path, capsys):
+    root = tmp_path / "course"
+    shutil.copytree(REPOSITORY / "source" / A, root / "source" / A)
+    url = f"postgresql+psycopg2://course@127.0.0.1:{free_port()}/nothing"
+    assert course(["--root", str(root), "--db", url, "report", A]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("course: the gradebook at") and len(err.strip().splitlines()) == 1
