@@ -61,7 +61,7 @@ def load_digits_split(
     -------
     Digits
         ``X`` of every split is (64, m) in [0, 1], ``labels`` is (m,) in 0..9.
-        The default cut is 1,199 / 299 / 299 examples.
+        The default cut is 1,197 / 300 / 300 examples.
     """
     if not (
         0 < validation_fraction < 1
