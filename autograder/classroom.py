@@ -27,6 +27,7 @@ from autograder.grading import (
     grade_one,
     record,
     recorded_digest,
+    warm_up,
 )
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -136,7 +137,8 @@ def run_jobs(
         for job in jobs:
             yield grade_one(job)
     else:
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+        warm_up()  # import once here; the forked workers inherit it
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=warm_up) as pool:
             for future in as_completed([pool.submit(grade_one, job) for job in jobs]):
                 yield future.result()
 

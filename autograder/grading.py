@@ -11,9 +11,12 @@ interrupted class resumes where it stopped.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
+import os
+import sqlite3
 import tempfile
 import time
 import warnings
@@ -26,6 +29,9 @@ from autograder.config import CELL_TIMEOUT, MEMORY_LIMIT, course_config
 from autograder.rebuild import FLAGS_KEY
 
 MARKER = ".course-graded.json"
+
+#: Prefix of the private course directory each submission is graded in.
+PRIVATE_PREFIX = "course-grade-"
 
 
 @dataclass(frozen=True)
@@ -124,9 +130,10 @@ def grade_one(job: GradeJob) -> GradeResult:
     from sqlalchemy.exc import SAWarning
 
     warnings.simplefilter("ignore", SAWarning)  # nbgrader's own autoflush notices
+    warm_up()
     started = time.perf_counter()
     result = GradeResult(job.assignment, job.student, job.digest)
-    with tempfile.TemporaryDirectory(prefix="course-grade-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=PRIVATE_PREFIX) as tmp:
         root = Path(tmp)
         gradebook = root / "gradebook.db"
         gradebook.write_bytes(job.gradebook)
@@ -155,6 +162,45 @@ def grade_one(job: GradeJob) -> GradeResult:
             result.cells = _empty_scores(gradebook, job.assignment)
     result.seconds = time.perf_counter() - started
     return result
+
+
+@functools.cache
+def warm_up() -> None:
+    """Do once per process what every submission would otherwise pay for again.
+
+    - Import nbgrader's converters, nbclient and the grading preprocessors (seconds, mostly
+      ``nbformat``'s JSON-schema machinery). ``run_jobs`` calls this in the coordinator before
+      it forks the worker processes, so they start with everything imported.
+    - Let the private gradebook snapshots skip ``fsync``: nbgrader commits once per graded cell,
+      and each commit of a SQLite file waits for the disk. A snapshot lives in a temporary
+      folder and is thrown away after grading (only the coordinator writes the real gradebook,
+      from the returned result), so losing it in a crash loses nothing; no other database is
+      touched (see :func:`_private_sqlite_pragmas`).
+
+    Nothing of a student's kernel is reused: every submission still gets a fresh kernel.
+    """
+    import nbclient  # noqa: F401
+    from nbgrader.converters import Autograde  # noqa: F401
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    import autograder.execution  # noqa: F401
+    import autograder.integrity  # noqa: F401
+
+    event.listen(Engine, "connect", _private_sqlite_pragmas)
+
+
+def _private_sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """On a private snapshot (a SQLite file in a ``course-grade-*`` temporary folder only):
+    no ``fsync`` and the rollback journal in memory."""
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    rows = dbapi_connection.execute("PRAGMA database_list").fetchall()
+    path = next((row[2] for row in rows if row[1] == "main"), "")
+    private = os.path.join(os.path.realpath(tempfile.gettempdir()), PRIVATE_PREFIX)
+    if path and os.path.realpath(path).startswith(private):
+        dbapi_connection.execute("PRAGMA synchronous = OFF")
+        dbapi_connection.execute("PRAGMA journal_mode = MEMORY")
 
 
 def format_flags(data: bytes) -> list[str]:

@@ -35,14 +35,18 @@ def executable(source: str) -> str:
     return "\n".join(lines)
 
 
-def run_tests(nb) -> dict[str, Verdict]:
-    """Execute every code cell in order; return ``grade_id -> Verdict`` for every test cell."""
+def run_tests(nb, graded_only: bool = True) -> dict[str, Verdict]:
+    """Execute the code cells in order; return ``grade_id -> Verdict`` for every test cell.
+
+    With ``graded_only`` only cells nbgrader tracks run (setup, answers, tests): worked examples
+    and plots are skipped, which also shows that no test depends on them.
+    """
     import matplotlib.pyplot as plt
 
     namespace: dict = {"__name__": "__main__"}
     verdicts: dict[str, Verdict] = {}
     for cell in nb.cells:
-        if cell.cell_type != "code":
+        if cell.cell_type != "code" or (graded_only and not nbgrader_meta(cell)):
             continue
         error = None
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):

@@ -88,7 +88,7 @@ hits = glob.glob("/**/source/**/*.ipynb", recursive=True)
 print("FOUND", [h for h in hits if "/proc/" not in h])
 for path in ["gradebook.db", "../../../gradebook.db", os.path.expanduser("~/.bashrc")]:
     try:
-        open(path, "r+b")
+        os.open(path, os.O_RDWR)
         print("OPENED", path)
     except OSError as error:
         print("blocked", type(error).__name__)
