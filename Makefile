@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test lab explore bench system clean
+.PHONY: demo test lab explore experiments bench system clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run 'make PYTHON=python3 ...'"; exit 1; }
@@ -25,6 +25,9 @@ test: $(STAMP) system
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=.
+
+experiments: $(STAMP)
+	$(PY) -m course_lib.experiments all
 
 bench: $(STAMP) system
 	$(PY) -m pip install --quiet -e '.[bench]'

@@ -1,0 +1,167 @@
+"""What several experiments share: the result and summary-row types, seeding, digits training,
+the cell-centred grid, and one figure style.
+
+Every experiment module has ``run(seed: int = 0, quick: bool = False) -> ExperimentResult``.
+All randomness comes from generators derived from ``seed`` (``child_rngs``), so a seed fixes
+every number and every figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from course_lib.data import Digits, load_digits_split
+from course_lib.mlp import MLP
+from course_lib.tuning import grid_search_points
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """One line of the summary table: the claim, what was measured, and whether it held."""
+
+    experiment: str
+    claim: str
+    measured: str
+    confirmed: bool
+
+
+@dataclass
+class ExperimentResult:
+    """What an experiment returns.
+
+    ``numbers`` holds every number behind the figure and the claims (arrays and floats);
+    ``figure`` is the matplotlib Figure built from them; ``rows`` are the summary rows, the
+    first being the experiment's headline (``summary``), further ones its sub-claims.
+    """
+
+    name: str
+    numbers: dict[str, Any]
+    figure: Figure
+    rows: list[SummaryRow] = field(default_factory=list)
+    quick: bool = False
+    seed: int = 0
+
+    @property
+    def summary(self) -> SummaryRow:
+        return self.rows[0]
+
+
+def child_rngs(seed: int, n: int) -> list[np.random.Generator]:
+    """``n`` independent generators derived from ``seed`` (``SeedSequence(seed).spawn(n)``)."""
+    return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(n)]
+
+
+def child_seeds(seed: int, n: int) -> list[int]:
+    """``n`` integer seeds derived from ``seed``, for code that wants a seed, not a generator."""
+    return [int(s) for s in np.random.SeedSequence(seed).generate_state(n)]
+
+
+@lru_cache(maxsize=4)
+def digits(seed: int = 0) -> Digits:
+    """The digits split (1,199 / 299 / 299), cached: every experiment uses the same cut."""
+    return load_digits_split(seed=seed)
+
+
+def train_digits_mlp(
+    hidden: Sequence[int],
+    *,
+    seed: int,
+    steps: int,
+    batch_size: int,
+    learning_rate: float,
+    optimizer: str = "sgd",
+    beta1: float = 0.9,
+    activation: str = "relu",
+    batch_norm: bool = False,
+    eval_every: int | None = None,
+    record_layer: int | None = None,
+) -> tuple[MLP, Any]:
+    """Train ``MLP([64, *hidden, 10])`` on the digits training split, validating as it goes.
+
+    The initial weights use ``default_rng(seed)`` and the mini-batch order
+    ``default_rng(seed + 1)``, so two networks with one seed start equal and see the same batches
+    (with and without batch norm alike). Returns ``(net, history)``.
+    """
+    data = digits()
+    net = MLP(
+        [data.n_x, *hidden, data.n_classes],
+        activation=activation,
+        batch_norm=batch_norm,
+        rng=np.random.default_rng(seed),
+    )
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        history = net.fit(
+            data.train.X,
+            data.train.labels,
+            steps=steps,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            optimizer=optimizer,
+            beta1=beta1,
+            rng=np.random.default_rng(seed + 1),
+            validation=(data.validation.X, data.validation.labels),
+            eval_every=eval_every or steps,
+            record_layer=record_layer,
+            probe_X=data.validation.X if record_layer is not None else None,
+        )
+    return net, history
+
+
+def centred_grid(low: Sequence[float], high: Sequence[float], n_per_dim: int) -> np.ndarray:
+    """A grid with the points at the centres of ``n_per_dim`` equal cells per dimension.
+
+    ``grid_search_points`` on the box shrunk by half a cell on each side, so the grid covers
+    ``[low, high]`` as evenly as it can instead of spending points on the box's edges.
+    """
+    low_a, high_a = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    half = (high_a - low_a) / (2 * n_per_dim)
+    if n_per_dim == 1:
+        return ((low_a + high_a) / 2)[None, :]
+    return grid_search_points(low_a + half, high_a - half, n_per_dim)
+
+
+def first_reaching(steps: Sequence[int], values: Sequence[float], target: float) -> float:
+    """The first step whose value is >= ``target``; ``nan`` if none reaches it."""
+    for step, value in zip(steps, values, strict=True):
+        if value >= target:
+            return float(step)
+    return float("nan")
+
+
+def best_of_s(pool_scores: np.ndarray, n_resamples: int, rng: np.random.Generator) -> np.ndarray:
+    """Best score among the first s trials of random orderings of the pool, (n_resamples, pool).
+
+    Column s - 1 is a sample of "best of s random trials" (drawn without replacement).
+    """
+    order = rng.random((n_resamples, pool_scores.size)).argsort(axis=1)
+    return np.maximum.accumulate(pool_scores[order], axis=1)
+
+
+# --- figures -------------------------------------------------------------------------------
+
+COLORS = {"grid": "#1f77b4", "random": "#d62728", "sobol": "#2ca02c", "bn": "#d62728",
+          "plain": "#1f77b4", "log": "#d62728", "uniform": "#1f77b4", "c2f": "#d62728",
+          "flat": "#1f77b4"}
+
+
+def new_figure(ncols: int = 1, nrows: int = 1, width: float = 4.6, height: float = 3.6,
+               title: str | None = None) -> tuple[Figure, np.ndarray]:
+    """A Figure (not pyplot state) with a grid of axes, readable font sizes; axes flattened."""
+    fig = Figure(figsize=(width * ncols, height * nrows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+    for ax in axes:
+        ax.grid(True, alpha=0.3)
+        ax.tick_params(labelsize=9)
+    if title:
+        fig.suptitle(title, fontsize=12)
+    return fig, axes
+
+
+def percent(x: float) -> str:
+    return f"{100 * x:.1f} %"
