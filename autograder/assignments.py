@@ -7,6 +7,7 @@ released notebook (solution or hidden-test text, duplicated cell ids, out of dat
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import tempfile
@@ -98,7 +99,7 @@ def release_problems(
     problems += [
         f"{path.relative_to(root)} shows hidden-test line: {line.strip()}" for line in leaked
     ]
-    ids = [cell.get("id") for cell in released.cells]
+    ids = [cell.get("id") for cell in json.loads(text)["cells"]]  # nbformat renumbers duplicates
     problems += [
         f"{path.relative_to(root)}: cell id '{i}' appears {ids.count(i)} times"
         for i in sorted({i for i in ids if ids.count(i) > 1 and i})

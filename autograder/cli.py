@@ -13,14 +13,15 @@ import time
 from pathlib import Path
 
 from autograder import __version__
-from autograder.config import ASSIGNMENTS, REPOSITORY
+from autograder.config import ASSIGNMENTS, REPOSITORY, put_tools_on_path
 from autograder.errors import CourseError
 
 
 def _console():
     from rich.console import Console
 
-    return Console(highlight=False)
+    # Piped output (logs, CI) gets a wide table instead of rich's 80 columns.
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 
 
 def cmd_release(args) -> int:
@@ -296,6 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         parser().print_help()
         return 0
     args.root = args.root.resolve()
+    put_tools_on_path()
     from autograder.gradebook import default_url, explained_errors
 
     try:

@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 
 from autograder import assignments
-from autograder.gradebook import default_url
+from autograder.gradebook import default_url, sqlite_path
 from autograder.grading import MARKER
 from autograder.sample_class import answer_sources
 
@@ -56,8 +56,12 @@ def class_grades(
     from nbgrader.api import Gradebook, MissingEntry
 
     functions = graded_functions(assignment, root)
+    url = db_url or default_url(root)
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        return functions, []
     rows = []
-    with Gradebook(db_url or default_url(root)) as gb:
+    with Gradebook(url) as gb:
         try:
             submissions = gb.find_assignment(assignment).submissions
         except MissingEntry:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import nbformat
 import pytest
 
@@ -39,9 +41,9 @@ def test_release_problems_catch_leaks_duplicates_and_staleness(tmp_path):
     (tmp_path / "release" / assignment).mkdir(parents=True)
     source = REPOSITORY / "source" / assignment / f"{assignment}.ipynb"
     (tmp_path / "source" / assignment / f"{assignment}.ipynb").write_bytes(source.read_bytes())
-    leaky = nbformat.read(source, 4)  # the instructor's version itself, as if released by mistake
-    leaky.cells.append(leaky.cells[-1])
-    nbformat.write(leaky, tmp_path / "release" / assignment / f"{assignment}.ipynb")
+    leaky = json.loads(source.read_text())  # the instructor's version, as if released by mistake
+    leaky["cells"].append(leaky["cells"][-1])  # a duplicated cell id (nbformat would renumber it)
+    (tmp_path / "release" / assignment / f"{assignment}.ipynb").write_text(json.dumps(leaky))
     problems = assignments.release_problems(assignment, tmp_path, fresh=b"other")
     text = "\n".join(problems)
     assert "BEGIN SOLUTION" in text and "BEGIN HIDDEN TESTS" in text
