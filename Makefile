@@ -24,7 +24,7 @@ test: $(STAMP) system
 	$(VENV)/bin/pytest -q
 
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=.
+	$(VENV)/bin/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 
 experiments: $(STAMP)
 	$(PY) -m course_lib.experiments all

@@ -32,7 +32,7 @@ def sample_students(assignment: str, release_nb, source_nb) -> dict[str, bytes]:
         if cell.cell_type == "markdown" and sample_class.nbgrader_meta(cell).get("solution"):
             cell.source = WRITTEN_ANSWER
     mistakes = list(bank.MISTAKES.items())
-    style_name, style = next(iter(bank.CORRECT.items()))
+    style = next(iter(bank.CORRECT.values()))
     first_function = next(iter(sample_class.answer_sources(release_nb)))
     reference_module = f"course_lib.{assignment}"
     cheat = (
@@ -40,9 +40,9 @@ def sample_students(assignment: str, release_nb, source_nb) -> dict[str, bytes]:
     )
     students = {
         "ada": solved,
-        f"ben-{style_name}": sample_class.with_answers(solved, style),
-        f"cy-{mistakes[0][0]}": sample_class.with_answers(solved, mistakes[0][1]),
-        f"dee-{mistakes[-1][0]}": sample_class.with_answers(solved, mistakes[-1][1]),
+        "ben-another-style": sample_class.with_answers(solved, style),
+        "cy-one-mistake": sample_class.with_answers(solved, mistakes[0][1]),
+        "dee-two-mistakes": sample_class.with_answers(solved, mistakes[0][1] | mistakes[-1][1]),
         "eve-blank": release_nb,
         "fay-imports-reference": sample_class.with_answers(solved, {first_function: cheat}),
     }

@@ -8,6 +8,7 @@ Then feedback pages and the grade export.
 from __future__ import annotations
 
 import csv
+import html
 import importlib
 import shutil
 import subprocess
@@ -18,6 +19,7 @@ import pytest
 
 from autograder.classroom import grade_class
 from autograder.config import ASSIGNMENTS, REPOSITORY
+from autograder.feedback import hidden_source_lines
 from autograder.feedback_pages import generate_feedback
 from autograder.gradetable import class_grades, write_csv
 from autograder.sample_class import answer_sources, solved, with_answers
@@ -69,8 +71,8 @@ def test_the_blank_release_gets_zero(graded_class):
 
 def test_each_mistake_loses_points_in_its_own_function(graded_class):
     _, _, rows, _, mistakes, _ = graded_class
-    for name, answers in mistakes.items():
-        row = rows[f"mistake-{name}"]
+    for i, (name, answers) in enumerate(mistakes.items()):
+        row = rows[f"mistake-{i}"]
         for function in answers:
             score, top = row.by_function[function]
             assert score < top, (name, function, row.by_function)
@@ -88,12 +90,15 @@ def test_feedback_pages_are_written_without_hidden_tests(graded_class):
     assignment, root, rows, *_ = graded_class
     pages = generate_feedback(assignment, root)
     assert {p.parts[-3] for p in pages} == set(rows)
-    source_text = (root / "source" / assignment / f"{assignment}.ipynb").read_text()
-    assert "BEGIN HIDDEN TESTS" in source_text
+    hidden = hidden_source_lines(
+        nbformat.read(root / "source" / assignment / f"{assignment}.ipynb", 4)
+    )
+    assert hidden
     for page in pages:
-        html = page.read_text()
-        assert "BEGIN HIDDEN TESTS" not in html and "reference_" not in html
-        assert "Hidden test" in html
+        text = html.unescape(page.read_text())
+        assert "BEGIN HIDDEN TESTS" not in text
+        assert not [line for line in hidden if line in text]
+        assert "Hidden test" in text
 
 
 def test_grades_export_with_nbgrader_and_as_csv(graded_class):

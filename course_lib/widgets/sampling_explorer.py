@@ -1,0 +1,124 @@
+"""Log against uniform sampling: how many samples land in each decade of [10**a, 10**b]."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+import numpy as np
+
+from course_lib._validate import generator, positive_int
+from course_lib.scale import sample_log_uniform
+from course_lib.widgets._view import Explorer, LiveFigure, int_slider, stats_table
+
+EXPONENTS = (-6, 2)  # the decades the figure can show: 10**-6 .. 10**2
+
+
+@dataclass(frozen=True)
+class SamplingState:
+    """Samples (n,) drawn uniformly and log-uniformly, and the share of each in every decade.
+
+    ``decades`` (b - a,) are the lower exponents k of the decades ``[10**k, 10**(k+1))``.
+    """
+
+    a: int
+    b: int
+    uniform: np.ndarray
+    log_uniform: np.ndarray
+    decades: np.ndarray
+    uniform_shares: np.ndarray
+    log_shares: np.ndarray
+
+
+def decade_shares(samples: np.ndarray, a: int, b: int) -> np.ndarray:
+    """Share of ``samples`` in each decade ``[10**k, 10**(k+1))``, k = a..b-1, shape (b - a,)."""
+    counts, _ = np.histogram(samples, bins=10.0 ** np.arange(a, b + 1))
+    return counts / samples.size
+
+
+def log_vs_uniform_state(a: int, b: int, n: int, rng: np.random.Generator) -> SamplingState:
+    """``rng.uniform(10**a, 10**b, n)`` then ``sample_log_uniform(10**a, 10**b, n, rng)``.
+
+    A uniform draw puts a share ``9 * 10**k / (10**b - 10**a)`` in decade k, so nearly all
+    samples land in the top decade; log-uniform puts ``1 / (b - a)`` in every decade.
+    """
+    if not (isinstance(a, int | np.integer) and isinstance(b, int | np.integer) and a < b):
+        raise ValueError(f"a and b must be integers with a < b; got a={a!r}, b={b!r}")
+    n = positive_int("n", n)
+    rng = generator(rng)
+    uniform = rng.uniform(10.0**a, 10.0**b, size=n)
+    log_uniform = sample_log_uniform(10.0**a, 10.0**b, n, rng)
+    return SamplingState(
+        int(a), int(b), uniform, log_uniform, np.arange(a, b),
+        decade_shares(uniform, a, b), decade_shares(log_uniform, a, b),
+    )
+
+
+def _update(explorer: Explorer, full: bool) -> None:
+    v = explorer.values()
+    a, b = v["exponents"]
+    state = log_vs_uniform_state(a, b, v["n"], np.random.default_rng(v["seed"]))
+    explorer.state = state
+    art = explorer.artists
+    all_decades = np.arange(*EXPONENTS)
+    for key, shares in (("uniform", state.uniform_shares), ("log", state.log_shares)):
+        heights = np.zeros(all_decades.size)
+        heights[a - EXPONENTS[0] : b - EXPONENTS[0]] = shares
+        for bar, h in zip(art[f"{key}_bars"], heights, strict=True):
+            bar.set_height(h)
+    jitter = np.random.default_rng(v["seed"] + 1).uniform(-0.3, 0.3, size=(2, state.uniform.size))
+    art["uniform_strip"].set_offsets(np.column_stack([state.uniform, 1 + jitter[0]]))
+    art["log_strip"].set_offsets(np.column_stack([state.log_uniform, jitter[1]]))
+    explorer.live.refresh(full=full)
+    explorer.stats.value = stats_table(
+        [("uniform", *(f"{s:.1%}" for s in state.uniform_shares)),
+         ("log-uniform", *(f"{s:.1%}" for s in state.log_shares))],
+        ("", *(f"[10<sup>{k}</sup>, 10<sup>{k + 1}</sup>)" for k in state.decades)),
+    )
+
+
+def log_vs_uniform_explorer(seed: int = 0) -> Explorer:
+    """Sliders for ``[a, b]`` and ``n``; bars of the share of samples per decade, both ways.
+
+    ``explorer.state`` is the current :class:`SamplingState`; ``explorer.artists`` has the
+    bar rectangles ``"uniform_bars"``/``"log_bars"`` (one per decade from 10**-6 to 10**2)
+    and the two strips of samples.
+    """
+    controls = {
+        "exponents": widgets.IntRangeSlider(
+            value=(-4, 0), min=EXPONENTS[0], max=EXPONENTS[1], step=1,
+            description="a, b (10ᵃ … 10ᵇ)", style={"description_width": "9em"},
+            layout=widgets.Layout(width="26em"),
+        ),
+        "n": int_slider("samples n", 200, 10, 2000, 10),
+        "seed": widgets.BoundedIntText(
+            value=seed, min=0, max=10**6, description="seed",
+            style={"description_width": "6em"}, layout=widgets.Layout(width="12em"),
+        ),
+    }
+    live = LiveFigure(1, 2, height=3.0, width_ratios=(1.2, 1))
+    ax_bars, ax_strip = live.axes
+    decades = np.arange(*EXPONENTS)
+    art = {
+        "uniform_bars": list(ax_bars.bar(decades + 0.3, np.zeros(decades.size), width=0.38,
+                                         color="tab:orange", label="uniform")),
+        "log_bars": list(ax_bars.bar(decades + 0.7, np.zeros(decades.size), width=0.38,
+                                     color="tab:blue", label="log-uniform")),
+    }
+    ax_bars.set_xticks(decades + 0.5, [f"10$^{{{k}}}$–10$^{{{k + 1}}}$" for k in decades],
+                       rotation=45, ha="right", rotation_mode="anchor")
+    ax_bars.set_xlim(EXPONENTS[0] - 0.1, EXPONENTS[1] + 0.1)
+    ax_bars.set_ylim(0, 1)
+    ax_bars.set_ylabel("share of samples")
+    ax_bars.set_title("Samples per decade", loc="left")
+    ax_bars.legend(loc="upper left")
+    art["uniform_strip"] = ax_strip.scatter([], [], s=4, color="tab:orange", alpha=0.6)
+    art["log_strip"] = ax_strip.scatter([], [], s=4, color="tab:blue", alpha=0.6)
+    ax_strip.set_xscale("log")
+    ax_strip.set_xlim(10.0 ** EXPONENTS[0], 10.0 ** EXPONENTS[1])
+    ax_strip.set_ylim(-0.5, 1.5)
+    ax_strip.set_yticks([0, 1], ["log-uniform", "uniform"])
+    ax_strip.set_xlabel("sampled value (log axis)")
+    ax_strip.set_title("The samples", loc="left")
+    live.animate(*art["uniform_bars"], *art["log_bars"], art["uniform_strip"], art["log_strip"])
+    return Explorer("log-uniform", controls, live, _update, art)
