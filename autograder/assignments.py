@@ -122,15 +122,3 @@ def release(assignment: str, root: Path = REPOSITORY) -> list[str]:
     check_name(assignment, root)
     generate(assignment, root)
     return release_problems(assignment, root)
-
-
-def gradebook_knows(assignment: str, db_url: str) -> bool:
-    """Whether the gradebook at ``db_url`` already holds ``assignment``."""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    with Gradebook(db_url) as gb:
-        try:
-            gb.find_assignment(assignment)
-        except MissingEntry:
-            return False
-    return True

@@ -14,6 +14,8 @@ from pathlib import Path
 from traitlets.config import Config
 
 ASSIGNMENTS = ("tuning", "scale", "batch_norm", "softmax")
+#: The gradebook's course id (PostgreSQL enforces the course row that SQLite lets slide).
+COURSE_ID = "dl-week3"
 REPOSITORY = Path(__file__).resolve().parent.parent
 
 #: Seconds a single cell may run before the kernel is interrupted and the next cell runs.
@@ -42,6 +44,7 @@ def configure(
     """
     root = Path(root).resolve()
     c.CourseDirectory.root = str(root)
+    c.CourseDirectory.course_id = COURSE_ID
     c.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
     c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.db", ".*"]
 
@@ -54,9 +57,9 @@ def configure(
     c.RebuildFromRelease.release_directory = str(root)
     c.Autograde.sanitize_preprocessors = [
         "nbgrader.preprocessors.ClearOutput",
+        "autograder.rebuild.RebuildFromRelease",  # before DeduplicateIds, to flag duplicates
         "nbgrader.preprocessors.DeduplicateIds",
         "nbgrader.preprocessors.OverwriteKernelspec",
-        "autograder.rebuild.RebuildFromRelease",
         "nbgrader.preprocessors.OverwriteCells",
         "nbgrader.preprocessors.CheckCellMetadata",
         "autograder.integrity.CheckAnswerCells",

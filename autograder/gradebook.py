@@ -16,7 +16,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from autograder import assignments
+from autograder.config import COURSE_ID
 from autograder.errors import CourseError
+
+
+def open_gradebook(url: str):
+    """nbgrader's :class:`Gradebook` for the course at ``url`` (use it as a context manager)."""
+    from nbgrader.api import Gradebook
+
+    return Gradebook(url, COURSE_ID)
 
 
 def default_url(root: Path) -> str:
@@ -76,7 +84,7 @@ def explained_errors(url: str) -> Iterator[None]:
 def ensure_assignment(assignment: str, root: Path, url: str) -> None:
     """Make sure the gradebook holds ``assignment`` (releasing it into that gradebook if not)."""
     path = sqlite_path(url)
-    if (path is not None and not path.exists()) or not assignments.gradebook_knows(assignment, url):
+    if (path is not None and not path.exists()) or not gradebook_knows(assignment, url):
         assignments.generate(assignment, root, db_url=url)
 
 
@@ -90,3 +98,15 @@ def worker_snapshot(assignment: str, root: Path, url: str) -> bytes:
         shutil.copytree(root / "source" / assignment, scratch / "source" / assignment)
         assignments.generate(assignment, scratch, db_url=default_url(scratch))
         return (scratch / "gradebook.db").read_bytes()
+
+
+def gradebook_knows(assignment: str, db_url: str) -> bool:
+    """Whether the gradebook at ``db_url`` already holds ``assignment``."""
+    from nbgrader.api import MissingEntry
+
+    with open_gradebook(db_url) as gb:
+        try:
+            gb.find_assignment(assignment)
+        except MissingEntry:
+            return False
+    return True

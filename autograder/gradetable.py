@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 
 from autograder import assignments
-from autograder.gradebook import default_url, sqlite_path
+from autograder.gradebook import default_url, open_gradebook, sqlite_path
 from autograder.grading import MARKER
 from autograder.sample_class import answer_sources
 
@@ -53,7 +53,7 @@ def class_grades(
     assignment: str, root: Path, db_url: str | None = None
 ) -> tuple[list[str], list[StudentGrades]]:
     """The column names (functions, then 'written') and every graded student's row."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
     functions = graded_functions(assignment, root)
     url = db_url or default_url(root)
@@ -61,7 +61,7 @@ def class_grades(
     if path is not None and not path.exists():
         return functions, []
     rows = []
-    with Gradebook(url) as gb:
+    with open_gradebook(url) as gb:
         try:
             submissions = gb.find_assignment(assignment).submissions
         except MissingEntry:

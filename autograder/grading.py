@@ -26,6 +26,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.config import CELL_TIMEOUT, MEMORY_LIMIT, course_config
+from autograder.gradebook import open_gradebook
 from autograder.rebuild import FLAGS_KEY
 
 MARKER = ".course-graded.json"
@@ -115,10 +116,8 @@ def _configure_job(root: Path, job: GradeJob):
 
 
 def _empty_scores(gradebook: Path, assignment: str) -> dict[str, CellScore]:
-    from nbgrader.api import Gradebook
-
     cells = {}
-    with Gradebook(f"sqlite:///{gradebook}") as gb:
+    with open_gradebook(f"sqlite:///{gradebook}") as gb:
         for notebook in gb.find_assignment(assignment).notebooks:
             for cell in notebook.grade_cells:
                 cells[cell.name] = CellScore(0.0, cell.max_score, False)
@@ -230,10 +229,8 @@ def _run_autograde(root: Path, job: GradeJob) -> None:
 
 
 def _read_scores(gradebook: Path, job: GradeJob) -> dict[str, CellScore]:
-    from nbgrader.api import Gradebook
-
     cells = {}
-    with Gradebook(f"sqlite:///{gradebook}") as gb:
+    with open_gradebook(f"sqlite:///{gradebook}") as gb:
         submission = gb.find_submission(job.assignment, job.student)
         for notebook in submission.notebooks:
             comments = {c.name: c.auto_comment for c in notebook.comments}
@@ -252,10 +249,9 @@ def record(course_root: Path, db_url: str, result: GradeResult, timestamp: str |
 
     The marker file is written last, so a run killed in between grades this submission again.
     """
-    from nbgrader.api import Gradebook
     from sqlalchemy.exc import SAWarning
 
-    with Gradebook(db_url) as gb, warnings.catch_warnings():
+    with open_gradebook(db_url) as gb, warnings.catch_warnings():
         warnings.simplefilter("ignore", SAWarning)  # nbgrader's own autoflush notices
         gb.update_or_create_student(result.student)
         kwargs = {"timestamp": timestamp} if timestamp else {}

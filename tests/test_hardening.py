@@ -84,8 +84,9 @@ def hostile_class() -> dict[str, bytes | None]:
             good,
             "softmax",
             """import glob, os
-hits = glob.glob("/**/source/**/*.ipynb", recursive=True)
-print("FOUND", [h for h in hits if "/proc/" not in h])
+hits = [h for top in ("/tmp", "/work", "/root", "/home", os.getcwd())
+        for h in glob.glob(f"{top}/**/source/**/*.ipynb", recursive=True)]
+print("FOUND", hits)
 for path in ["gradebook.db", "../../../gradebook.db", os.path.expanduser("~/.bashrc")]:
     try:
         os.open(path, os.O_RDWR)
@@ -229,7 +230,7 @@ def graded(tmp_path_factory):
     root = make_course(tmp_path_factory.mktemp("hostile"))
     files = hostile_class()
     submit(root, "control", files["control"])
-    settings = GradeSettings(cell_timeout=10)
+    settings = GradeSettings(cell_timeout=20)
     grade_class(A, root, workers=2, settings=settings)
     control_alone = snapshot(root)
     source_bytes = (root / "source" / A / f"{A}.ipynb").read_bytes()
