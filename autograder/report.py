@@ -25,6 +25,7 @@ def pass_rates(columns: list[str], rows: list[StudentGrades]) -> dict[str, float
 def histogram_figure(assignment: str, columns: list[str], rows: list[StudentGrades]):
     """Two panels: the distribution of total scores and the mean score fraction per function."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     fig = Figure(figsize=(10, 4), layout="constrained")
     left, right = fig.subplots(1, 2)
@@ -38,6 +39,7 @@ def histogram_figure(assignment: str, columns: list[str], rows: list[StudentGrad
         xlabel=f"points (of {top:g})",
         ylabel="students",
     )
+    left.yaxis.set_major_locator(MaxNLocator(integer=True))
     fractions = [
         np.mean(
             [
@@ -49,7 +51,8 @@ def histogram_figure(assignment: str, columns: list[str], rows: list[StudentGrad
         )
         for c in columns
     ]
-    right.barh(columns[::-1], fractions[::-1], color="#55a868")
+    labels = [f"{c} (graded by hand)" if c == "written" else c for c in columns]
+    right.barh(labels[::-1], fractions[::-1], color="#55a868")
     right.set(xlim=(0, 1), title="mean share of points per function", xlabel="share of points")
     return fig
 
