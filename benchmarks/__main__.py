@@ -13,8 +13,11 @@ from benchmarks import Comparison
 
 def _modules() -> list[str]:
     here = Path(__file__).parent
-    return sorted(m.name[len("bench_"):] for m in pkgutil.iter_modules([str(here)])
-                  if m.name.startswith("bench_"))
+    return sorted(
+        m.name[len("bench_") :]
+        for m in pkgutil.iter_modules([str(here)])
+        if m.name.startswith("bench_")
+    )
 
 
 def _format(value: float, unit: str) -> str:
@@ -26,7 +29,9 @@ def _format(value: float, unit: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     available = _modules()
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("names", nargs="*", help=f"which benchmarks (default all): {', '.join(available)}")
+    parser.add_argument(
+        "names", nargs="*", help="which benchmarks (default all): " + ", ".join(available)
+    )
     parser.add_argument("--quick", action="store_true", help="fewer repeats and smaller inputs")
     args = parser.parse_args(argv)
     unknown = sorted(set(args.names) - set(available))
@@ -42,9 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     print("-" * len(header))
     for row in rows:
         baseline = f"{row.baseline_name} {_format(row.baseline, row.unit)}"
-        print(f"{row.name:46} {_format(row.ours, row.unit):>11} {baseline:>30} "
-              f"{row.ratio:7.2f} {'<=' + format(row.goal, 'g'):>7}  {'yes' if row.met else 'NO'}"
-              + (f"  ({row.note})" if row.note else ""))
+        print(
+            f"{row.name:46} {_format(row.ours, row.unit):>11} {baseline:>30} "
+            f"{row.ratio:7.2f} {'<=' + format(row.goal, 'g'):>7}  {'yes' if row.met else 'NO'}"
+            + (f"  ({row.note})" if row.note else "")
+        )
     return 0
 
 

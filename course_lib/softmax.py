@@ -27,7 +27,8 @@ def softmax(Z) -> np.ndarray:
     A : (C, m) probabilities
     """
     Z = as_2d("Z", Z)
-    E = np.exp(Z - Z.max(axis=0, keepdims=True))
+    E = Z - Z.max(axis=0, keepdims=True)
+    np.exp(E, out=E)  # in place: one (C, m) array for the whole computation
     E /= E.sum(axis=0, keepdims=True)
     return E
 

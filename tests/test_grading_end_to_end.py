@@ -40,7 +40,7 @@ def graded_class(request, tmp_path_factory):
     mistakes = dict(list(bank.MISTAKES.items())[:3])
     students = {"solution": full, "style": with_answers(full, correct), "blank": release_nb}
     students |= {
-        f"mistake-{name}": with_answers(full, answers) for name, answers in mistakes.items()
+        f"mistake-{i}": with_answers(full, answers) for i, answers in enumerate(mistakes.values())
     }
     for student, nb in students.items():
         folder = root / "submitted" / student / assignment

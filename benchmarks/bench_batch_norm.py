@@ -1,0 +1,84 @@
+"""``course_lib`` batch norm against PyTorch and against the memory-bandwidth bound.
+
+- forward + backward, float64, n = 256 units, m = 8192 examples, one thread each, against
+  ``torch.nn.functional.batch_norm`` in training mode with autograd;
+- forward alone against the memory-bandwidth bound: NumPy copying ``Z`` into two new arrays.
+  The forward pass must read ``Z`` and write two new (n, m) arrays, ``Z_tilde`` and the cached
+  ``Z_norm``, so writing the same number of new bytes is a floor no implementation can beat.
+  (One copy alone would be unfair the other way: glibc hands a freed 16 MB block straight back,
+  so a single copy in a loop never pays for fresh pages, while two or more new arrays do.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from benchmarks import Comparison, median_seconds
+from course_lib.batch_norm import batchnorm_backward, batchnorm_forward
+
+
+def run(quick: bool = False) -> list[Comparison]:
+    with threadpool_limits(1):
+        torch_threads = _torch_threads(1)
+        try:
+            return _run(quick)
+        finally:
+            _torch_threads(torch_threads)
+
+
+def _torch_threads(count: int) -> int:
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(count)
+    return before
+
+
+def _run(quick: bool) -> list[Comparison]:
+    import torch
+
+    n, m = 256, 8192
+    repeat = 5 if quick else 21
+    rng = np.random.default_rng(0)
+    Z = rng.normal(2.0, 3.0, size=(n, m))
+    gamma, beta = rng.normal(size=(n, 1)), rng.normal(size=(n, 1))
+    dZ_tilde = rng.normal(size=(n, m))
+
+    def ours_forward_backward():
+        Z_tilde, cache = batchnorm_forward(Z, gamma, beta)
+        return batchnorm_backward(dZ_tilde, cache)
+
+    # PyTorch's layout is (batch, features): the same numbers, transposed once, outside the timing.
+    X = torch.tensor(Z.T.copy(), requires_grad=True)
+    weight = torch.tensor(gamma[:, 0].copy(), requires_grad=True)
+    bias = torch.tensor(beta[:, 0].copy(), requires_grad=True)
+    grad_out = torch.tensor(dZ_tilde.T.copy())
+
+    def torch_forward_backward():
+        X.grad = weight.grad = bias.grad = None
+        out = torch.nn.functional.batch_norm(X, None, None, weight, bias, training=True, eps=1e-5)
+        out.backward(grad_out)
+        return X.grad
+
+    # Same answers first (a benchmark of a wrong result would mean nothing).
+    dZ, dgamma, dbeta = ours_forward_backward()
+    torch_forward_backward()
+    assert np.allclose(dZ, X.grad.numpy().T, atol=1e-10)
+    assert np.allclose(dgamma[:, 0], weight.grad.numpy()) and np.allclose(dbeta[:, 0], bias.grad)
+
+    # Side by side: alternate the two, several times, and keep each one's median.
+    ours, theirs, forward, copy = [], [], [], []
+    for _ in range(3):
+        ours.append(median_seconds(ours_forward_backward, repeat))
+        theirs.append(median_seconds(torch_forward_backward, repeat))
+        forward.append(median_seconds(lambda: batchnorm_forward(Z, gamma, beta), repeat))
+        copy.append(median_seconds(lambda: (Z.copy(), Z.copy()), repeat))
+    return [
+        Comparison(f"batch norm fwd+bwd f64 {n}x{m}", float(np.median(ours)),
+                   "PyTorch CPU", float(np.median(theirs)), goal=1.3,
+                   note=f"torch {torch.__version__}; one thread each"),
+        Comparison(f"batch norm forward f64 {n}x{m}", float(np.median(forward)),
+                   "2 NumPy copies of Z", float(np.median(copy)), goal=2.5,
+                   note="memory-bandwidth bound: the bytes forward writes"),
+    ]

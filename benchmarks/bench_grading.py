@@ -1,0 +1,210 @@
+"""Class grading: plain serial ``nbgrader autograde`` against ``course grade``, side by side.
+
+The same synthetic class of ``batch_norm`` submissions (correct ones, correct ones in another
+style, known mistakes, blank releases) is graded in fresh copies of one scratch course by
+
+- ``nbgrader autograde batch_norm`` (one submission after another, the course's own
+  ``nbgrader_config.py``, so the same sandbox and preprocessors),
+- ``course grade batch_norm --workers 2`` (local worker processes),
+- ``course grade batch_norm --scheduler local:2`` (a two-worker Dask ``LocalCluster``),
+
+one after another, ``COURSE_BENCH_ROUNDS`` times (default 1: one round already averages over the
+whole class, and a round takes minutes); the rows are medians over rounds. Each run's per-cell
+scores are read back from its gradebook and must equal nbgrader's, else the row says so.
+
+The per-submission overhead (kernel start, notebook conversion, database writes) is the slope of
+wall time against class size for a trivial assignment (``tests/tiny_course.py``: two one-line
+functions), graded one at a time by each tool: ``(T(N_BIG) - T(1)) / (N_BIG - 1)``, median of
+``OVERHEAD_ROUNDS`` (2; ``--quick`` 1).
+
+``COURSE_BENCH_CLASS`` sets the class size (default 8, ``--quick`` 4; the README's figure uses 40).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+from benchmarks import Comparison
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+ASSIGNMENT = "batch_norm"
+BIN = Path(sys.executable).parent
+WORKERS = 2
+N_BIG = 5
+OVERHEAD_ROUNDS = 2
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"  # nbgrader runs ``alembic``
+    return env
+
+
+def _bank():
+    for name in (f"autograder.sample_submissions.{ASSIGNMENT}", f"tests.submissions.{ASSIGNMENT}"):
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            continue
+    raise RuntimeError("no sample submissions for batch_norm (autograder.sample_submissions)")
+
+
+def make_template(folder: Path, assignment: str = ASSIGNMENT) -> Path:
+    """A scratch course: source/<a>/, its release and a gradebook holding the assignment."""
+    from autograder import assignments
+
+    shutil.copytree(REPOSITORY / "source" / assignment, folder / "source" / assignment)
+    assignments.generate(assignment, folder)
+    shutil.copy(REPOSITORY / "nbgrader_config.py", folder / "nbgrader_config.py")
+    return folder
+
+
+def batch_norm_class(root: Path, size: int) -> None:
+    """``size`` submissions: a quarter correct, a quarter correct in other styles, a third of
+    the rest blank releases and the others known mistakes (each costing its function)."""
+    from autograder.sample_class import solved, with_answers
+
+    bank = _bank()
+    release = nbformat.read(root / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
+    source = nbformat.read(root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
+    full = solved(release, source)
+    styles, mistakes = list(bank.CORRECT.values()), list(bank.MISTAKES.values())
+    for i in range(size):
+        kind = i % 4
+        if kind == 0:
+            nb = full
+        elif kind == 1:
+            nb = with_answers(full, styles[i // 4 % len(styles)])
+        elif kind == 3 and i % 12 == 3:
+            nb = release
+        else:
+            nb = with_answers(full, mistakes[(i * 5) % len(mistakes)])
+        folder = root / "submitted" / f"student{i:03d}" / ASSIGNMENT
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / f"{ASSIGNMENT}.ipynb")
+
+
+def _run(command: list[str], cwd: Path) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, env=_env(), capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+        raise RuntimeError(f"{' '.join(command[:3])} failed: {' | '.join(tail)}")
+    return elapsed
+
+
+def nbgrader_autograde(root: Path, assignment: str) -> float:
+    return _run([str(BIN / "nbgrader"), "autograde", assignment, "--force"], root)
+
+
+def course_grade(root: Path, assignment: str, *options: str) -> float:
+    return _run([str(BIN / "course"), "--root", str(root), "grade", assignment, "--force",
+                 *options], root)
+
+
+def gradebook_scores(root: Path, assignment: str) -> dict[str, dict[str, float | None]]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        return {
+            sub.student_id: {g.name: g.auto_score for nb in sub.notebooks for g in nb.grades}
+            for sub in gb.assignment_submissions(assignment)
+        }
+
+
+def _fresh(template: Path, scratch: Path, name: str) -> Path:
+    root = scratch / name
+    if root.exists():
+        shutil.rmtree(root)
+    shutil.copytree(template, root)
+    return root
+
+
+def class_throughput(scratch: Path, size: int, rounds: int) -> list[Comparison]:
+    template = make_template(scratch / "template")
+    batch_norm_class(template, size)
+    times: dict[str, list[float]] = {"nbgrader": [], "workers": [], "cluster": []}
+    differ: set[str] = set()
+    runs = {
+        "nbgrader": lambda root: nbgrader_autograde(root, ASSIGNMENT),
+        "workers": lambda root: course_grade(root, ASSIGNMENT, "--workers", str(WORKERS)),
+        "cluster": lambda root: course_grade(root, ASSIGNMENT, "--scheduler", f"local:{WORKERS}"),
+    }
+    for _ in range(rounds):
+        scores = {}
+        for name, run in runs.items():
+            root = _fresh(template, scratch, name)
+            times[name].append(run(root))
+            scores[name] = gradebook_scores(root, ASSIGNMENT)
+        if len(scores["nbgrader"]) != size:
+            differ.add("nbgrader")
+        differ |= {name for name in ("workers", "cluster") if scores[name] != scores["nbgrader"]}
+    serial = statistics.median(times["nbgrader"])
+
+    def note(name: str) -> str:
+        same = "RESULTS DIFFER from nbgrader" if name in differ else "per-cell scores = nbgrader's"
+        return f"{size} subs, {WORKERS} workers, {rounds} round(s); {same}"
+
+    return [
+        Comparison(f"grade {size} batch_norm: course --workers {WORKERS}",
+                   statistics.median(times["workers"]), "nbgrader serial", serial,
+                   goal=round(1 / 1.8, 3), note=note("workers")),
+        Comparison(f"grade {size} batch_norm: course --scheduler local:{WORKERS}",
+                   statistics.median(times["cluster"]), "nbgrader serial", serial,
+                   goal=round(1 / 1.8, 3), note=note("cluster")),
+    ]
+
+
+def overhead_per_submission(scratch: Path, rounds: int) -> list[Comparison]:
+    sys.path.insert(0, str(REPOSITORY / "tests"))
+    import tiny_course
+
+    template = scratch / "tiny-template"
+    tiny_course.make_course(template)
+    shutil.copy(REPOSITORY / "nbgrader_config.py", template / "nbgrader_config.py")
+    release = (template / "release" / "tiny" / "tiny.ipynb").read_bytes()
+    source = nbformat.read(template / "source" / "tiny" / "tiny.ipynb", 4)
+    from autograder.sample_class import solved
+
+    full = nbformat.writes(solved(nbformat.reads(release.decode(), 4), source)).encode()
+    slopes: dict[str, list[float]] = {"nbgrader": [], "course": []}
+    for _ in range(rounds):
+        for name in slopes:
+            elapsed = {}
+            for n in (1, N_BIG):
+                root = _fresh(template, scratch, f"tiny-{name}")
+                tiny_course.submit(root, {f"s{i}": full for i in range(n)})
+                if name == "nbgrader":
+                    elapsed[n] = nbgrader_autograde(root, "tiny")
+                else:
+                    elapsed[n] = course_grade(root, "tiny", "--workers", "1")
+            slopes[name].append((elapsed[N_BIG] - elapsed[1]) / (N_BIG - 1))
+    return [
+        Comparison("per-submission overhead (trivial notebook, 1 worker)",
+                   statistics.median(slopes["course"]), "nbgrader serial",
+                   statistics.median(slopes["nbgrader"]), goal=1.0,
+                   note=f"slope of T(N) from N=1 to {N_BIG}; kernel start, conversion, DB")
+    ]
+
+
+def run(quick: bool = False) -> list[Comparison]:
+    size = int(os.environ.get("COURSE_BENCH_CLASS", 4 if quick else 8))
+    rounds = int(os.environ.get("COURSE_BENCH_ROUNDS", 1))
+    if not (REPOSITORY / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").is_file():
+        raise RuntimeError(f"source/{ASSIGNMENT}/{ASSIGNMENT}.ipynb is missing")
+    with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
+        scratch = Path(tmp)
+        rows = class_throughput(scratch, size, rounds)
+        rows += overhead_per_submission(scratch, 1 if quick else OVERHEAD_ROUNDS)
+    return rows

@@ -1,0 +1,79 @@
+"""``course_lib`` softmax against SciPy's, and softmax-regression gradients against PyTorch.
+
+- ``softmax(Z)`` for logits (C, m) = (10, 65536) against ``scipy.special.softmax(Z, axis=0)``;
+- ``softmax_regression_grads(W, b, X, Y)`` (C = 10, n_x = 256, m = 8192, float64) against the
+  same loss and gradients from PyTorch autograd (``cross_entropy`` with probability targets).
+
+Both sides run on one thread (NumPy's BLAS and PyTorch), so the comparison is of the code, not
+of how two thread pools share two busy cores.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from benchmarks import Comparison, median_seconds
+from course_lib.softmax import one_hot, softmax, softmax_regression_grads
+
+
+def run(quick: bool = False) -> list[Comparison]:
+    with threadpool_limits(1):
+        torch_threads = _torch_threads(1)
+        try:
+            return _run(quick)
+        finally:
+            _torch_threads(torch_threads)
+
+
+def _torch_threads(count: int) -> int:
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(count)
+    return before
+
+
+def _run(quick: bool) -> list[Comparison]:
+    import scipy.special
+    import torch
+
+    repeat = 5 if quick else 21
+    rng = np.random.default_rng(0)
+
+    Z = rng.normal(0.0, 5.0, size=(10, 65536))
+    assert np.allclose(softmax(Z), scipy.special.softmax(Z, axis=0))
+    ours_sm, scipy_sm = [], []
+    for _ in range(3):
+        ours_sm.append(median_seconds(lambda: softmax(Z), repeat))
+        scipy_sm.append(median_seconds(lambda: scipy.special.softmax(Z, axis=0), repeat))
+
+    C, n_x, m = 10, 256, 8192
+    W, b = rng.normal(0, 0.1, size=(C, n_x)), rng.normal(size=(C, 1))
+    X = rng.normal(size=(n_x, m))
+    Y = one_hot(rng.integers(0, C, size=m), C)
+    Wt = torch.tensor(W, requires_grad=True)
+    bt = torch.tensor(b[:, 0].copy(), requires_grad=True)
+    Xt, Yt = torch.tensor(X.T.copy()), torch.tensor(Y.T.copy())
+
+    def torch_grads():
+        Wt.grad = bt.grad = None
+        loss = torch.nn.functional.cross_entropy(Xt @ Wt.T + bt, Yt)
+        loss.backward()
+        return loss
+
+    loss, dW, db = softmax_regression_grads(W, b, X, Y)
+    torch_loss = torch_grads()
+    assert np.isclose(loss, torch_loss.item()) and np.allclose(dW, Wt.grad.numpy())
+    assert np.allclose(db[:, 0], bt.grad.numpy())
+    ours_g, torch_g = [], []
+    for _ in range(3):
+        ours_g.append(median_seconds(lambda: softmax_regression_grads(W, b, X, Y), repeat))
+        torch_g.append(median_seconds(torch_grads, repeat))
+    return [
+        Comparison("softmax f64 10x65536", float(np.median(ours_sm)), "scipy.special.softmax",
+                   float(np.median(scipy_sm)), goal=1.0),
+        Comparison(f"softmax_regression_grads C={C} n_x={n_x} m={m}", float(np.median(ours_g)),
+                   "PyTorch autograd", float(np.median(torch_g)), goal=1.3,
+                   note="one thread each"),
+    ]

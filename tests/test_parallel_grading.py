@@ -1,0 +1,44 @@
+"""Grading with several worker processes gives exactly the grades of grading one by one.
+
+A small class of the ``tiny`` assignment (correct, blank, wrong, looping, unreadable, missing
+submissions) is graded serially and with two workers through real nbgrader, real kernels and
+the sandbox; the results, and what the gradebook holds, must be identical.
+"""
+
+from __future__ import annotations
+
+import tiny_course
+
+from autograder.classroom import grade_class
+
+
+def test_two_workers_grade_exactly_like_one_after_another(tmp_path):
+    root = tiny_course.new_class(tmp_path, tiny_course.CLASS_SIZE)
+    progress = []
+    results, skipped = grade_class(
+        tiny_course.ASSIGNMENT,
+        root,
+        workers=2,
+        settings=tiny_course.SETTINGS,
+        on_result=lambda result, done, total: progress.append((done, total)),
+    )
+    serial_results, serial_gradebook = tiny_course.serial_grades()
+    assert skipped == []
+    assert tiny_course.result_summary(results) == serial_results
+    assert tiny_course.gradebook_summary(root) == serial_gradebook
+    size = tiny_course.CLASS_SIZE
+    assert progress == [(done, size) for done in range(1, size + 1)]
+
+    # The class is sane, not merely consistent: full marks, zeros, and each mistake's own loss.
+    scores = {s: sum(c[0] or 0 for c in r["cells"].values()) for s, r in serial_results.items()}
+    assert scores == {"student00": 3, "student01": 0, "student02": 1, "student03": 2,
+                      "student04": 0, "student05": 0}
+    assert "not valid JSON" in serial_results["student01"]["problem"]
+    assert serial_results["student04"]["problem"] == "no notebook was submitted"
+    assert any("timed out" in flag for flag in serial_results["student03"]["flags"])
+
+    # Run again: every grade is already recorded, nothing is graded twice.
+    again, skipped = grade_class(tiny_course.ASSIGNMENT, root, workers=2,
+                                 settings=tiny_course.SETTINGS)
+    assert again == [] and len(skipped) == size
+    assert tiny_course.gradebook_summary(root) == serial_gradebook
