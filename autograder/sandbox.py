@@ -215,10 +215,11 @@ class SandboxedKernelManager(AsyncKernelManager):
         return [p for p in found if p != "/"]
 
     def _kept(self) -> list[str]:
-        """Read-only paths re-bound because they lie inside a hidden folder."""
+        """Read-only paths re-bound because they lie inside a hidden folder or a private tmpfs
+        (a checkout under /tmp keeps its virtualenv)."""
         wanted = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
                   *(d for d in map(_package_dir, self.packages) if d), *self.extra_ro_binds]
-        hidden = self._hidden()
+        hidden = [*self._hidden(), "/tmp", "/dev/shm"]
         kept = dict.fromkeys(os.path.realpath(p) for p in wanted if os.path.exists(p))
         return [k for k in kept if any(_under(k, h) for h in hidden if h != k)]
 
