@@ -79,13 +79,15 @@ def hostile_class() -> dict[str, bytes | None]:
     """Student id -> submitted bytes (None: a folder with no notebook)."""
     good = full()
     correct_softmax = answer(good, "softmax")
+    # The sandbox promises to hide the course directory (under /tmp in these tests), this
+    # repository and home folders; the reader searches exactly those.
     students = {
         "control": good,
         "reader": insert_after_answer(
             good,
             "softmax",
             """import glob, os
-hits = [h for top in ("/tmp", "/work", "/root", "/home", os.getcwd())
+hits = [h for top in ("/tmp", "REPOSITORY", "/root", "/home", os.getcwd())
         for h in glob.glob(f"{top}/**/source/**/*.ipynb", recursive=True)]
 print("FOUND", hits)
 for path in ["gradebook.db", "../../../gradebook.db", os.path.expanduser("~/.bashrc")]:
@@ -94,7 +96,7 @@ for path in ["gradebook.db", "../../../gradebook.db", os.path.expanduser("~/.bas
         print("OPENED", path)
     except OSError as error:
         print("blocked", type(error).__name__)
-""",
+""".replace("REPOSITORY", str(REPOSITORY)),
         ),
         "leaker": insert_after_answer(
             with_answers(
