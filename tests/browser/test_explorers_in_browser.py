@@ -97,7 +97,7 @@ def exercise_explorer(page, explorer, tag: str, screenshots) -> None:
         png = figure_png(explorer)
         return png if drawn(png) else None
 
-    before = poll(drawn_figure, 60, f"{tag}: the figure to be drawn")
+    before = poll(drawn_figure, 120, f"{tag}: the figure to be drawn")
     stats_before = explorer.locator(".widget-html").last.inner_text()
     explorer.screenshot(path=screenshots / f"{tag}-before.png")
     (screenshots / f"{tag}-figure-before.png").write_bytes(before)
@@ -110,8 +110,8 @@ def exercise_explorer(page, explorer, tag: str, screenshots) -> None:
         png = figure_png(explorer)
         return png if changed(before, png) > 0.001 else None
 
-    poll(changed_figure, 20, f"{tag}: the figure to change after ArrowRight")
-    poll(lambda: explorer.locator(".widget-html").last.inner_text() != stats_before, 10,
+    poll(changed_figure, 60, f"{tag}: the figure to change after ArrowRight")
+    poll(lambda: explorer.locator(".widget-html").last.inner_text() != stats_before, 30,
          f"{tag}: the printed numbers to change")
     after = settled_figure(explorer, tag)
     (screenshots / f"{tag}-figure-after.png").write_bytes(after)
