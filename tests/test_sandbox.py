@@ -12,6 +12,7 @@ import shutil
 import socket
 import sqlite3
 import tempfile
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -198,8 +199,19 @@ def test_sandbox_status(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
     monkeypatch.setenv("PATH", str(tmp_path))
     assert sandbox_status() == (False, "bubblewrap is not installed: apt-get install bubblewrap")
     km = SandboxedKernelManager(bwrap="/nonexistent/bwrap")
+    failure: list[BaseException] = []
+
+    def start() -> None:  # a thread of its own: an earlier test may leave an event loop running
+        try:
+            asyncio.run(km.start_kernel())
+        except BaseException as error:  # noqa: BLE001 - handed to the main thread
+            failure.append(error)
+
+    thread = threading.Thread(target=start)
+    thread.start()
+    thread.join()
     with pytest.raises(RuntimeError, match="cannot sandbox the kernel: bubblewrap is not inst"):
-        asyncio.run(km.start_kernel())
+        raise failure[0]
 
 
 def test_nbgrader_execute_uses_config(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
