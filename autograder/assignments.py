@@ -8,14 +8,13 @@ released notebook (solution or hidden-test text, duplicated cell ids, out of dat
 from __future__ import annotations
 
 import json
-import logging
 import shutil
 import tempfile
 from pathlib import Path
 
 import nbformat
 
-from autograder.config import ASSIGNMENTS, REPOSITORY, course_config
+from autograder.config import ASSIGNMENTS, REPOSITORY, course_config, run_converter
 from autograder.errors import CourseError
 from autograder.feedback import hidden_source_lines
 
@@ -47,20 +46,11 @@ def release_path(assignment: str, root: Path = REPOSITORY) -> Path:
 
 def generate(assignment: str, root: Path = REPOSITORY, db_url: str | None = None) -> None:
     """Run nbgrader's ``generate_assignment`` for ``root``: writes release/ and the gradebook."""
-    from nbgrader.converters import GenerateAssignment
-    from nbgrader.coursedir import CourseDirectory
-
     cfg = course_config(root)
     if db_url:
         cfg.CourseDirectory.db_url = db_url
-    coursedir = CourseDirectory(config=cfg)
-    coursedir.assignment_id = assignment
-    app = GenerateAssignment(coursedir=coursedir, config=cfg)
-    app.log.setLevel(logging.ERROR)
-    app.force = True
-    app.create_assignment = True
     try:
-        app.start()
+        run_converter("GenerateAssignment", cfg, assignment, create_assignment=True)
     except Exception as error:  # nbgrader raises NbGraderException with the reason logged
         raise CourseError(f"nbgrader could not generate '{assignment}': {error}") from None
 

@@ -107,3 +107,27 @@ def course_config(root: Path | str = REPOSITORY, **settings) -> Config:
     """A fresh :class:`Config` with the course's settings for ``root`` (see ``configure``)."""
     put_tools_on_path()
     return configure(Config(), root, **settings)
+
+
+def run_converter(converter: str, cfg: Config, assignment: str, student: str = "", **flags) -> None:
+    """Run one of nbgrader's converters ("GenerateAssignment", "Autograde", "GenerateFeedback")
+    for ``assignment`` (and ``student``) with ``cfg``, quietly, forcing overwrites.
+
+    ``flags`` set attributes such as ``create_assignment=True``. nbgrader's own exception
+    (its reason already logged) propagates.
+    """
+    import logging
+
+    import nbgrader.converters
+    from nbgrader.coursedir import CourseDirectory
+
+    coursedir = CourseDirectory(config=cfg)
+    coursedir.assignment_id = assignment
+    if student:
+        coursedir.student_id = student
+    app = getattr(nbgrader.converters, converter)(coursedir=coursedir, config=cfg)
+    app.log.setLevel(logging.ERROR)
+    app.force = True
+    for name, value in flags.items():
+        setattr(app, name, value)
+    app.start()

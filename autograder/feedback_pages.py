@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
-from autograder.config import course_config
+from autograder.config import course_config, run_converter
 from autograder.errors import CourseError
 
 
 def generate_feedback(assignment: str, root: Path, db_url: str | None = None) -> list[Path]:
     """Write ``feedback/<student>/<a>/<a>.html`` for every autograded student; return the pages."""
-    from nbgrader.converters import GenerateFeedback
-    from nbgrader.coursedir import CourseDirectory
-
     if not (root / "autograded").is_dir() or not any((root / "autograded").glob(f"*/{assignment}")):
         raise CourseError(
             f"nothing graded for '{assignment}' yet: run 'course grade {assignment}' first"
@@ -21,13 +17,8 @@ def generate_feedback(assignment: str, root: Path, db_url: str | None = None) ->
     cfg = course_config(root)
     if db_url:
         cfg.CourseDirectory.db_url = db_url
-    coursedir = CourseDirectory(config=cfg)
-    coursedir.assignment_id = assignment
-    app = GenerateFeedback(coursedir=coursedir, config=cfg)
-    app.log.setLevel(logging.ERROR)
-    app.force = True
     try:
-        app.start()
+        run_converter("GenerateFeedback", cfg, assignment)
     except Exception as error:  # nbgrader raises NbGraderException after logging the reason
         raise CourseError(
             f"nbgrader could not write feedback for '{assignment}': {error}"

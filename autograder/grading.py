@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import logging
 import os
 import sqlite3
 import tempfile
@@ -25,7 +24,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.config import CELL_TIMEOUT, MEMORY_LIMIT, course_config
+from autograder.config import CELL_TIMEOUT, MEMORY_LIMIT, course_config, run_converter
 from autograder.gradebook import open_gradebook
 from autograder.rebuild import FLAGS_KEY
 
@@ -214,18 +213,9 @@ def autograded_flags(data: bytes) -> list[str]:
 
 
 def _run_autograde(root: Path, job: GradeJob) -> None:
-    from nbgrader.converters import Autograde
-    from nbgrader.coursedir import CourseDirectory
-
-    cfg = _configure_job(root, job)
-    coursedir = CourseDirectory(config=cfg)
-    coursedir.assignment_id = job.assignment
-    coursedir.student_id = job.student
-    app = Autograde(coursedir=coursedir, config=cfg)
-    app.log.setLevel(logging.ERROR)
-    app.force = True
-    app.create_student = True
-    app.start()
+    run_converter(
+        "Autograde", _configure_job(root, job), job.assignment, job.student, create_student=True
+    )
 
 
 def _read_scores(gradebook: Path, job: GradeJob) -> dict[str, CellScore]:
