@@ -150,7 +150,13 @@ def grade_one(job: GradeJob) -> GradeResult:
         if job.timestamp:
             (submitted / "timestamp.txt").write_text(job.timestamp)
         try:
-            _run_autograde(root, job)
+            run_converter(
+                "Autograde",
+                _configure_job(root, job),
+                job.assignment,
+                job.student,
+                create_student=True,
+            )
             result.cells = _read_scores(gradebook, job)
             autograded = root / "autograded" / job.student / job.assignment
             result.autograded = (autograded / f"{job.assignment}.ipynb").read_bytes()
@@ -210,12 +216,6 @@ def format_flags(data: bytes) -> list[str]:
 def autograded_flags(data: bytes) -> list[str]:
     """The flags the grading steps left in the autograded notebook's metadata."""
     return list(json.loads(data).get("metadata", {}).get(FLAGS_KEY, []))
-
-
-def _run_autograde(root: Path, job: GradeJob) -> None:
-    run_converter(
-        "Autograde", _configure_job(root, job), job.assignment, job.student, create_student=True
-    )
 
 
 def _read_scores(gradebook: Path, job: GradeJob) -> dict[str, CellScore]:

@@ -125,6 +125,11 @@ def violations(source: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def is_student_code(cell) -> bool:
+    """An answer cell, or a code cell the student added (one nbgrader does not track)."""
+    return is_answer_cell(cell) or (cell.cell_type == "code" and not nbgrader_meta(cell))
+
+
 def disqualified_source(function: str, reasons: list[str], source: str) -> str:
     """A cell that raises with the reasons, the student's original kept below as comments."""
     reason = "; ".join(reasons)
@@ -143,7 +148,7 @@ class CheckAnswerCells(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         flags = []
         for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code" or not (is_answer_cell(cell) or not nbgrader_meta(cell)):
+            if not is_student_code(cell):
                 continue
             reasons = violations(cell.source)
             if not reasons:

@@ -6,9 +6,10 @@ Every ``benchmarks/bench_*.py`` module exposes ``run(quick: bool = False) -> lis
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 
@@ -47,3 +48,18 @@ def median_seconds(fn: Callable[[], object], repeat: int = 7, number: int = 1) -
             fn()
         times.append((time.perf_counter() - start) / number)
     return statistics.median(times)
+
+
+@contextlib.contextmanager
+def single_threaded() -> Iterator[None]:
+    """NumPy's BLAS and PyTorch on one thread each, so that both sides compete on equal terms."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(1):
+            yield
+    finally:
+        torch.set_num_threads(before)

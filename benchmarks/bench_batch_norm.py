@@ -12,27 +12,14 @@
 from __future__ import annotations
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
-from benchmarks import Comparison, median_seconds
+from benchmarks import Comparison, median_seconds, single_threaded
 from course_lib.batch_norm import batchnorm_backward, batchnorm_forward
 
 
 def run(quick: bool = False) -> list[Comparison]:
-    with threadpool_limits(1):
-        torch_threads = _torch_threads(1)
-        try:
-            return _run(quick)
-        finally:
-            _torch_threads(torch_threads)
-
-
-def _torch_threads(count: int) -> int:
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(count)
-    return before
+    with single_threaded():
+        return _run(quick)
 
 
 def _run(quick: bool) -> list[Comparison]:
@@ -75,10 +62,20 @@ def _run(quick: bool) -> list[Comparison]:
         forward.append(median_seconds(lambda: batchnorm_forward(Z, gamma, beta), repeat))
         copy.append(median_seconds(lambda: (Z.copy(), Z.copy()), repeat))
     return [
-        Comparison(f"batch norm fwd+bwd f64 {n}x{m}", float(np.median(ours)),
-                   "PyTorch CPU", float(np.median(theirs)), goal=1.3,
-                   note=f"torch {torch.__version__}; one thread each"),
-        Comparison(f"batch norm forward f64 {n}x{m}", float(np.median(forward)),
-                   "2 NumPy copies of Z", float(np.median(copy)), goal=2.5,
-                   note="memory-bandwidth bound: the bytes forward writes"),
+        Comparison(
+            f"batch norm fwd+bwd f64 {n}x{m}",
+            float(np.median(ours)),
+            "PyTorch CPU",
+            float(np.median(theirs)),
+            goal=1.3,
+            note=f"torch {torch.__version__}; one thread each",
+        ),
+        Comparison(
+            f"batch norm forward f64 {n}x{m}",
+            float(np.median(forward)),
+            "2 NumPy copies of Z",
+            float(np.median(copy)),
+            goal=2.5,
+            note="memory-bandwidth bound: the bytes forward writes",
+        ),
     ]

@@ -109,8 +109,9 @@ def nbgrader_autograde(root: Path, assignment: str) -> float:
 
 
 def course_grade(root: Path, assignment: str, *options: str) -> float:
-    return _run([str(BIN / "course"), "--root", str(root), "grade", assignment, "--force",
-                 *options], root)
+    return _run(
+        [str(BIN / "course"), "--root", str(root), "grade", assignment, "--force", *options], root
+    )
 
 
 def gradebook_scores(root: Path, assignment: str) -> dict[str, dict[str, float | None]]:
@@ -157,12 +158,22 @@ def class_throughput(scratch: Path, size: int, rounds: int) -> list[Comparison]:
         return f"{size} subs, {WORKERS} workers, {rounds} round(s); {same}"
 
     return [
-        Comparison(f"grade {size} batch_norm: course --workers {WORKERS}",
-                   statistics.median(times["workers"]), "nbgrader serial", serial,
-                   goal=round(1 / 1.8, 3), note=note("workers")),
-        Comparison(f"grade {size} batch_norm: course --scheduler local:{WORKERS}",
-                   statistics.median(times["cluster"]), "nbgrader serial", serial,
-                   goal=round(1 / 1.8, 3), note=note("cluster")),
+        Comparison(
+            f"grade {size} batch_norm: course --workers {WORKERS}",
+            statistics.median(times["workers"]),
+            "nbgrader serial",
+            serial,
+            goal=round(1 / 1.8, 3),
+            note=note("workers"),
+        ),
+        Comparison(
+            f"grade {size} batch_norm: course --scheduler local:{WORKERS}",
+            statistics.median(times["cluster"]),
+            "nbgrader serial",
+            serial,
+            goal=round(1 / 1.8, 3),
+            note=note("cluster"),
+        ),
     ]
 
 
@@ -191,10 +202,14 @@ def overhead_per_submission(scratch: Path, rounds: int) -> list[Comparison]:
                     elapsed[n] = course_grade(root, "tiny", "--workers", "1")
             slopes[name].append((elapsed[N_BIG] - elapsed[1]) / (N_BIG - 1))
     return [
-        Comparison("per-submission overhead (trivial notebook, 1 worker)",
-                   statistics.median(slopes["course"]), "nbgrader serial",
-                   statistics.median(slopes["nbgrader"]), goal=1.0,
-                   note=f"slope of T(N) from N=1 to {N_BIG}; kernel start, conversion, DB")
+        Comparison(
+            "per-submission overhead (trivial notebook, 1 worker)",
+            statistics.median(slopes["course"]),
+            "nbgrader serial",
+            statistics.median(slopes["nbgrader"]),
+            goal=1.0,
+            note=f"slope of T(N) from N=1 to {N_BIG}; kernel start, conversion, DB",
+        )
     ]
 
 

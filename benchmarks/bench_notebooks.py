@@ -24,8 +24,9 @@ def execute(path: Path) -> float:
 
     nb = nbformat.read(path, as_version=4)
     started = time.perf_counter()
-    NotebookClient(nb, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
     return time.perf_counter() - started
 
 
@@ -35,7 +36,14 @@ def run(quick: bool = False) -> list[Comparison]:
         if path.stem != path.parent.name:
             continue
         times = [execute(path) for _ in range(1 if quick else 3)]
-        rows.append(Comparison(f"run source/{path.parent.name} top to bottom",
-                               statistics.median(times), "budget", BUDGET, goal=1.0,
-                               note=f"median of {len(times)}, kernel start included"))
+        rows.append(
+            Comparison(
+                f"run source/{path.parent.name} top to bottom",
+                statistics.median(times),
+                "budget",
+                BUDGET,
+                goal=1.0,
+                note=f"median of {len(times)}, kernel start included",
+            )
+        )
     return rows

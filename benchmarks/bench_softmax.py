@@ -11,27 +11,14 @@ of how two thread pools share two busy cores.
 from __future__ import annotations
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
-from benchmarks import Comparison, median_seconds
+from benchmarks import Comparison, median_seconds, single_threaded
 from course_lib.softmax import one_hot, softmax, softmax_regression_grads
 
 
 def run(quick: bool = False) -> list[Comparison]:
-    with threadpool_limits(1):
-        torch_threads = _torch_threads(1)
-        try:
-            return _run(quick)
-        finally:
-            _torch_threads(torch_threads)
-
-
-def _torch_threads(count: int) -> int:
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(count)
-    return before
+    with single_threaded():
+        return _run(quick)
 
 
 def _run(quick: bool) -> list[Comparison]:
@@ -71,9 +58,19 @@ def _run(quick: bool) -> list[Comparison]:
         ours_g.append(median_seconds(lambda: softmax_regression_grads(W, b, X, Y), repeat))
         torch_g.append(median_seconds(torch_grads, repeat))
     return [
-        Comparison("softmax f64 10x65536", float(np.median(ours_sm)), "scipy.special.softmax",
-                   float(np.median(scipy_sm)), goal=1.0),
-        Comparison(f"softmax_regression_grads C={C} n_x={n_x} m={m}", float(np.median(ours_g)),
-                   "PyTorch autograd", float(np.median(torch_g)), goal=1.3,
-                   note="one thread each"),
+        Comparison(
+            "softmax f64 10x65536",
+            float(np.median(ours_sm)),
+            "scipy.special.softmax",
+            float(np.median(scipy_sm)),
+            goal=1.0,
+        ),
+        Comparison(
+            f"softmax_regression_grads C={C} n_x={n_x} m={m}",
+            float(np.median(ours_g)),
+            "PyTorch autograd",
+            float(np.median(torch_g)),
+            goal=1.3,
+            note="one thread each",
+        ),
     ]

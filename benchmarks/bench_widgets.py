@@ -65,9 +65,14 @@ def run(quick: bool = False) -> list[Comparison]:
     rows = []
     for name in EXPLORERS:
         median = time_updates(name, repeat)
-        rows.append(Comparison(
-            name=f"widgets: {name} slider update", ours=median,
-            baseline_name="goal 30 ms", baseline=GOAL_SECONDS, goal=1.0,
-            note=f"median of {repeat}",
-        ))
+        rows.append(
+            Comparison(
+                name=f"widgets: {name} slider update",
+                ours=median,
+                baseline_name="goal 30 ms",
+                baseline=GOAL_SECONDS,
+                goal=1.0,
+                note=f"median of {repeat}",
+            )
+        )
     return rows
