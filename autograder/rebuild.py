@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections import Counter
 from pathlib import Path
 
 import nbformat
@@ -42,6 +43,10 @@ def _defines(cell, name: str) -> bool:
 
 def _normalise(source: str) -> str:
     return "\n".join(line.rstrip() for line in source.strip().splitlines())
+
+
+def _content(cell) -> tuple[str, str]:
+    return cell.cell_type, _normalise(cell.source)
 
 
 def rebuild(submission, release) -> tuple[nbformat.NotebookNode, list[str]]:
@@ -99,24 +104,30 @@ def rebuild(submission, release) -> tuple[nbformat.NotebookNode, list[str]]:
         if len(submitted) > 1:
             flags.append(f"cell '{grade_id}' appears {len(submitted)} times; kept once")
 
-    cells = []
-    # Student-added cells (no known grade_id, not matched by a def) keep their place: they are
-    # inserted after the release cell that preceded them in the submission.
+    answers = {_grade_id(t): student_answer(t) for t in release.cells if _is_student_owned(t)}
+    # The release's untracked cells (explanations, worked examples) come from the release; a
+    # submitted cell equal to one of them is that cell, not an addition.
+    unchanged = Counter(_content(c) for c in release.cells if not _grade_id(c))
+    # Student-added cells (anything else not used above) keep their place: they are inserted
+    # after the release cell that preceded them in the submission.
     added_after: dict[str | None, list] = {}
     anchor = None
     for cell in submission.cells:
         grade_id = _grade_id(cell)
         if grade_id in release_ids:
             anchor = grade_id
-        elif id(cell) not in used:
+        elif id(cell) in used:
+            continue
+        elif not grade_id and unchanged[_content(cell)] > 0:
+            unchanged[_content(cell)] -= 1
+        else:
             added_after.setdefault(anchor, []).append(_unmarked(cell))
-    cells.extend(added_after.get(None, []))
+    cells = list(added_after.get(None, []))
     for template in release.cells:
-        cells.append(
-            student_answer(template) if _is_student_owned(template) else copy.deepcopy(template)
-        )
-        if _grade_id(template):
-            cells.extend(added_after.get(_grade_id(template), []))
+        grade_id = _grade_id(template)
+        cells.append(answers[grade_id] if _is_student_owned(template) else copy.deepcopy(template))
+        if grade_id:
+            cells.extend(added_after.get(grade_id, []))
     result = copy.deepcopy(release)
     result.cells = cells
     return result, flags
