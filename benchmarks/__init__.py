@@ -38,16 +38,22 @@ class Comparison:
         return self.ratio <= self.goal
 
 
-def median_seconds(fn: Callable[[], object], repeat: int = 7, number: int = 1) -> float:
-    """Median over ``repeat`` runs of the time of ``number`` calls of ``fn``, per call."""
-    fn()  # warm up (imports, caches, first allocation)
-    times = []
+def interleaved_medians(calls: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
+    """Median seconds per call of each function, timed in turn: a, b, c, a, b, c, ...
+
+    Interleaving puts ours and the baseline under the same conditions: on a shared (virtual)
+    machine the speed drifts over seconds, and timing one side after the other would compare
+    two different machines. Each function runs once first (imports, caches, first allocation).
+    """
+    for fn in calls.values():
+        fn()
+    times: dict[str, list[float]] = {name: [] for name in calls}
     for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
+        for name, fn in calls.items():
+            start = time.perf_counter()
             fn()
-        times.append((time.perf_counter() - start) / number)
-    return statistics.median(times)
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 @contextlib.contextmanager

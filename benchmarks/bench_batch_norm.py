@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmarks import Comparison, median_seconds, single_threaded
+from benchmarks import Comparison, interleaved_medians, single_threaded
 from course_lib.batch_norm import batchnorm_backward, batchnorm_forward
 
 
@@ -26,7 +26,7 @@ def _run(quick: bool) -> list[Comparison]:
     import torch
 
     n, m = 256, 8192
-    repeat = 5 if quick else 21
+    repeat = 11 if quick else 61
     rng = np.random.default_rng(0)
     Z = rng.normal(2.0, 3.0, size=(n, m))
     gamma, beta = rng.normal(size=(n, 1)), rng.normal(size=(n, 1))
@@ -54,27 +54,30 @@ def _run(quick: bool) -> list[Comparison]:
     assert np.allclose(dZ, X.grad.numpy().T, atol=1e-10)
     assert np.allclose(dgamma[:, 0], weight.grad.numpy()) and np.allclose(dbeta[:, 0], bias.grad)
 
-    # Side by side: alternate the two, several times, and keep each one's median.
-    ours, theirs, forward, copy = [], [], [], []
-    for _ in range(3):
-        ours.append(median_seconds(ours_forward_backward, repeat))
-        theirs.append(median_seconds(torch_forward_backward, repeat))
-        forward.append(median_seconds(lambda: batchnorm_forward(Z, gamma, beta), repeat))
-        copy.append(median_seconds(lambda: (Z.copy(), Z.copy()), repeat))
+    # Side by side: the four in turn, many times, each one's median.
+    median = interleaved_medians(
+        {
+            "ours": ours_forward_backward,
+            "torch": torch_forward_backward,
+            "forward": lambda: batchnorm_forward(Z, gamma, beta),
+            "copies": lambda: (Z.copy(), Z.copy()),
+        },
+        repeat,
+    )
     return [
         Comparison(
             f"batch norm fwd+bwd f64 {n}x{m}",
-            float(np.median(ours)),
+            median["ours"],
             "PyTorch CPU",
-            float(np.median(theirs)),
+            median["torch"],
             goal=1.3,
             note=f"torch {torch.__version__}; one thread each",
         ),
         Comparison(
             f"batch norm forward f64 {n}x{m}",
-            float(np.median(forward)),
+            median["forward"],
             "2 NumPy copies of Z",
-            float(np.median(copy)),
+            median["copies"],
             goal=2.5,
             note="memory-bandwidth bound: the bytes forward writes",
         ),

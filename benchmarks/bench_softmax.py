@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmarks import Comparison, median_seconds, single_threaded
+from benchmarks import Comparison, interleaved_medians, single_threaded
 from course_lib.softmax import one_hot, softmax, softmax_regression_grads
 
 
@@ -25,15 +25,14 @@ def _run(quick: bool) -> list[Comparison]:
     import scipy.special
     import torch
 
-    repeat = 5 if quick else 21
+    repeat = 11 if quick else 61
     rng = np.random.default_rng(0)
 
     Z = rng.normal(0.0, 5.0, size=(10, 65536))
     assert np.allclose(softmax(Z), scipy.special.softmax(Z, axis=0))
-    ours_sm, scipy_sm = [], []
-    for _ in range(3):
-        ours_sm.append(median_seconds(lambda: softmax(Z), repeat))
-        scipy_sm.append(median_seconds(lambda: scipy.special.softmax(Z, axis=0), repeat))
+    softmaxes = interleaved_medians(
+        {"ours": lambda: softmax(Z), "scipy": lambda: scipy.special.softmax(Z, axis=0)}, repeat
+    )
 
     C, n_x, m = 10, 256, 8192
     W, b = rng.normal(0, 0.1, size=(C, n_x)), rng.normal(size=(C, 1))
@@ -53,23 +52,22 @@ def _run(quick: bool) -> list[Comparison]:
     torch_loss = torch_grads()
     assert np.isclose(loss, torch_loss.item()) and np.allclose(dW, Wt.grad.numpy())
     assert np.allclose(db[:, 0], bt.grad.numpy())
-    ours_g, torch_g = [], []
-    for _ in range(3):
-        ours_g.append(median_seconds(lambda: softmax_regression_grads(W, b, X, Y), repeat))
-        torch_g.append(median_seconds(torch_grads, repeat))
+    grads = interleaved_medians(
+        {"ours": lambda: softmax_regression_grads(W, b, X, Y), "torch": torch_grads}, repeat
+    )
     return [
         Comparison(
             "softmax f64 10x65536",
-            float(np.median(ours_sm)),
+            softmaxes["ours"],
             "scipy.special.softmax",
-            float(np.median(scipy_sm)),
+            softmaxes["scipy"],
             goal=1.0,
         ),
         Comparison(
             f"softmax_regression_grads C={C} n_x={n_x} m={m}",
-            float(np.median(ours_g)),
+            grads["ours"],
             "PyTorch autograd",
-            float(np.median(torch_g)),
+            grads["torch"],
             goal=1.3,
             note="one thread each",
         ),

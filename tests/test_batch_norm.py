@@ -306,3 +306,42 @@ def test_forward_and_backward_leave_their_inputs_unchanged():
         np.testing.assert_array_equal(after, before)
     for before, after in zip(cache_copies, cache, strict=True):
         np.testing.assert_array_equal(after, before)
+
+
+@pytest.mark.parametrize("block_elements", [1, 3 * 7, 4 * 7, 1 << 18])
+def test_blocked_rows_give_the_whole_array_formula(monkeypatch, block_elements):
+    # The reference works on blocks of rows (one row, three rows with a short last block, a
+    # block that divides n, everything at once); every split must give the lecture formula.
+    import course_lib.batch_norm as bn
+
+    monkeypatch.setattr(bn, "BLOCK_ELEMENTS", block_elements)
+    rng = np.random.default_rng(11)
+    n, m = 8, 7
+    Z, gamma, beta = rng.normal(1, 2, (n, m)), rng.normal(size=(n, 1)), rng.normal(size=(n, 1))
+    dZ_tilde = rng.normal(size=(n, m))
+    mu = Z.mean(axis=1, keepdims=True)
+    var = Z.var(axis=1, keepdims=True)
+    Z_norm = (Z - mu) / np.sqrt(var + 1e-5)
+    g = gamma * dZ_tilde
+    dZ = (g - g.mean(1, keepdims=True) - Z_norm * (g * Z_norm).mean(1, keepdims=True)) / np.sqrt(
+        var + 1e-5
+    )
+
+    Z_tilde, cache = bn.batchnorm_forward(Z, gamma, beta)
+    np.testing.assert_allclose(Z_tilde, gamma * Z_norm + beta, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(cache[2], mu, rtol=1e-12)
+    np.testing.assert_allclose(cache[3], var, rtol=1e-12)
+    got_dZ, dgamma, dbeta = bn.batchnorm_backward(dZ_tilde, cache)
+    np.testing.assert_allclose(got_dZ, dZ, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(dgamma, (dZ_tilde * Z_norm).sum(1, keepdims=True), rtol=1e-12)
+    np.testing.assert_allclose(dbeta, dZ_tilde.sum(1, keepdims=True), rtol=1e-12)
+
+
+def test_large_batch_spanning_several_blocks_matches_the_formula():
+    rng = np.random.default_rng(12)
+    Z = rng.normal(5, 3, size=(70, 8192))  # 32 rows per block: blocks of 32, 32 and 6
+    gamma, beta = rng.normal(size=(70, 1)), rng.normal(size=(70, 1))
+    Z_tilde, (_, Z_norm, mu, var, *_) = batchnorm_forward(Z, gamma, beta)
+    expected = (Z - Z.mean(1, keepdims=True)) / np.sqrt(Z.var(1, keepdims=True) + 1e-5)
+    np.testing.assert_allclose(Z_norm, expected, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(Z_tilde, gamma * expected + beta, rtol=1e-9, atol=1e-12)
