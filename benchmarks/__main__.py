@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{row.name:46} {_format(row.ours, row.unit):>11} {baseline:>30} "
             f"{row.ratio:7.2f} {'<=' + format(row.goal, 'g'):>7}  {'yes' if row.met else 'NO'}"
+            + (f"  (ours <= {_format(row.limit, row.unit)})" if row.limit is not None else "")
             + (f"  ({row.note})" if row.note else "")
         )
     return 0

@@ -336,6 +336,25 @@ def test_every_explorer_is_a_layout_with_a_live_figure_and_a_still(name):
 
     width, height = live.figure.bbox.size
     assert Image.open(io.BytesIO(frame)).size == (round(width), round(height))
+    # the frame is the canvas's pixels exactly (opaque figure: sent as RGB)
+    pixels = np.asarray(live.canvas.get_renderer().buffer_rgba())
+    np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(frame))), pixels[..., :3])
+
+
+@pytest.mark.parametrize("opaque", [True, False])
+def test_png_bytes_decodes_to_the_same_pixels(opaque):
+    from PIL import Image
+
+    from course_lib.widgets._view import png_bytes
+
+    rng = np.random.default_rng(3)
+    pixels = rng.integers(0, 256, size=(7, 11, 4), dtype=np.uint8)
+    if opaque:
+        pixels[..., 3] = 255
+    decoded = Image.open(io.BytesIO(png_bytes(pixels)))
+    decoded.load()  # checks the CRCs and the zlib stream
+    assert decoded.mode == ("RGB" if opaque else "RGBA")
+    np.testing.assert_array_equal(np.asarray(decoded), pixels[..., :3] if opaque else pixels)
 
 
 def test_gamma_beta_undo_survives_the_browser_snapping_sliders_to_their_step():

@@ -10,9 +10,12 @@ redraw with ``refresh(full=True)``.
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 from collections.abc import Callable, Iterable
 
 import ipywidgets as widgets
+import numpy as np
 from IPython.display import Image
 from matplotlib.figure import Figure
 
@@ -128,14 +131,11 @@ def _frame_canvas_class():
     ipympl normally sends the difference from the previous frame. The front end skips a frame
     that arrives while the one before is still loading, so after fast slider moves a later
     difference lands on the wrong base (seen in Chromium as torn, half-updated panels).
-    Whole frames make a skipped frame harmless; PNG ``compress_level=1`` keeps encoding them
-    cheap (a localhost connection does not need the smaller file).
+    Whole frames make a skipped frame harmless; :func:`png_bytes` keeps encoding them cheap.
     """
     global _FRAME_CANVAS
     if _FRAME_CANVAS is None:
-        import numpy as np
         from ipympl.backend_nbagg import Canvas
-        from PIL import Image as PILImage
 
         class FrameCanvas(Canvas):
             def get_diff_image(self):
@@ -146,12 +146,38 @@ def _frame_canvas_class():
                 self._last_buff = pixels.view(np.uint32).squeeze(2).copy()
                 self._force_full = False
                 self._png_is_old = False
-                with io.BytesIO() as png:
-                    PILImage.fromarray(pixels).save(png, format="png", compress_level=1)
-                    return png.getvalue()
+                return png_bytes(pixels)
 
         _FRAME_CANVAS = FrameCanvas
     return _FRAME_CANVAS
+
+
+def png_bytes(pixels) -> bytes:
+    """A PNG file of ``pixels`` (H, W, 4) uint8 RGBA, written for speed rather than size.
+
+    A PNG is a signature and three chunks (length, type, data, CRC-32): ``IHDR`` (size, 8 bits
+    per channel, colour type 2 = RGB or 6 = RGBA), ``IDAT`` (zlib-compressed rows, each led by
+    a filter byte, 0 = none) and ``IEND``. Skipping the per-row filters and compressing at zlib
+    level 1 takes about a third of the time of Pillow's encoder at its fastest setting, and an
+    opaque frame (every figure here is) is sent as RGB, a quarter fewer bytes to compress.
+    """
+    opaque = bool(pixels[..., 3].min() == 255)
+    channels = pixels[..., :3] if opaque else pixels
+    height, width = channels.shape[:2]
+    rows = np.zeros((height, 1 + width * channels.shape[2]), dtype=np.uint8)  # filter byte 0
+    rows[:, 1:] = channels.reshape(height, -1)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data)
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2 if opaque else 6, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows.tobytes(), 1))
+        + chunk(b"IEND", b"")
+    )
 
 
 _FRAME_CANVAS = None

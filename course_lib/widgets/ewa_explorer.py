@@ -45,11 +45,16 @@ class EwaState:
 
 
 def ewa_window_state(r: float, series: np.ndarray) -> EwaState:
-    """``beta = 1 - 10**r``; ``v = ewa(series, beta)``; ``v_corrected`` with bias correction."""
+    """``beta = 1 - 10**r``; ``v = ewa(series, beta)``; ``v_corrected = v / (1 - beta**t)``.
+
+    (The bias correction divides the same average, so it is computed from ``v`` instead of a
+    second pass of ``ewa(series, beta, bias_correction=True)``.)
+    """
     beta = beta_from_r(r)
+    v = ewa(series, beta)
     return EwaState(
         r=float(r), beta=beta, window=float(effective_window(beta)),
-        v=ewa(series, beta), v_corrected=ewa(series, beta, bias_correction=True),
+        v=v, v_corrected=v / (1 - beta ** np.arange(1, v.size + 1)),
     )
 
 
