@@ -82,7 +82,13 @@ def _client(scheduler: str):
             "grading on a cluster needs dask and distributed: pip install -e '.[cluster]'"
         ) from None
     match = LOCAL.match(scheduler.strip())
-    with dask.config.set({"distributed.comm.timeouts.connect": f"{CONNECT_TIMEOUT}s"}):
+    settings = {
+        "distributed.comm.timeouts.connect": f"{CONNECT_TIMEOUT}s",
+        # For local:N, whose workers share this machine's cores with the kernels: no sampling
+        # profiler in them (it wakes every 10 ms). Remote workers keep their own settings.
+        "distributed.worker.profile.enabled": False,
+    }
+    with dask.config.set(settings):
         if match:
             workers = int(match.group(1))
             if workers < 1:
