@@ -5,10 +5,14 @@ and a student's function called from a hidden test can print the calling cell's 
 (``In[-1]``, ``inspect.stack()``) or save it for a later cell to print. :class:`HideHiddenTests`
 runs first in ``GenerateFeedback.preprocessors``: it replaces every hidden test cell's outputs
 with its verdict and the one-line description its author wrote (``# Hidden test: ...``), and
-removes any other output that contains a line of hidden-test source.
+removes any other output that contains a line of hidden-test source. A failed visible test
+shows the test line that failed and the helper's message, without the frames inside the
+assertion helpers (``autograder/checks.py``), which say nothing to a student.
 """
 
 from __future__ import annotations
+
+import re
 
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
@@ -18,6 +22,8 @@ from autograder.sample_class import is_test_cell, nbgrader_meta
 BEGIN, END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 DESCRIPTION_PREFIX = "# Hidden test:"
 REDACTED = "[output removed: it contained the source of a hidden test]\n"
+HELPER_FILE = re.compile(r"autograder[/\\]checks\.py")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def has_hidden_tests(cell) -> bool:
@@ -72,6 +78,15 @@ def verdict_output(cell) -> nbformat.NotebookNode:
     )
 
 
+def without_helper_frames(output) -> nbformat.NotebookNode:
+    """An error output whose traceback leaves out the frames inside the assertion helpers."""
+    traceback = output.get("traceback", [])
+    kept = [frame for frame in traceback if not HELPER_FILE.search(ANSI.sub("", frame))]
+    if len(kept) < len(traceback):
+        output = nbformat.from_dict({**output, "traceback": kept})
+    return output
+
+
 def hide_hidden_tests(nb) -> nbformat.NotebookNode:
     """Replace hidden test outputs by their verdicts and redact hidden source anywhere else."""
     telling = hidden_source_lines(nb)
@@ -86,6 +101,8 @@ def hide_hidden_tests(nb) -> nbformat.NotebookNode:
             text = _output_text(output)
             if any(line in text for line in telling):
                 kept.append(nbformat.v4.new_output("stream", name="stdout", text=REDACTED))
+            elif output.get("output_type") == "error" and is_test_cell(cell):
+                kept.append(without_helper_frames(output))
             else:
                 kept.append(output)
         cell.outputs = kept

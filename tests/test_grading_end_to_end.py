@@ -99,6 +99,7 @@ def test_feedback_pages_are_written_without_hidden_tests(graded_class):
         assert "BEGIN HIDDEN TESTS" not in text
         assert not [line for line in hidden if line in text]
         assert "Hidden test" in text
+        assert "autograder/checks.py" not in text  # a failed visible test: its line and message
 
 
 def test_grades_export_with_nbgrader_and_as_csv(graded_class):
