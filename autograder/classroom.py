@@ -138,24 +138,9 @@ def run_jobs(
             yield grade_one(job)
     else:
         warm_up()  # import once here; the forked workers inherit it
-        workers = min(workers, len(jobs))
-        threads = max(1, (os.cpu_count() or 1) // workers)
-        with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(threads,)) as pool:
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=warm_up) as pool:
             for future in as_completed([pool.submit(grade_one, job) for job in jobs]):
                 yield future.result()
-
-
-#: The variables that set how many threads NumPy's BLAS (and OpenMP code) start in a kernel.
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-def _start_worker(threads: int) -> None:
-    """Set up a grading process: its kernels get ``threads`` BLAS threads each (cores / workers,
-    unless the instructor set the variables), so N kernels on N cores do not fight over them.
-    Dask's worker processes do the same (one thread each), so both ways grade alike."""
-    for name in THREAD_VARIABLES:
-        os.environ.setdefault(name, str(threads))
-    warm_up()
 
 
 def grade_class(

@@ -7,8 +7,6 @@ the sandbox; the results, and what the gradebook holds, must be identical.
 
 from __future__ import annotations
 
-import os
-
 import tiny_course
 
 from autograder.classroom import grade_class
@@ -44,19 +42,3 @@ def test_two_workers_grade_exactly_like_one_after_another(tmp_path):
                                  settings=tiny_course.SETTINGS)
     assert again == [] and len(skipped) == size
     assert tiny_course.gradebook_summary(root) == serial_gradebook
-
-
-def test_worker_processes_give_each_kernel_its_share_of_the_cores(monkeypatch):
-    # N kernels on N cores: one BLAS thread each, unless the instructor chose otherwise.
-    from autograder import classroom
-
-    monkeypatch.setattr(classroom, "warm_up", lambda: None)
-    for name in classroom.THREAD_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("MKL_NUM_THREADS", "4")
-    classroom._start_worker(1)
-    assert os.environ["OMP_NUM_THREADS"] == "1" and os.environ["OPENBLAS_NUM_THREADS"] == "1"
-    assert os.environ["MKL_NUM_THREADS"] == "4"
-    from autograder.sandbox import SandboxedKernelManager
-
-    assert set(classroom.THREAD_VARIABLES) <= set(SandboxedKernelManager().pass_env)
