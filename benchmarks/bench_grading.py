@@ -15,7 +15,7 @@ scores are read back from its gradebook and must equal nbgrader's, else the row 
 The per-submission overhead (kernel start, notebook conversion, database writes) is the slope of
 wall time against class size for a trivial assignment (``tests/tiny_course.py``: two one-line
 functions), graded one at a time by each tool: ``(T(N_BIG) - T(1)) / (N_BIG - 1)``, median of
-``OVERHEAD_ROUNDS`` (2; ``--quick`` 1).
+``OVERHEAD_ROUNDS`` (3; ``--quick`` 1).
 
 ``COURSE_BENCH_CLASS`` sets the class size (default 8, ``--quick`` 4; the README's figure uses 40).
 """
@@ -41,7 +41,7 @@ ASSIGNMENT = "batch_norm"
 BIN = Path(sys.executable).parent
 WORKERS = 2
 N_BIG = 5
-OVERHEAD_ROUNDS = 2
+OVERHEAD_ROUNDS = 3
 
 
 def _env() -> dict[str, str]:
