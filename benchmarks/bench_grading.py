@@ -37,6 +37,9 @@ import nbformat
 from benchmarks import Comparison
 
 REPOSITORY = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPOSITORY / "tests"))
+import tiny_course  # noqa: E402 - the tests' course helpers: make a course, submit, read grades
+
 ASSIGNMENT = "batch_norm"
 BIN = Path(sys.executable).parent
 WORKERS = 2
@@ -48,15 +51,6 @@ def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"  # nbgrader runs ``alembic``
     return env
-
-
-def _bank():
-    for name in (f"autograder.sample_submissions.{ASSIGNMENT}", f"tests.submissions.{ASSIGNMENT}"):
-        try:
-            return importlib.import_module(name)
-        except ImportError:
-            continue
-    raise RuntimeError("no sample submissions for batch_norm (autograder.sample_submissions)")
 
 
 def make_template(folder: Path, assignment: str = ASSIGNMENT) -> Path:
@@ -74,11 +68,12 @@ def batch_norm_class(root: Path, size: int) -> None:
     the rest blank releases and the others known mistakes (each costing its function)."""
     from autograder.sample_class import solved, with_answers
 
-    bank = _bank()
+    bank = importlib.import_module(f"autograder.sample_submissions.{ASSIGNMENT}")
     release = nbformat.read(root / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
     source = nbformat.read(root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
     full = solved(release, source)
     styles, mistakes = list(bank.CORRECT.values()), list(bank.MISTAKES.values())
+    notebooks = {}
     for i in range(size):
         kind = i % 4
         if kind == 0:
@@ -89,9 +84,8 @@ def batch_norm_class(root: Path, size: int) -> None:
             nb = release
         else:
             nb = with_answers(full, mistakes[(i * 5) % len(mistakes)])
-        folder = root / "submitted" / f"student{i:03d}" / ASSIGNMENT
-        folder.mkdir(parents=True)
-        nbformat.write(nb, folder / f"{ASSIGNMENT}.ipynb")
+        notebooks[f"student{i:03d}"] = nbformat.writes(nb).encode()
+    tiny_course.submit(root, notebooks, ASSIGNMENT)
 
 
 def _run(command: list[str], cwd: Path) -> float:
@@ -112,16 +106,6 @@ def course_grade(root: Path, assignment: str, *options: str) -> float:
     return _run(
         [str(BIN / "course"), "--root", str(root), "grade", assignment, "--force", *options], root
     )
-
-
-def gradebook_scores(root: Path, assignment: str) -> dict[str, dict[str, float | None]]:
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
-        return {
-            sub.student_id: {g.name: g.auto_score for nb in sub.notebooks for g in nb.grades}
-            for sub in gb.assignment_submissions(assignment)
-        }
 
 
 def _fresh(template: Path, scratch: Path, name: str) -> Path:
@@ -147,7 +131,7 @@ def class_throughput(scratch: Path, size: int, rounds: int) -> list[Comparison]:
         for name, run in runs.items():
             root = _fresh(template, scratch, name)
             times[name].append(run(root))
-            scores[name] = gradebook_scores(root, ASSIGNMENT)
+            scores[name] = tiny_course.gradebook_summary(root, ASSIGNMENT)
         if len(scores["nbgrader"]) != size:
             differ.add("nbgrader")
         differ |= {name for name in ("workers", "cluster") if scores[name] != scores["nbgrader"]}
@@ -157,30 +141,21 @@ def class_throughput(scratch: Path, size: int, rounds: int) -> list[Comparison]:
         same = "RESULTS DIFFER from nbgrader" if name in differ else "per-cell scores = nbgrader's"
         return f"{size} subs, {WORKERS} workers, {rounds} round(s); {same}"
 
+    options = {"workers": f"--workers {WORKERS}", "cluster": f"--scheduler local:{WORKERS}"}
     return [
         Comparison(
-            f"grade {size} batch_norm: course --workers {WORKERS}",
-            statistics.median(times["workers"]),
+            f"grade {size} batch_norm: course {option}",
+            statistics.median(times[name]),
             "nbgrader serial",
             serial,
             goal=round(1 / 1.8, 3),
-            note=note("workers"),
-        ),
-        Comparison(
-            f"grade {size} batch_norm: course --scheduler local:{WORKERS}",
-            statistics.median(times["cluster"]),
-            "nbgrader serial",
-            serial,
-            goal=round(1 / 1.8, 3),
-            note=note("cluster"),
-        ),
+            note=note(name),
+        )
+        for name, option in options.items()
     ]
 
 
 def overhead_per_submission(scratch: Path, rounds: int) -> list[Comparison]:
-    sys.path.insert(0, str(REPOSITORY / "tests"))
-    import tiny_course
-
     template = scratch / "tiny-template"
     tiny_course.make_course(template)
     shutil.copy(REPOSITORY / "nbgrader_config.py", template / "nbgrader_config.py")

@@ -50,6 +50,15 @@ def effective_window(beta):
     return 1.0 / (1.0 - beta_array)
 
 
+def bias_corrected(v, beta: float) -> np.ndarray:
+    """``v_t / (1 - beta**t)`` for t = 1..T: an average started at ``v_0 = 0``, unbiased.
+
+    ``v`` : 1-D array (T,), the values v_1..v_T of :func:`ewa` without correction.
+    """
+    v = np.asarray(v, dtype=float)
+    return v / (1 - beta ** np.arange(1, v.size + 1))
+
+
 def ewa(x, beta: float, bias_correction: bool = False) -> np.ndarray:
     """Exponentially weighted average of a series.
 
@@ -75,6 +84,4 @@ def ewa(x, beta: float, bias_correction: bool = False) -> np.ndarray:
     for t, value in enumerate(x_array):
         running = beta * running + (1 - beta) * value
         v[t] = running
-    if bias_correction:
-        v /= 1 - beta ** np.arange(1, x_array.size + 1)
-    return v
+    return bias_corrected(v, beta) if bias_correction else v

@@ -95,13 +95,13 @@ def class_notebooks(root: Path, size: int = 8) -> dict[str, bytes | None]:
     return {f"student{i:02d}": kinds[i % len(kinds)] for i in range(size)}
 
 
-def submit(root: Path, notebooks: dict[str, bytes | None]) -> None:
+def submit(root: Path, notebooks: dict[str, bytes | None], assignment: str = ASSIGNMENT) -> None:
     """Put the notebooks where nbgrader keeps submissions (a folder without one for None)."""
     for student, data in notebooks.items():
-        folder = root / "submitted" / student / ASSIGNMENT
+        folder = root / "submitted" / student / assignment
         folder.mkdir(parents=True, exist_ok=True)
         if data is not None:
-            (folder / f"{ASSIGNMENT}.ipynb").write_bytes(data)
+            (folder / f"{assignment}.ipynb").write_bytes(data)
 
 
 def new_class(root: Path, size: int = 8) -> Path:
@@ -124,7 +124,7 @@ def result_summary(results) -> dict:
     }
 
 
-def gradebook_summary(root: Path) -> dict:
+def gradebook_summary(root: Path, assignment: str = ASSIGNMENT) -> dict:
     """What the gradebook holds, per student: each cell's autograde score and manual flag."""
     from nbgrader.api import Gradebook
 
@@ -135,7 +135,7 @@ def gradebook_summary(root: Path) -> dict:
                 for notebook in sub.notebooks
                 for grade in notebook.grades
             }
-            for sub in gb.assignment_submissions(ASSIGNMENT)
+            for sub in gb.assignment_submissions(assignment)
         }
 
 

@@ -152,6 +152,9 @@ def _frame_canvas_class():
     return _FRAME_CANVAS
 
 
+_FRAME_CANVAS = None
+
+
 def png_bytes(pixels) -> bytes:
     """A PNG file of ``pixels`` (H, W, 4) uint8 RGBA, written for speed rather than size.
 
@@ -178,9 +181,6 @@ def png_bytes(pixels) -> bytes:
         + chunk(b"IDAT", zlib.compress(rows.tobytes(), 1))
         + chunk(b"IEND", b"")
     )
-
-
-_FRAME_CANVAS = None
 
 
 def float_slider(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from course_lib._validate import generator, positive_int
-from course_lib.scale import effective_window, ewa
+from course_lib.scale import bias_corrected, effective_window, ewa
 from course_lib.widgets._view import Explorer, LiveFigure, float_slider, stats_table
 
 R_RANGE = (-3.3, -0.3)  # beta from 0.9995 down to 0.5
@@ -45,16 +45,13 @@ class EwaState:
 
 
 def ewa_window_state(r: float, series: np.ndarray) -> EwaState:
-    """``beta = 1 - 10**r``; ``v = ewa(series, beta)``; ``v_corrected = v / (1 - beta**t)``.
-
-    (The bias correction divides the same average, so it is computed from ``v`` instead of a
-    second pass of ``ewa(series, beta, bias_correction=True)``.)
-    """
+    """``beta = 1 - 10**r``; ``v = ewa(series, beta)``; ``v_corrected = v / (1 - beta**t)``
+    (the same average, corrected: one pass of ``ewa`` for both curves)."""
     beta = beta_from_r(r)
     v = ewa(series, beta)
     return EwaState(
         r=float(r), beta=beta, window=float(effective_window(beta)),
-        v=v, v_corrected=v / (1 - beta ** np.arange(1, v.size + 1)),
+        v=v, v_corrected=bias_corrected(v, beta),
     )
 
 
