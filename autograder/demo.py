@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import sample_class
+from autograder import cells, sample_class
 from autograder.cli import main as course
 from autograder.config import ASSIGNMENTS, REPOSITORY
 
@@ -29,11 +29,11 @@ def sample_students(assignment: str, release_nb, source_nb) -> dict[str, bytes]:
     bank = importlib.import_module(f"autograder.sample_submissions.{assignment}")
     solved = sample_class.solved(release_nb, source_nb)
     for cell in solved.cells:  # a written answer, so the manual-grading column is not empty
-        if cell.cell_type == "markdown" and sample_class.nbgrader_meta(cell).get("solution"):
+        if cell.cell_type == "markdown" and cells.nbgrader_meta(cell).get("solution"):
             cell.source = WRITTEN_ANSWER
     mistakes = list(bank.MISTAKES.items())
     style = next(iter(bank.CORRECT.values()))
-    first_function = next(iter(sample_class.answer_sources(release_nb)))
+    first_function = next(iter(cells.answer_sources(release_nb)))
     reference_module = f"course_lib.{assignment}"
     cheat = (
         f"from {reference_module} import {first_function}  # the reference, not an answer\n"

@@ -22,8 +22,8 @@ from nbclient.exceptions import DeadKernelError
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
+from autograder.cells import is_test_cell, nbgrader_meta
 from autograder.rebuild import add_flags
-from autograder.sample_class import is_test_cell, nbgrader_meta
 
 
 def _size(msg) -> int:

@@ -17,7 +17,7 @@ import re
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from autograder.sample_class import is_test_cell, nbgrader_meta
+from autograder.cells import is_test_cell, nbgrader_meta
 
 BEGIN, END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 DESCRIPTION_PREFIX = "# Hidden test:"

@@ -14,9 +14,9 @@ from pathlib import Path
 import nbformat
 
 from autograder import assignments
+from autograder.cells import answer_sources
 from autograder.gradebook import default_url, open_gradebook, sqlite_path
 from autograder.grading import MARKER
-from autograder.sample_class import answer_sources
 
 
 @dataclass

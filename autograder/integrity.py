@@ -24,8 +24,8 @@ import ast
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from autograder.cells import is_answer_cell, nbgrader_meta
 from autograder.rebuild import add_flags
-from autograder.sample_class import is_answer_cell, nbgrader_meta
 
 PROTECTED_PACKAGES = ("course_lib", "autograder")
 FORBIDDEN_MODULES = {

@@ -20,7 +20,7 @@ import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
-from autograder.sample_class import nbgrader_meta
+from autograder.cells import nbgrader_meta
 
 FLAGS_KEY = "course_flags"
 

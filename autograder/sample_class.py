@@ -12,32 +12,12 @@ import re
 
 import nbformat
 
+from autograder.cells import answer_sources, is_answer_cell, nbgrader_meta
+
 SOLUTION_REGION = re.compile(
     r"^([ \t]*)### BEGIN SOLUTION[^\n]*\n.*?^[ \t]*### END SOLUTION[^\n]*$", re.S | re.M
 )
 STUB = "# YOUR CODE HERE\n{indent}raise NotImplementedError()"
-
-
-def nbgrader_meta(cell) -> dict:
-    """The cell's ``nbgrader`` metadata (empty for cells nbgrader does not track)."""
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def is_answer_cell(cell) -> bool:
-    """An autograded answer: a code cell marked as a solution and not graded by hand."""
-    meta = nbgrader_meta(cell)
-    return cell.cell_type == "code" and meta.get("solution", False) and not meta.get("grade", False)
-
-
-def is_test_cell(cell) -> bool:
-    """A test cell: a code cell that carries points and is not a solution."""
-    meta = nbgrader_meta(cell)
-    return cell.cell_type == "code" and meta.get("grade", False) and not meta.get("solution", False)
-
-
-def answer_sources(nb) -> dict[str, str]:
-    """``grade_id -> source`` of every autograded-answer cell, in notebook order."""
-    return {nbgrader_meta(c)["grade_id"]: c.source for c in nb.cells if is_answer_cell(c)}
 
 
 def blank_answer(source: str) -> str:

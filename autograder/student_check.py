@@ -13,12 +13,12 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.cells import answer_sources, is_test_cell, nbgrader_meta
 from autograder.config import CELL_TIMEOUT
 from autograder.errors import CourseError
 from autograder.feedback import DESCRIPTION_PREFIX
 from autograder.gradetable import function_of
 from autograder.grading import notebook_problem
-from autograder.sample_class import answer_sources, is_test_cell, nbgrader_meta
 
 
 @dataclass

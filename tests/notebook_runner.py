@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import matplotlib
 
-from autograder.sample_class import is_test_cell, nbgrader_meta, solution_body
+from autograder.cells import is_test_cell, nbgrader_meta
+from autograder.sample_class import solution_body
 
 matplotlib.use("Agg")
 

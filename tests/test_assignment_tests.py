@@ -12,9 +12,10 @@ import importlib
 import nbformat
 import pytest
 
+from autograder.cells import answer_sources
 from autograder.config import ASSIGNMENTS, REPOSITORY
 from autograder.gradetable import function_of
-from autograder.sample_class import answer_sources, blank_answer, with_answers
+from autograder.sample_class import blank_answer, with_answers
 from tests.notebook_runner import failed, run_tests
 
 

@@ -17,12 +17,13 @@ import sys
 import nbformat
 import pytest
 
+from autograder.cells import answer_sources
 from autograder.classroom import grade_class
 from autograder.config import ASSIGNMENTS, REPOSITORY
 from autograder.feedback import hidden_source_lines
 from autograder.feedback_pages import generate_feedback
 from autograder.gradetable import class_grades, write_csv
-from autograder.sample_class import answer_sources, solved, with_answers
+from autograder.sample_class import solved, with_answers
 
 pytestmark = pytest.mark.slow
 

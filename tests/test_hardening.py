@@ -20,20 +20,14 @@ import time
 import nbformat
 import pytest
 
+from autograder.cells import answer_sources, is_answer_cell, is_test_cell, nbgrader_meta
 from autograder.classroom import grade_class
 from autograder.config import REPOSITORY
 from autograder.feedback import hidden_source_lines
 from autograder.feedback_pages import generate_feedback
 from autograder.gradetable import class_grades, function_of
 from autograder.grading import GradeSettings
-from autograder.sample_class import (
-    answer_sources,
-    is_answer_cell,
-    is_test_cell,
-    nbgrader_meta,
-    solved,
-    with_answers,
-)
+from autograder.sample_class import solved, with_answers
 
 pytestmark = pytest.mark.slow
 A = "softmax"

@@ -8,9 +8,10 @@ import copy
 import nbformat
 import pytest
 
+from autograder.cells import answer_sources, is_test_cell, nbgrader_meta
 from autograder.config import ASSIGNMENTS, REPOSITORY
 from autograder.rebuild import rebuild
-from autograder.sample_class import answer_sources, is_test_cell, nbgrader_meta, solved
+from autograder.sample_class import solved
 
 
 def release(assignment: str):
