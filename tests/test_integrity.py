@@ -1,0 +1,118 @@
+"""The static answer-cell check (autograder.integrity): what it flags, and that it cannot be
+skipped by a magic, a shell line, a syntax error or a module name built from pieces."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from autograder.integrity import CheckAnswerCells, violations
+from autograder.rebuild import FLAGS_KEY
+
+HONEST = """import numpy as np
+
+def softmax(Z):
+    E = np.exp(Z - Z.max(axis=0))
+    return E / E.sum(axis=0)
+"""
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        HONEST,
+        "%matplotlib inline\n" + HONEST,
+        "get_ipython().run_line_magic('matplotlib', 'inline')\n" + HONEST,
+        "np.exp?\n" + HONEST,
+        "%timeit -n 3 -r 2 np.exp(1.0)\n" + HONEST,
+        "%%time\n" + HONEST,
+        'def f():\n    s = "### BEGIN HIDDEN TESTS"\n    return s\n',
+    ],
+    ids=["plain", "magic", "explicit-magic", "help", "timeit", "time-cell", "marker-string"],
+)
+def test_honest_cells_pass(source):
+    assert violations(source) == []
+
+
+@pytest.mark.parametrize(
+    ("source", "says"),
+    [
+        ("%matplotlib inline\nimport course_lib.softmax\n", "imports the reference"),
+        ("%matplotlib inline\n!echo hi\nimport gc\n", "imports gc"),
+        ("%%time\nfrom course_lib.softmax import softmax\n", "in %time: imports the reference"),
+        ("%timeit -q import ctypes\n", "in %timeit: imports ctypes"),
+        ("%%timeit import sys\nx = 1\n", "in %timeit: imports sys"),
+        ("%%capture --no-stderr out\nimport inspect\n", "in %capture: imports inspect"),
+        ("%timeit --bogus x\n", "options that cannot be read"),
+        ("!cat /etc/passwd\n", "runs a shell command (!cat /etc/passwd)"),
+        ("files = !ls\n", "runs a shell command (!ls)"),
+        ("%run helper.py\n", "uses the magic %run"),
+        ("%%writefile x.py\nimport gc\n", "uses the magic %writefile"),
+        ("get_ipython().run_line_magic('run', 'helper.py')\n", "uses the magic %run"),
+        ("get_ipython().run_line_magic('time', 'import gc')\n", "in %time: imports gc"),
+        ("get_ipython().run_line_magic(name, line)\n", "reaches into IPython"),
+        ("get_ipython().events.register('pre_run_cell', f)\n", "reaches into IPython"),
+        ("ip = get_ipython()\nip.ast_transformers.append(t)\n", "reaches into IPython"),
+        ("%matplotlib course_lib\n", "names the reference or the grader in a string"),
+        ('__import__("course_" + "lib.softmax")\n', "uses __import__()"),
+        ('__import__("course_" + "lib.softmax")\n', "in a string ('course_lib.softmax')"),
+        ('m = "".join(["course", "_lib"])\n', "in a string ('course_lib')"),
+        ("m = f\"{'auto'}grader.checks\"\n", "in a string ('autograder.checks')"),
+        ('import importlib\nimportlib.import_module("course_lib.softmax")\n', "imports importlib"),
+        ("np.allclose = lambda *a, **k: True\n", "replaces np.allclose"),
+    ],
+)
+def test_forbidden_code_is_flagged_even_behind_magics(source, says):
+    source = source if "np." not in source else "import numpy as np\n" + source
+    reasons = violations(source)
+    assert any(says in reason for reason in reasons), reasons
+
+
+@pytest.mark.parametrize(
+    ("source", "says"),
+    [
+        (
+            "def softmax(Z:\n    return Z\n",
+            "cannot be parsed as Python ('(' was never closed, line 1)",
+        ),
+        ("%matplotlib inline\ndef softmax(Z):\nreturn Z\n", "cannot be parsed as Python"),
+        ("x = " + "+".join(['"a"'] * 5000) + "\n", "cannot be parsed as Python (RecursionError"),
+    ],
+    ids=["syntax-error", "magic-then-indentation-error", "absurd-nesting"],
+)
+def test_a_cell_that_cannot_be_parsed_is_a_violation(source, says):
+    (reason,) = violations(source)
+    assert reason.startswith(says), reason
+
+
+def _answer(source: str, grade_id: str = "softmax") -> nbformat.NotebookNode:
+    meta = {"grade_id": grade_id, "solution": True, "grade": False, "locked": False}
+    return new_code_cell(source, metadata={"nbgrader": meta})
+
+
+def test_check_answer_cells_disqualifies_a_cell_hidden_behind_a_magic():
+    hostile = "%matplotlib inline\nimport course_lib.softmax as ref\nsoftmax = ref.softmax\n"
+    unparsable = "def one_hot(labels, C):\n    return np.eye(C)[labels].T +\n"
+    added = "%load_ext evil\n"
+    nb = new_notebook(
+        cells=[_answer(hostile), _answer(unparsable, "one_hot"), new_code_cell(added)]
+    )
+    nb, _ = CheckAnswerCells().preprocess(nb, {})
+    softmax, one_hot, extra = nb.cells
+    assert softmax.source.startswith("raise RuntimeError(")
+    assert "imports the reference implementation (course_lib.softmax)" in softmax.source
+    assert "# import course_lib.softmax as ref" in softmax.source  # the original, as comments
+    assert one_hot.source.startswith("raise RuntimeError(")
+    assert extra.source.startswith("raise RuntimeError(")
+    flags = nb.metadata[FLAGS_KEY]
+    assert flags[0].startswith("softmax: imports the reference") and flags[0].endswith(
+        "(no points)"
+    )
+    assert flags[1].startswith("one_hot: cannot be parsed as Python")
+    assert (
+        flags[2]
+        == "added cell 3: uses the magic %load_ext, which answer cells may not use (not run)"
+    )
+    for cell in nb.cells:  # what replaces a cell is itself valid Python that raises
+        compile(cell.source, "<cell>", "exec")
