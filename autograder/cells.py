@@ -39,3 +39,26 @@ def is_setup_cell(cell) -> bool:
 def answer_sources(nb) -> dict[str, str]:
     """``grade_id -> source`` of every autograded-answer cell, in notebook order."""
     return {nbgrader_meta(c)["grade_id"]: c.source for c in nb.cells if is_answer_cell(c)}
+
+
+#: The first line of a hidden test cell as students see it: "# Hidden test: what it checks".
+DESCRIPTION_PREFIX = "# Hidden test:"
+
+
+def is_hidden_placeholder(cell) -> bool:
+    """A released hidden test cell: nothing left but comments (its tests run at grading)."""
+    code = [line for line in cell.source.splitlines() if line.strip()]
+    return (
+        bool(code)
+        and all(line.lstrip().startswith("#") for line in code)
+        and any(line.strip().startswith(DESCRIPTION_PREFIX) for line in code)
+    )
+
+
+def function_of(grade_id: str, functions: list[str]) -> str:
+    """The graded function a cell's points belong to by its name (the longest that matches),
+    'written' for ``written_...``, else the cell's own ``grade_id``."""
+    for name in sorted(functions, key=len, reverse=True):
+        if grade_id.startswith(f"test_{name}_") or grade_id == f"test_{name}":
+            return name
+    return "written" if grade_id.startswith("written") else grade_id

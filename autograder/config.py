@@ -21,11 +21,6 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 #: Seconds a single cell may run before the kernel is interrupted and the next cell runs.
 CELL_TIMEOUT = 30
 
-#: Imported by every grading kernel before any student code runs, so that the test helpers bind
-#: pristine NumPy functions (see ``autograder.checks``).
-KERNEL_PRELUDE = "import autograder.checks"
-
-
 #: Bytes of memory a grading kernel may map (RLIMIT_AS); a larger allocation is a MemoryError.
 MEMORY_LIMIT = 2 * 2**30
 
@@ -74,10 +69,7 @@ def configure(
     ]
     c.Execute.timeout = CELL_TIMEOUT
     c.Execute.interrupt_on_timeout = True
-    c.Execute.extra_arguments = [
-        "--HistoryManager.hist_file=:memory:",
-        f"--IPKernelApp.exec_lines={KERNEL_PRELUDE}",
-    ]
+    c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:"]
     if sandbox:
         c.Execute.kernel_manager_class = "autograder.sandbox.SandboxedKernelManager"
         c.SandboxedKernelManager.memory_limit = memory_limit

@@ -1,71 +1,134 @@
-"""nbgrader's ``Execute``, made to survive what students' code does to a kernel.
+"""nbgrader's ``Execute`` step, split in two: the student's cells in the kernel, the tests here.
 
 :class:`ResilientExecute` replaces ``Execute`` in the autograde pipeline (by configuration):
 
-- a cell that runs longer than ``timeout`` is interrupted (nbgrader's own behaviour) and the rest
-  of the notebook still runs; the timeout is flagged;
-- a kernel that dies (``os._exit``, a segfault, the memory cap) is restarted; the cells before
-  the one that killed it are run again, except tests and the killer itself, so later answers
-  and tests still earn their points; the death is flagged;
-- output beyond ``max_output_bytes`` per cell is dropped as it arrives (so megabytes of prints
-  reach neither memory, the gradebook nor the feedback) and the cap is flagged;
-- a ``MemoryError`` (the kernel's memory cap at work) is flagged.
+- every cell that is not a test runs in the student's (sandboxed) kernel, as nbgrader would;
+- every **test cell** runs in the grader's process (:class:`autograder.judge.Judge`), from the
+  source the gradebook holds (hidden tests included), calling the student's functions over the
+  data-only channel; its verdict is written into the cell as outputs, which nbgrader's
+  ``SaveAutoGrades`` then scores as usual (an error output: no points);
+- a kernel that dies (``os._exit``, a segfault, the memory cap) or ignores an interrupt is
+  restarted; the student's cells before the one that broke it run again, and the rest of the
+  notebook still earns its points;
+- output is capped per cell as it arrives, counting every message type (streams, displays,
+  display updates, errors, comm messages): 100,000 characters for the student's cells, more
+  for the course's own cells (their figures are never blamed on the student); the autograded
+  notebook as a whole is capped too;
+- the whole submission has a wall-clock budget that covers restarts and replays; cells past it
+  are not run (tests past it score nothing) and the report says so.
+
+Everything unusual becomes a flag for the grade report.
 """
 
 from __future__ import annotations
 
+import ast
 import copy
+import json
+import time
+from queue import Empty
 
 import nbformat
+from jupyter_core.utils import ensure_async, run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 from nbgrader.preprocessors import Execute
-from traitlets import Integer
+from traitlets import Float, Integer
 
-from autograder.cells import is_test_cell, nbgrader_meta
-from autograder.rebuild import add_flags
+from autograder.cells import is_answer_cell, is_setup_cell, is_test_cell, nbgrader_meta
+from autograder.judge import INTERRUPT_GRACE, Judge, KernelLink
+from autograder.rebuild import COURSE_CELL_KEY, add_flags
+
+HIDDEN_MARKER = "### BEGIN HIDDEN TESTS"
+_COUNTED = ("stream", "display_data", "execute_result", "error", "update_display_data",
+            "clear_output", "comm_open", "comm_msg", "comm_close")  # fmt: skip
 
 
-def _size(msg) -> int:
-    content = msg.get("content", {})
-    if "text" in content:
-        return len(content["text"])
-    data = content.get("data", {})
-    return sum(len(v) if isinstance(v, str) else len(str(v)) for v in data.values()) + len(
-        "".join(content.get("traceback", []))
-    )
+class KernelStuck(DeadKernelError):
+    """The kernel kept running after an interrupt (a loop that ignores SIGINT)."""
 
 
 def _label(cell, index: int) -> str:
     return nbgrader_meta(cell).get("grade_id") or f"cell {index + 1}"
 
 
-class ResilientExecute(Execute):
-    """``Execute`` with kernel restarts, an output cap and flags for the grade report."""
+def trusted_sources(resources) -> dict[str, str]:
+    """``grade_id -> source`` of the assignment's cells as the gradebook holds them.
 
-    max_restarts = Integer(3, help="Kernel deaths tolerated in one notebook").tag(config=True)
-    max_output_bytes = Integer(
-        100_000, help="Characters of output kept per cell; the rest is dropped"
+    Code that runs in the grader's process (tests, set-up cells) is taken from here, never from
+    the submitted notebook. Empty when there is no gradebook (``course check`` on a student's own
+    notebook, where the grader is the student's own process).
+    """
+    info = (resources or {}).get("nbgrader", {})
+    if not info.get("db_url"):
+        return {}
+    from nbgrader.api import Gradebook
+
+    with Gradebook(info["db_url"]) as gb:
+        notebook = gb.find_notebook(info["notebook"], info["assignment"])
+        return {cell.name: cell.source for cell in notebook.source_cells}
+
+
+def answer_functions(nb) -> list[str]:
+    """The names of the functions the notebook's answer cells define (parsed, never run)."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    names = []
+    for cell in nb.cells:
+        if not is_answer_cell(cell):
+            continue
+        try:
+            tree = ast.parse(TransformerManager().transform_cell(cell.source))
+        except (SyntaxError, ValueError):
+            continue
+        names += [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
+    return names
+
+
+class ResilientExecute(Execute):
+    """``Execute`` with tests judged in the grader, kernel restarts, output caps and a budget."""
+
+    max_restarts = Integer(3, help="Kernel restarts tolerated in one notebook").tag(config=True)
+    max_output_chars = Integer(
+        100_000, help="Characters of output kept per student cell; the rest is dropped"
+    ).tag(config=True)
+    max_course_output_chars = Integer(
+        2_000_000, help="Characters of output kept per cell of the course's own (figures)"
+    ).tag(config=True)
+    max_notebook_chars = Integer(
+        20_000_000, help="Largest autograded notebook; student outputs are dropped beyond it"
+    ).tag(config=True)
+    submission_timeout = Float(
+        600.0, help="Wall-clock seconds for the whole submission, restarts and replays included"
     ).tag(config=True)
 
-    def output(self, outs, msg, display_id, cell_index):
-        used = self._output_used.get(cell_index, 0)
-        size = _size(msg)
-        if msg["msg_type"] in ("stream", "display_data", "execute_result", "error"):
-            if used + size > self.max_output_bytes and msg["msg_type"] != "error":
+    def process_message(self, msg, cell, cell_index):
+        """Count every output message of the cell; drop what passes the cell's cap."""
+        if msg["msg_type"] in _COUNTED:
+            used = self._output_used.get(cell_index, 0) + len(json.dumps(msg["content"]))
+            self._output_used[cell_index] = used
+            limit = (self.max_course_output_chars if cell.metadata.get(COURSE_CELL_KEY)
+                     else self.max_output_chars)
+            if used > limit:
                 if cell_index not in self._capped:
                     self._capped.add(cell_index)
-                    outs.append(
-                        nbformat.v4.new_output(
-                            "stream",
-                            name="stdout",
-                            text=f"\n[output beyond {self.max_output_bytes:,} characters "
-                            "dropped]\n",
-                        )
-                    )
+                    cell.outputs.append(nbformat.v4.new_output(
+                        "stream", name="stdout",
+                        text=f"\n[output beyond {limit:,} characters dropped]\n"))
                 return None
-            self._output_used[cell_index] = used + size
-        return super().output(outs, msg, display_id, cell_index)
+        return super().process_message(msg, cell, cell_index)
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        """Interrupt; if the kernel does not answer within the grace time, it is stuck."""
+        await ensure_async(self.km.interrupt_kernel())
+        deadline = time.monotonic() + INTERRUPT_GRACE
+        while time.monotonic() < deadline:
+            try:
+                await ensure_async(self.kc.shell_channel.get_msg(timeout=0.2))
+            except Empty:
+                continue
+            return {"content": {**self.error_on_timeout, "status": "error"}}
+        raise KernelStuck("the kernel did not stop when interrupted")
 
     def preprocess(self, nb, resources=None, km=None):
         NotebookClient.__init__(self, nb, km)
@@ -73,36 +136,94 @@ class ResilientExecute(Execute):
         self._check_assign_resources(resources)
         self._output_used: dict[int, int] = {}
         self._capped: set[int] = set()
+        trusted = trusted_sources(resources)
+        judge = Judge(answer_functions(nb), cell_timeout=self.timeout or 30)
         flags: list[str] = []
-        killers: set[int] = set()
+        broken: set[int] = set()
+        started = time.monotonic()
         index = 0
-        while index < len(self.nb.cells):
+        while index < len(self.nb.cells) and len(broken) <= self.max_restarts:
             with self.setup_kernel():
                 info = self.wait_for_reply(self.kc.kernel_info())
                 self.nb.metadata["language_info"] = info["content"]["language_info"]
+                judge.link = KernelLink(self.km.get_connection_info(), run_sync(self.km.is_alive))
                 try:
-                    if killers:
-                        self._replay_before(index, killers, resources)
+                    if broken:
+                        self._replay_before(index, broken)
                     while index < len(self.nb.cells):
-                        self.preprocess_cell(self.nb.cells[index], resources, index)
+                        if time.monotonic() - started > self.submission_timeout:
+                            break
+                        lost = self._run_cell(judge, trusted, index, resources)
                         index += 1
-                except DeadKernelError:
+                        if lost:
+                            flags.append(f"{_label(self.nb.cells[index - 1], index - 1)}: "
+                                         f"{lost}; the kernel was restarted")
+                            broken.add(index - 1)
+                            break
+                except DeadKernelError as error:
                     cell = self.nb.cells[index]
-                    cell.outputs.append(
-                        nbformat.v4.new_output(
-                            "error",
-                            ename="DeadKernelError",
-                            evalue="the kernel died while running this cell; it was restarted",
-                            traceback=["DeadKernelError: the kernel died while running this cell"],
-                        )
-                    )
-                    flags.append(f"kernel died in {_label(cell, index)}; restarted")
-                    killers.add(index)
+                    why = ("did not stop when interrupted" if isinstance(error, KernelStuck)
+                           else "died")
+                    cell.outputs.append(nbformat.v4.new_output(
+                        "error", ename="DeadKernelError",
+                        evalue=f"the kernel {why} while running this cell; it was restarted",
+                        traceback=[f"DeadKernelError: the kernel {why} while running this cell"]))
+                    flags.append(f"kernel {why} in {_label(cell, index)}; restarted")
+                    broken.add(index)
                     index += 1
-                    if len(killers) > self.max_restarts:
-                        flags.append("too many kernel deaths; the remaining cells were not run")
-                        break
+                finally:
+                    judge.link.close()
+            if time.monotonic() - started > self.submission_timeout:
+                flags.append(f"the submission used up its {self.submission_timeout:.0f} s; "
+                             f"cells from {_label(self.nb.cells[index], index)} on were not run"
+                             if index < len(self.nb.cells) else "")
+                break
+        if len(broken) > self.max_restarts:
+            flags.append("too many kernel restarts; the remaining cells were not run")
+        self._mark_not_run(index)
         self.set_widgets_metadata()
+        flags += self._cell_flags()
+        self._cap_notebook(flags)
+        add_flags(self.nb, [f for f in flags if f])
+        return self.nb, self.resources
+
+    def _run_cell(self, judge: Judge, trusted: dict[str, str], index: int, resources):
+        """Run one cell where it belongs; returns why the kernel was lost, if it was."""
+        cell = self.nb.cells[index]
+        grade_id = nbgrader_meta(cell).get("grade_id", "")
+        if is_test_cell(cell):
+            source = trusted.get(grade_id, cell.source) if trusted else cell.source
+            outcome = judge.run_test(source, f"<test {grade_id}>", hidden=HIDDEN_MARKER in source)
+            cell.outputs = [nbformat.from_dict(o) for o in outcome.outputs]
+            cell.execution_count = None
+            return outcome.kernel_lost
+        if is_setup_cell(cell):
+            try:
+                judge.run_setup(trusted.get(grade_id, cell.source) if trusted else cell.source)
+            except Exception as error:  # noqa: BLE001 - reported; the tests will fail
+                self.log.error("set-up cell %s failed in the grader: %s", grade_id, error)
+        self.preprocess_cell(cell, resources, index)
+        return None
+
+    def _replay_before(self, index: int, broken: set[int]) -> None:
+        """Rebuild the kernel's state: run again the non-test code cells before ``index``."""
+        for i in range(index):
+            cell = self.nb.cells[i]
+            timed_out = any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", []))
+            if cell.cell_type != "code" or i in broken or is_test_cell(cell) or timed_out:
+                continue
+            self.execute_cell(copy.deepcopy(cell), i, store_history=False)
+
+    def _mark_not_run(self, index: int) -> None:
+        """Test cells the run never reached score nothing, with the reason in the cell."""
+        for cell in self.nb.cells[index:]:
+            if is_test_cell(cell):
+                cell.outputs = [nbformat.v4.new_output(
+                    "error", ename="NotRun", evalue="this test did not run: the submission used "
+                    "up its time or its kernel restarts", traceback=["NotRun"])]
+
+    def _cell_flags(self) -> list[str]:
+        flags = []
         for i, cell in enumerate(self.nb.cells):
             if cell.cell_type != "code":
                 continue
@@ -111,20 +232,22 @@ class ResilientExecute(Execute):
                 flags.append(f"{_label(cell, i)} timed out after {self.timeout} s")
             if any(o.get("ename") == "MemoryError" for o in errors):
                 flags.append(f"{_label(cell, i)} hit the memory limit")
-            if i in self._capped:
-                flags.append(
-                    f"{_label(cell, i)} printed more than "
-                    f"{self.max_output_bytes:,} characters; output capped"
-                )
-        add_flags(self.nb, flags)
-        return self.nb, self.resources
+            if i in self._capped and not cell.metadata.get(COURSE_CELL_KEY):
+                flags.append(f"{_label(cell, i)} printed more than "
+                             f"{self.max_output_chars:,} characters; output capped")
+        return flags
 
-    def _replay_before(self, index: int, killers: set[int], resources) -> None:
-        """Rebuild the kernel's state: run again the non-test code cells before ``index``."""
-        for i in range(index):
-            cell = self.nb.cells[i]
-            timed_out = any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", []))
-            if cell.cell_type != "code" or i in killers or is_test_cell(cell) or timed_out:
-                continue
-            replay = copy.deepcopy(cell)
-            self.execute_cell(replay, i, store_history=False)
+    def _cap_notebook(self, flags: list[str]) -> None:
+        """Drop the student cells' outputs, largest first, until the notebook fits its cap."""
+        sizes = sorted(((len(json.dumps(c.get("outputs", []))), i)
+                        for i, c in enumerate(self.nb.cells)
+                        if c.cell_type == "code" and not is_test_cell(c)
+                        and not c.metadata.get(COURSE_CELL_KEY)), reverse=True)
+        total = len(json.dumps(self.nb))
+        for size, i in sizes:
+            if total <= self.max_notebook_chars:
+                return
+            self.nb.cells[i].outputs = []
+            total -= size
+            flags.append(f"{_label(self.nb.cells[i], i)}: outputs dropped (the notebook passed "
+                         f"{self.max_notebook_chars:,} characters)")

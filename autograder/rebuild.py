@@ -23,6 +23,10 @@ from traitlets import Unicode
 from autograder.cells import nbgrader_meta
 
 FLAGS_KEY = "course_flags"
+#: Cell metadata marking a cell the course wrote (its outputs are not the student's).
+COURSE_CELL_KEY = "course_cell"
+#: A submission with more cells than this keeps its answers only (its added cells are dropped).
+MAX_CELLS = 2000
 
 
 def _grade_id(cell) -> str | None:
@@ -122,10 +126,14 @@ def rebuild(submission, release) -> tuple[nbformat.NotebookNode, list[str]]:
             unchanged[_content(cell)] -= 1
         else:
             added_after.setdefault(anchor, []).append(_unmarked(cell))
+    if len(submission.cells) > MAX_CELLS:
+        flags.append(f"the notebook has {len(submission.cells):,} cells (more than {MAX_CELLS:,}); "
+                     "only its answer cells were graded")
+        added_after = {}
     cells = list(added_after.get(None, []))
     for template in release.cells:
         grade_id = _grade_id(template)
-        cells.append(answers[grade_id] if _is_student_owned(template) else copy.deepcopy(template))
+        cells.append(answers[grade_id] if _is_student_owned(template) else _course_cell(template))
         if grade_id:
             cells.extend(added_after.get(grade_id, []))
     result = copy.deepcopy(release)
@@ -133,10 +141,18 @@ def rebuild(submission, release) -> tuple[nbformat.NotebookNode, list[str]]:
     return result, flags
 
 
+def _course_cell(template):
+    """A copy of a release cell, marked as the course's own."""
+    cell = copy.deepcopy(template)
+    cell.setdefault("metadata", {})[COURSE_CELL_KEY] = True
+    return cell
+
+
 def _unmarked(cell):
-    """A student-added cell, stripped of any nbgrader metadata it claims (it earns nothing)."""
+    """A student-added cell, stripped of any nbgrader or course metadata it claims."""
     cell = copy.deepcopy(cell)
     cell.get("metadata", {}).pop("nbgrader", None)
+    cell.get("metadata", {}).pop(COURSE_CELL_KEY, None)
     if cell.cell_type == "code":
         cell.outputs = []
         cell.execution_count = None

@@ -1,24 +1,38 @@
-"""``course check NOTEBOOK``: run a student's notebook with its visible tests, points per function.
+"""``course check NOTEBOOK``: a student's own check of a notebook, in seconds.
 
-nbgrader's ``validate`` only says pass or fail; this runs every cell in a fresh kernel (each cell
-limited to the course's cell timeout) and reports, for each graded function, the visible tests
-passed, the points they carry, the first failure's message, and how many hidden test cells will
-judge it at grading time.
+Runs only what the visible tests need — the set-up cells and the answer cells, in a fresh
+kernel (not the demonstrations) — and then each visible test cell the way grading does: in this
+process, calling the student's functions in the kernel (:mod:`autograder.judge`). Prints, per
+graded function, the visible tests passed, their points, the first failure's message and how
+many hidden test cells will also judge it at grading time. Part of the student kit: it needs
+neither nbgrader nor the reference.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from autograder.cells import answer_sources, is_test_cell, nbgrader_meta
-from autograder.config import CELL_TIMEOUT
+from autograder.cells import (
+    DESCRIPTION_PREFIX,
+    answer_sources,
+    function_of,
+    is_answer_cell,
+    is_hidden_placeholder,
+    is_setup_cell,
+    is_test_cell,
+    nbgrader_meta,
+)
 from autograder.errors import CourseError
-from autograder.feedback import DESCRIPTION_PREFIX
-from autograder.gradetable import function_of
-from autograder.grading import notebook_problem
+from autograder.judge import Judge, KernelLink
+
+CELL_TIMEOUT = 30
 
 
 @dataclass
@@ -32,61 +46,111 @@ class FunctionCheck:
     messages: list[str] = field(default_factory=list)
 
 
-def is_hidden_placeholder(cell) -> bool:
-    """A released hidden test cell: nothing left but comments (its tests run at grading)."""
-    code = [line for line in cell.source.splitlines() if line.strip()]
-    return (
-        bool(code)
-        and all(line.lstrip().startswith("#") for line in code)
-        and any(line.strip().startswith(DESCRIPTION_PREFIX) for line in code)
-    )
+def _read(path: Path):
+    if not path.is_file():
+        raise CourseError(f"no notebook at '{path}': give the path of your .ipynb file")
+    try:
+        data = json.loads(path.read_bytes())
+        if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+            raise ValueError("no list of cells")
+        return nbformat.reads(json.dumps(data), as_version=4)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise CourseError(f"cannot check '{path}': it is not a notebook ({error})") from None
 
 
-def failure_message(cell) -> str | None:
-    """The last line of an error in the cell's outputs, or None when it passed."""
-    for output in cell.get("outputs", []):
-        if output.get("output_type") == "error":
-            return f"{output.get('ename')}: {output.get('evalue')}".strip()
+def _run_in_kernel(client, source: str, timeout: float) -> str | None:
+    """Execute ``source`` in the kernel; the error line if it failed."""
+    reply = client.execute_interactive(source, timeout=timeout, store_history=False,
+                                       output_hook=lambda msg: None)
+    content = reply["content"]
+    if content["status"] == "error":
+        return f"{content.get('ename')}: {content.get('evalue')}"
     return None
 
 
-def check_notebook(path: Path, timeout: int = CELL_TIMEOUT) -> list[FunctionCheck]:
-    """Execute the notebook at ``path`` and summarise its visible tests per graded function."""
-    from nbclient import NotebookClient
+def has_hidden_part(cell) -> bool:
+    """Whether hidden tests also run in this test cell at grading: the release keeps the author's
+    ``# Hidden test: ...`` line, while nbgrader removes the hidden region itself."""
+    return any(line.strip().startswith(DESCRIPTION_PREFIX) for line in cell.source.splitlines())
 
-    if not path.is_file():
-        raise CourseError(f"no notebook at '{path}': give the path of your .ipynb file")
-    problem = notebook_problem(path.read_bytes())
-    if problem:
-        raise CourseError(f"cannot check '{path}': {problem}")
-    nb = nbformat.read(path, as_version=4)
+
+def check_notebook(path: Path, timeout: float = CELL_TIMEOUT) -> list[FunctionCheck]:
+    """Run the notebook's answers and visible tests; summarise them per graded function."""
+    from jupyter_client.manager import KernelManager
+
+    nb = _read(path)
     functions = list(answer_sources(nb))
     if not functions:
         raise CourseError(f"'{path}' has no graded answer cells: is it a course assignment?")
-    client = NotebookClient(
-        nb,
-        timeout=timeout,
-        allow_errors=True,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent.resolve())}},
-    )
-    client.execute()
     checks = {name: FunctionCheck(name) for name in functions}
-    for cell in nb.cells:
-        if not is_test_cell(cell):
-            continue
-        name = function_of(nbgrader_meta(cell).get("grade_id", ""), functions)
-        check = checks.setdefault(name, FunctionCheck(name))
-        if is_hidden_placeholder(cell):
-            check.hidden += 1
-            continue
-        points = float(nbgrader_meta(cell).get("points", 0))
-        check.max_points += points
-        message = failure_message(cell)
-        if message is None:
-            check.passed += 1
-            check.points += points
-        else:
-            check.failed += 1
-            check.messages.append(message)
+    km = KernelManager(kernel_name="python3")
+    km.start_kernel(cwd=str(path.parent.resolve()), stderr=subprocess.DEVNULL,
+                    extra_arguments=["--HistoryManager.hist_file=:memory:"])
+    client = km.blocking_client()
+    client.start_channels()
+    judge = Judge(functions, cell_timeout=timeout)
+    try:
+        client.wait_for_ready(timeout=60)
+        judge.link = KernelLink(km.get_connection_info(), km.is_alive)
+        for cell in nb.cells:
+            meta = nbgrader_meta(cell)
+            if is_setup_cell(cell):
+                _run_in_kernel(client, cell.source, timeout)
+                judge.run_setup(cell.source)
+            elif is_answer_cell(cell):
+                error = _run_in_kernel(client, cell.source, timeout)
+                if error:
+                    checks[meta["grade_id"]].messages.append(f"your cell raised {error}")
+            elif is_test_cell(cell):
+                name = function_of(meta.get("grade_id", ""), functions)
+                check = checks.setdefault(name, FunctionCheck(name))
+                check.hidden += has_hidden_part(cell)
+                if is_hidden_placeholder(cell):
+                    continue
+                outcome = judge.run_test(cell.source, f"<test {meta.get('grade_id')}>")
+                # a cell that also holds hidden tests earns its points only at grading
+                points = 0.0 if has_hidden_part(cell) else float(meta.get("points", 0))
+                check.max_points += points
+                if outcome.passed:
+                    check.passed += 1
+                    check.points += points
+                else:
+                    check.failed += 1
+                    check.messages.append(outcome.message)
+                if outcome.kernel_lost:
+                    break
+    finally:
+        if judge.link:
+            judge.link.close()
+        client.stop_channels()
+        km.shutdown_kernel(now=True)
     return list(checks.values())
+
+
+def report(path: Path, checks: list[FunctionCheck]) -> str:
+    """The plain-text table ``course check`` prints."""
+    rows = [("function", "visible tests", "points", "hidden at grading", "first problem")]
+    for c in checks:
+        first = c.messages[0].splitlines()[0] if c.messages else ""
+        rows.append((c.function, f"{c.passed}/{c.passed + c.failed} passed",
+                     f"{c.points:g}/{c.max_points:g}", str(c.hidden), first))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = [f"{path.name}: visible tests"]
+    lines += ["  ".join(r[i].ljust(widths[i]) for i in range(4)) + "  " + r[4] for r in rows]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The student kit's ``course`` command (``course check NOTEBOOK``)."""
+    parser = argparse.ArgumentParser(prog="course", description="Check a course notebook.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    check = sub.add_parser("check", help="run your notebook's visible tests")
+    check.add_argument("notebook", type=Path)
+    args = parser.parse_args(argv)
+    try:
+        checks = check_notebook(args.notebook)
+    except CourseError as error:
+        print(f"course: {error}", file=sys.stderr)
+        return 2
+    print(report(args.notebook, checks))
+    return 0 if all(c.failed == 0 for c in checks) else 1
