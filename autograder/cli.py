@@ -20,8 +20,12 @@ from autograder.errors import CourseError
 def _console():
     from rich.console import Console
 
+    # Student text (ids, file names, flags, messages) is shown as it is: no rich markup or
+    # emoji codes are read from anything printed, so "[/]" or "[link=...]" is just text.
     # Piped output (logs, CI) gets a wide table instead of rich's 80 columns.
-    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    return Console(
+        highlight=False, markup=False, emoji=False, width=None if sys.stdout.isatty() else 160
+    )
 
 
 def cmd_release(args) -> int:
@@ -43,6 +47,7 @@ def cmd_release(args) -> int:
 def grade_table(assignment: str, root: Path, db_url: str | None = None):
     """A rich table of students x graded functions, with totals, problems and flags."""
     from rich.table import Table
+    from rich.text import Text
 
     from autograder.gradetable import class_grades
 
@@ -58,11 +63,13 @@ def grade_table(assignment: str, root: Path, db_url: str | None = None):
         for column in columns:
             score, top = row.by_function.get(column, (0.0, 0.0))
             style = "green" if score >= top else ("red" if score == 0 else "yellow")
-            cells.append(f"[{style}]{score:g}/{top:g}[/]")
+            cells.append(Text(f"{score:g}/{top:g}", style=style))
         notes = "; ".join(([row.problem] if row.problem else []) + row.flags)
         if row.needs_manual:
             notes = "; ".join(filter(None, [notes, f"{row.needs_manual} to grade by hand"]))
-        table.add_row(row.student, *cells, f"{row.total:g}/{row.max_total:g}", notes)
+        # Text, not str: a student's id or flag is never read as rich markup, on any console.
+        total = f"{row.total:g}/{row.max_total:g}"
+        table.add_row(Text(row.student), *cells, total, Text(notes))
     return table, columns, rows
 
 
