@@ -1,0 +1,226 @@
+"""The grader's side of the channel: test code here, the student's functions in a real kernel."""
+
+from __future__ import annotations
+
+import textwrap
+import time
+
+import numpy as np
+import pytest
+from jupyter_client.manager import KernelManager
+
+from autograder.judge import Judge, KernelLink
+
+pytestmark = pytest.mark.kernel
+
+STUDENT = '''
+import numpy as np
+
+def softmax(Z):
+    E = np.exp(Z - Z.max(axis=0, keepdims=True))
+    return E / E.sum(axis=0, keepdims=True)
+
+def grads(W, b, X, Y):
+    A = softmax(W @ X + b)
+    return float(-np.sum(Y * np.log(A)) / X.shape[1]), (A - Y) @ X.T / X.shape[1]
+
+def search(objective, sampler, n, rng):
+    history = [(p := sampler(rng), objective(p)) for _ in range(n)]
+    best = min(history, key=lambda h: h[1])
+    return best[0], best[1], history
+
+def add_one_in_place(Z):
+    Z += 1
+    return None
+
+def positive(x):
+    if x <= 0:
+        raise ValueError(f"x must be positive; got {x}")
+    return x
+
+class Matrix:
+    pass
+
+def odd():
+    return Matrix()
+
+def loud(x):
+    print("x" * 100_000)
+    return x
+
+def slow():
+    while True:
+        pass
+
+def stubborn():
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        pass
+
+answer = 42
+'''
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    km = KernelManager()
+    km.start_kernel(extra_arguments=["--HistoryManager.hist_file=:memory:"])
+    client = km.blocking_client()
+    client.start_channels()
+    client.wait_for_ready(timeout=60)
+    reply = client.execute_interactive(STUDENT, timeout=60)
+    assert reply["content"]["status"] == "ok"
+    yield km
+    client.stop_channels()
+    km.shutdown_kernel(now=True)
+
+
+@pytest.fixture
+def judge(kernel):
+    judge = Judge(["softmax", "grads", "search", "add_one_in_place", "positive", "odd", "loud",
+                   "slow", "stubborn"], cell_timeout=3)
+    judge.link = KernelLink(kernel.get_connection_info(), kernel.is_alive)
+    judge.run_setup("import numpy as np\nfrom autograder.checks import check_close, replaced")
+    yield judge
+    judge.link.close()
+
+
+def run(judge: Judge, code: str, hidden: bool = False):
+    return judge.run_test(textwrap.dedent(code), "<test>", hidden=hidden)
+
+
+def test_a_test_calls_the_students_function_and_judges_here(judge):
+    outcome = run(judge, """
+        A = softmax(np.array([[0.0, 1000.0], [np.log(3.0), 1000.0]]))
+        check_close("softmax", A, [[0.25, 0.5], [0.75, 0.5]], rtol=1e-12)
+        print("right")
+    """)
+    assert outcome.passed, outcome.message
+    assert outcome.outputs == [{"output_type": "stream", "name": "stdout", "text": "right\n"}]
+
+
+def test_a_failed_check_is_an_error_output_naming_the_visible_line(judge):
+    outcome = run(judge, """
+        A = softmax(np.zeros((2, 1)))
+        check_close("softmax", A, [[1.0], [0.0]])
+    """)
+    assert not outcome.passed
+    (error,) = outcome.outputs
+    assert error["output_type"] == "error" and error["ename"] == "CheckFailed"
+    assert "should be 0; got 0.5" in error["evalue"]
+    assert error["traceback"][0].startswith("test line 3: check_close(")
+
+
+def test_a_hidden_test_shows_no_line_of_its_source(judge):
+    outcome = run(judge, "check_close('softmax', softmax(np.zeros((2, 1))), [[1.0], [0.0]])",
+                  hidden=True)
+    assert not outcome.passed
+    assert all("check_close(" not in line for line in outcome.outputs[0]["traceback"])
+
+
+def test_replaced_swaps_the_function_in_the_kernel_for_a_grader_callback(judge):
+    outcome = run(judge, """
+        seen = []
+        def uniform(Z):
+            seen.append(Z.shape)
+            return np.full(Z.shape, 1 / Z.shape[0])
+        with replaced(globals(), softmax=uniform):
+            loss, dW = grads(np.ones((2, 3)), np.zeros((2, 1)), np.ones((3, 4)),
+                             np.array([[1.0, 1, 0, 0], [0, 0, 1, 1]]))
+        assert seen == [(2, 4)], seen
+        check_close("dW", dW, np.zeros((2, 3)), atol=1e-15)
+        # outside the block the student's own softmax is back
+        check_close("softmax", softmax(np.array([[0.0], [0.0]])), [[0.5], [0.5]])
+    """)
+    assert outcome.passed, outcome.message
+
+
+def test_callables_are_called_back_and_generators_come_back_advanced(judge):
+    outcome = run(judge, """
+        values = iter([0.5, 2.0, 1.5])
+        draws = []
+        def sampler(rng):
+            draws.append(rng.uniform())
+            return next(values)
+        rng = np.random.default_rng(7)
+        best, score, history = search(lambda x: (x - 1.6) ** 2, sampler, 3, rng)
+        assert best == 1.5 and abs(score - 0.01) < 1e-12, (best, score)
+        assert [h[0] for h in history] == [0.5, 2.0, 1.5]
+        twin = np.random.default_rng(7)
+        assert draws == [twin.uniform() for _ in range(3)], draws
+        assert rng.uniform() == twin.uniform()  # the kernel's draws advanced this generator
+    """)
+    assert outcome.passed, outcome.message
+
+
+def test_arrays_changed_by_the_student_are_written_back(judge):
+    outcome = run(judge, """
+        Z = np.zeros((2, 2))
+        add_one_in_place(Z)
+        assert (Z == 1).all(), Z
+    """)
+    assert outcome.passed, outcome.message
+
+
+def test_exceptions_arrive_with_their_type_and_message(judge):
+    outcome = run(judge, """
+        try:
+            positive(-2)
+        except ValueError as error:
+            assert "must be positive; got -2" in str(error)
+        else:
+            raise AssertionError("no ValueError")
+    """)
+    assert outcome.passed, outcome.message
+
+
+def test_objects_that_are_not_data_fail_checks_by_their_type_name(judge):
+    outcome = run(judge, "from autograder.checks import check_array\ncheck_array('odd', odd())")
+    assert not outcome.passed
+    assert "got a Matrix" in outcome.message
+
+
+def test_names_the_test_reads_come_from_the_kernel_as_data(judge):
+    outcome = run(judge, "assert answer == 42 and type(answer) is int\nprint(missing_name)")
+    assert not outcome.passed
+    assert "NameError" in outcome.message and "missing_name" in outcome.message
+
+
+def test_what_the_student_prints_during_a_test_never_reaches_the_outputs(judge):
+    outcome = run(judge, "assert loud(3) == 3")
+    assert outcome.passed and outcome.outputs == []
+    assert judge.link.output_chars > 100_000
+
+
+def test_a_hanging_function_is_interrupted_and_the_next_test_runs(judge):
+    started = time.monotonic()
+    outcome = run(judge, "slow()")
+    assert not outcome.passed and outcome.kernel_lost is None
+    assert "did not return within 3 s" in outcome.message
+    assert time.monotonic() - started < 10
+    assert run(judge, "assert positive(2) == 2").passed
+
+
+def test_the_grader_keeps_its_own_expected_values(kernel):
+    """Nothing the kernel returns can reach an array the test computed itself."""
+    judge = Judge(["softmax"], cell_timeout=5)
+    judge.link = KernelLink(kernel.get_connection_info(), kernel.is_alive)
+    judge.run_setup("import numpy as np")
+    try:
+        outcome = run(judge, """
+            expected = np.array([[0.5], [0.5]])
+            result = softmax(np.zeros((2, 1)))
+            assert result is not expected and expected.tolist() == [[0.5], [0.5]]
+        """)
+        assert outcome.passed, outcome.message
+        assert type(judge.namespace["result"]) is np.ndarray
+    finally:
+        judge.link.close()
+
+
+def test_a_function_that_ignores_interrupts_loses_the_kernel(judge):
+    """Last in the file: it leaves the module's kernel stuck."""
+    outcome = run(judge, "stubborn()")
+    assert not outcome.passed
+    assert outcome.kernel_lost and "did not stop" in outcome.kernel_lost
