@@ -188,10 +188,12 @@ def test_bn_steadies_the_sigmoid_input_percentiles():
 
 
 def test_with_and_without_bn_start_from_the_same_weights():
+    from course_lib.experiments import reference_functions
     from course_lib.mlp import MLP
 
-    plain = MLP([64, 100, 100, 100, 10], "sigmoid", rng=np.random.default_rng(3))
-    bn = MLP([64, 100, 100, 100, 10], "sigmoid", batch_norm=True, rng=np.random.default_rng(3))
+    sizes = [64, 100, 100, 100, 10]
+    plain = MLP(sizes, "sigmoid", rng=np.random.default_rng(3), **reference_functions(False))
+    bn = MLP(sizes, "sigmoid", rng=np.random.default_rng(3), **reference_functions(True))
     for l in range(1, 5):
         np.testing.assert_array_equal(plain.params[f"W{l}"], bn.params[f"W{l}"])
 

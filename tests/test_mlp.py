@@ -1,6 +1,13 @@
-"""Tests of course_lib.mlp.MLP: gradients, batch-norm statistics, training and its history."""
+"""Tests of course_lib.mlp.MLP: gradients, batch-norm statistics, training and its history.
+
+The network is given its batch-norm and softmax functions; these tests give it the course's
+reference (as the experiments do) and, to show that it calls what it is given, wrappers of it.
+"""
 
 from __future__ import annotations
+
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -8,11 +15,13 @@ from gradcheck import TOLERANCE, numeric_grad, rel_error
 from threadpoolctl import threadpool_limits
 
 from course_lib.data import load_digits_split
-from course_lib.mlp import MLP
-from course_lib.softmax import cross_entropy, one_hot
+from course_lib.experiments import reference_functions
+from course_lib.experiments._common import REFERENCE_BATCH_NORM, REFERENCE_SOFTMAX
+from course_lib.mlp import MLP, BatchNormFunctions, SoftmaxFunctions, hinge_margins
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh")
-KINK_MARGIN = 1e-3  # relu checks only at points whose activation inputs are this far from 0
+HEADS = ("softmax", "hinge")
+KINK_MARGIN = 1e-3  # relu and hinge are checked only at points this far from their kinks
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -24,9 +33,15 @@ def _single_threaded_blas():
 
 def _small_problem(seed, n_x=5, m=6, C=3):
     rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n_x, m))
-    Y = one_hot(rng.integers(0, C, size=m), C)
-    return X, Y
+    return rng.normal(size=(n_x, m)), rng.integers(0, C, size=m)
+
+
+def _mlp(layer_sizes, activation="relu", batch_norm=False, head="softmax", **kwargs):
+    """An MLP with the reference batch norm (if asked) and a softmax or a hinge output layer."""
+    functions = reference_functions(batch_norm)
+    if head == "hinge":
+        functions["softmax"] = None
+    return MLP(layer_sizes, activation, **functions, **kwargs)
 
 
 def _randomise_params(net, rng):
@@ -43,30 +58,43 @@ def _hidden_inputs(net, X):
     return [caches[l][2] for l in range(1, net.n_layers)]
 
 
-def _checkable_net(activation, batch_norm, X):
-    """A net whose hidden activation inputs are at least KINK_MARGIN from relu's kink at 0."""
+def _kink_distance(net, X, labels):
+    """How far the net is from a kink: of relu at 0 (hidden inputs), of the hinge at margin 0."""
+    A, caches = net.forward(X, training=True)
+    distance = np.inf
+    if net.activation == "relu":
+        distance = min(np.abs(caches[l][2]).min() for l in range(1, net.n_layers))
+    if net.softmax is None:
+        raw = 1.0 + A - A[labels, np.arange(A.shape[1])]
+        raw[labels, np.arange(A.shape[1])] = np.inf  # the true class has no margin
+        distance = min(distance, np.abs(raw).min())
+    return distance
+
+
+def _checkable_net(activation, batch_norm, head, X, labels):
+    """A net whose relu inputs and hinge margins are at least KINK_MARGIN from their kinks."""
     for seed in range(100):
         rng = np.random.default_rng(seed)
-        net = MLP([X.shape[0], 4, 4, 3], activation, batch_norm=batch_norm, rng=rng)
+        net = _mlp([X.shape[0], 4, 4, 3], activation, batch_norm, head, rng=rng)
         _randomise_params(net, rng)
-        margin = min(np.abs(Z).min() for Z in _hidden_inputs(net, X))
-        if activation != "relu" or margin > KINK_MARGIN:
+        if _kink_distance(net, X, labels) > KINK_MARGIN:
             return net
-    raise AssertionError("no seed in 0..99 gives a relu net away from the kink")
+    raise AssertionError("no seed in 0..99 gives a net away from the kinks")
 
 
+@pytest.mark.parametrize("head", HEADS)
 @pytest.mark.parametrize("batch_norm", [False, True], ids=["plain", "batchnorm"])
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 @pytest.mark.parametrize("data_seed", [0, 1])
-def test_loss_and_grads_match_numeric_gradient(activation, batch_norm, data_seed):
-    X, Y = _small_problem(data_seed)
-    net = _checkable_net(activation, batch_norm, X)
-    loss, grads = net.loss_and_grads(X, Y)
+def test_loss_and_grads_match_numeric_gradient(activation, batch_norm, head, data_seed):
+    X, labels = _small_problem(data_seed)
+    net = _checkable_net(activation, batch_norm, head, X, labels)
+    loss, grads = net.loss_and_grads(X, labels)
     assert set(grads) == set(net.params)
 
     def f():
         A, _ = net.forward(X, training=True)
-        return cross_entropy(A, Y)
+        return net.loss_and_output_gradient(A, labels)[0]
 
     assert loss == pytest.approx(f(), rel=1e-14)
     for key, param in net.params.items():
@@ -75,29 +103,100 @@ def test_loss_and_grads_match_numeric_gradient(activation, batch_norm, data_seed
         # near 1e-10 in the gradient; the worst relative error seen was about 2e-9
         err = rel_error(grads[key], numeric_grad(f, param, h=1e-5))
         assert err < TOLERANCE, f"{key}: relative error {err:.2e}"
-    if activation == "relu":
-        # the check was made away from the kink (a step of 1e-5 moves inputs far less than 1e-3)
-        assert min(np.abs(Z).min() for Z in _hidden_inputs(net, X)) > KINK_MARGIN
+    # the check was made away from the kinks (a step of 1e-5 moves inputs far less than 1e-3)
+    assert _kink_distance(net, X, labels) > KINK_MARGIN
+
+
+def test_softmax_loss_is_the_cross_entropy_of_the_probabilities():
+    X, labels = _small_problem(5, m=7)
+    net = _mlp([5, 4, 3], "tanh", rng=np.random.default_rng(1))
+    loss, _ = net.loss_and_grads(X, labels)
+    A, _ = net.forward(X)
+    # -mean log of the probability of each example's true class
+    assert loss == pytest.approx(-np.mean(np.log(A[labels, np.arange(7)])), rel=1e-13)
+
+
+def test_hinge_loss_and_gradients_by_hand():
+    # No hidden layer and X = I (two examples), so the scores are S = W1 + b1 = W1:
+    # example 0 (class 0): margins 1 + 1.5 - 2 = 0.5 (class 1) and 1 + 0 - 2 < 0 (class 2);
+    # example 1 (class 1): margins 1 + 0 - 3 < 0 (class 0) and 1 + 2.5 - 3 = 0.5 (class 2).
+    net = MLP([2, 3], rng=np.random.default_rng(0))
+    net.params["W1"] = np.array([[2.0, 0.0], [1.5, 3.0], [0.0, 2.5]])
+    labels = np.array([0, 1])
+    np.testing.assert_array_equal(
+        hinge_margins(net.params["W1"], labels), [[0.0, 0.0], [0.5, 0.0], [0.0, 0.5]]
+    )
+    loss, grads = net.loss_and_grads(np.eye(2), labels)
+    assert loss == pytest.approx((0.5 + 0.5) / 2, rel=1e-15)
+    # each positive margin adds 1/m to its class and takes 1/m from the true class (m = 2)
+    dS = np.array([[-1.0, 0.0], [1.0, -1.0], [0.0, 1.0]]) / 2
+    np.testing.assert_allclose(grads["W1"], dS, rtol=1e-15)
+    np.testing.assert_allclose(grads["b1"], dS.sum(axis=1, keepdims=True), rtol=1e-15)
 
 
 def test_batch_norm_params_replace_bias_on_hidden_layers():
-    net = MLP([5, 4, 3, 2], batch_norm=True, rng=np.random.default_rng(0))
+    net = _mlp([5, 4, 3, 2], batch_norm=True, rng=np.random.default_rng(0))
     assert set(net.params) == {"W1", "gamma1", "beta1", "W2", "gamma2", "beta2", "W3", "b3"}
     assert net.params["W1"].shape == (4, 5) and net.params["gamma2"].shape == (3, 1)
     assert set(net.running) == {"mean1", "var1", "mean2", "var2"}
-    plain = MLP([5, 4, 3, 2], rng=np.random.default_rng(0))
+    plain = _mlp([5, 4, 3, 2], rng=np.random.default_rng(0))
     assert set(plain.params) == {"W1", "b1", "W2", "b2", "W3", "b3"}
     assert plain.running == {}
 
 
-def test_forward_outputs_probabilities():
+def test_forward_outputs_probabilities_or_scores():
     X, _ = _small_problem(0, m=9)
     for batch_norm in (False, True):
-        net = MLP([5, 6, 3], "tanh", batch_norm=batch_norm, rng=np.random.default_rng(1))
+        net = _mlp([5, 6, 3], "tanh", batch_norm, rng=np.random.default_rng(1))
+        hinge = _mlp([5, 6, 3], "tanh", batch_norm, "hinge", rng=np.random.default_rng(1))
         for training in (True, False):
-            A, _ = net.forward(X, training=training)
+            A, caches = net.forward(X, training=training)
             assert A.shape == (3, 9)
             np.testing.assert_allclose(A.sum(axis=0), 1.0, atol=1e-14)
+            # the same weights with a hinge output layer give the logits themselves
+            S, _ = hinge.forward(X, training=training)
+            np.testing.assert_array_equal(S, caches[2][2])
+
+
+class _Recorder:
+    """Wraps a function and counts the calls, to see which functions a network uses."""
+
+    def __init__(self, function):
+        self.function, self.calls = function, 0
+
+    def __call__(self, *args):
+        self.calls += 1
+        return self.function(*args)
+
+
+def test_the_network_calls_the_functions_it_is_given():
+    bn = {
+        f: _Recorder(getattr(REFERENCE_BATCH_NORM, f))
+        for f in ("forward", "backward", "update_running_stats", "inference")
+    }
+    head = {
+        f: _Recorder(getattr(REFERENCE_SOFTMAX, f)) for f in ("softmax", "one_hot", "cross_entropy")
+    }
+    net = MLP(
+        [5, 4, 3],
+        batch_norm=BatchNormFunctions(**bn),
+        softmax=SoftmaxFunctions(**head),
+        rng=np.random.default_rng(0),
+    )
+    X, labels = _small_problem(2, m=8)
+    net.fit(X, labels, steps=3, batch_size=4, rng=np.random.default_rng(1))
+    assert bn["forward"].calls == bn["backward"].calls == 3  # one hidden layer, 3 steps
+    assert bn["update_running_stats"].calls == 3
+    assert head["softmax"].calls == head["one_hot"].calls == head["cross_entropy"].calls == 3
+    net.predict(X)
+    assert bn["inference"].calls == 1 and head["softmax"].calls == 4
+
+
+def test_the_network_module_holds_no_reference_function():
+    # course_lib.mlp goes to students: importing it must not import any graded topic
+    code = "import sys, course_lib.mlp; print(*sorted(m for m in sys.modules if 'course_lib' in m))"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.split() == ["course_lib", "course_lib._validate", "course_lib.mlp"]
 
 
 # ---------------------------------------------------------------------- batch-norm statistics
@@ -105,7 +204,7 @@ def test_forward_outputs_probabilities():
 
 def test_running_stats_move_toward_batch_stats_exactly():
     X, _ = _small_problem(3, n_x=5, m=20)
-    net = MLP([5, 4, 3, 2], batch_norm=True, rng=np.random.default_rng(0), momentum=0.9)
+    net = _mlp([5, 4, 3, 2], batch_norm=True, rng=np.random.default_rng(0), momentum=0.9)
     _, caches = net.forward(X, training=True)
     Z1, Z2 = caches[1][1], caches[2][1]
     for k in range(1, 8):
@@ -126,7 +225,7 @@ def test_running_stats_move_toward_batch_stats_exactly():
 
 def test_forward_without_update_stats_leaves_running_stats():
     X, _ = _small_problem(3, m=10)
-    net = MLP([5, 4, 3], batch_norm=True, rng=np.random.default_rng(0))
+    net = _mlp([5, 4, 3], batch_norm=True, rng=np.random.default_rng(0))
     net.forward(X, training=True)
     net.forward(X, training=False)
     np.testing.assert_array_equal(net.running["mean1"], np.zeros((4, 1)))
@@ -135,7 +234,7 @@ def test_forward_without_update_stats_leaves_running_stats():
 
 def test_inference_equals_training_when_running_stats_are_the_batch_stats():
     X, _ = _small_problem(4, m=12)
-    net = MLP([5, 4, 4, 3], "sigmoid", batch_norm=True, rng=np.random.default_rng(2))
+    net = _mlp([5, 4, 4, 3], "sigmoid", batch_norm=True, rng=np.random.default_rng(2))
     _randomise_params(net, np.random.default_rng(3))
     A_train, caches = net.forward(X, training=True)
     for l in (1, 2):
@@ -157,7 +256,7 @@ def digits():
 
 
 def _train_on_digits(digits, batch_norm):
-    net = MLP([64, 100, 100, 10], "relu", batch_norm=batch_norm, rng=np.random.default_rng(0))
+    net = _mlp([64, 100, 100, 10], "relu", batch_norm, rng=np.random.default_rng(0))
     history = net.fit(
         digits.train.X,
         digits.train.labels,
@@ -233,7 +332,7 @@ def test_predict_returns_int_labels(trained, digits):
 
 @pytest.mark.parametrize("with_validation", [True, False])
 def test_fit_history_lengths(with_validation, digits):
-    net = MLP([64, 16, 10], rng=np.random.default_rng(0))
+    net = _mlp([64, 16, 10], rng=np.random.default_rng(0))
     validation = (digits.validation.X, digits.validation.labels) if with_validation else None
     history = net.fit(
         digits.train.X,
@@ -255,7 +354,7 @@ def test_fit_history_lengths(with_validation, digits):
 
 @pytest.mark.parametrize("batch_norm", [False, True], ids=["plain", "batchnorm"])
 def test_fit_record_layer_percentiles(batch_norm, digits):
-    net = MLP([64, 20, 12, 10], "tanh", batch_norm=batch_norm, rng=np.random.default_rng(0))
+    net = _mlp([64, 20, 12, 10], "tanh", batch_norm, rng=np.random.default_rng(0))
     probe = digits.validation.X[:, :50]
     history = net.fit(
         digits.train.X,
@@ -287,7 +386,7 @@ def test_fit_record_layer_percentiles(batch_norm, digits):
 def test_fit_is_deterministic_for_given_generators(digits):
     runs = []
     for _ in range(2):
-        net = MLP([64, 16, 10], batch_norm=True, rng=np.random.default_rng(5))
+        net = _mlp([64, 16, 10], batch_norm=True, rng=np.random.default_rng(5))
         h = net.fit(digits.train.X, digits.train.labels, steps=20, rng=np.random.default_rng(6))
         runs.append((h.loss, net.params["W1"]))
     assert runs[0][0] == runs[1][0]
@@ -298,11 +397,10 @@ def test_fit_is_deterministic_for_given_generators(digits):
 
 
 def _one_full_batch_step(optimizer, lr=0.1, beta1=0.9):
-    X, Y = _small_problem(7, m=8)
-    labels = np.argmax(Y, axis=0)
-    net = MLP([5, 4, 3], "tanh", rng=np.random.default_rng(0))
+    X, labels = _small_problem(7, m=8)
+    net = _mlp([5, 4, 3], "tanh", rng=np.random.default_rng(0))
     before = {k: v.copy() for k, v in net.params.items()}
-    _, grads = net.loss_and_grads(X, Y)
+    _, grads = net.loss_and_grads(X, labels)
     # a batch of all m examples: the gradient does not depend on their order
     net.fit(
         X,
@@ -352,6 +450,10 @@ def _net(**kwargs):
     return MLP([5, 4, 3], rng=np.random.default_rng(0), **kwargs)
 
 
+def _fit_one_step():
+    return _net().fit(X5, L4.astype(float), steps=1)  # float labels: not class indices
+
+
 @pytest.mark.parametrize(
     ("call", "match"),
     [
@@ -373,7 +475,12 @@ def _net(**kwargs):
         (lambda: _net().fit(X5, np.array([0, 1, 2, 3]), steps=2), "labels"),
         (lambda: _net().fit(X5, L4, steps=2, record_layer=1), "probe_X"),
         (lambda: _net().fit(X5, L4, steps=2, rng=1), "rng"),
-        (lambda: MLP([5, 4, 3], batch_norm=True, momentum=1.5).fit(X5, L4, steps=1), "momentum"),
+        (lambda: _fit_one_step(), "labels"),
+        (lambda: _mlp([5, 4, 3], batch_norm=True, momentum=1.5), "momentum"),
+        (lambda: MLP([5, 4, 3], batch_norm=True), "batch_norm"),
+        (lambda: MLP([5, 4, 3], softmax="softmax"), "softmax"),
+        (lambda: BatchNormFunctions(np.tanh, np.tanh, 0.9, np.tanh), "update_running_stats"),
+        (lambda: SoftmaxFunctions(np.exp, None, np.log), "one_hot"),
     ],
 )
 def test_value_errors_name_the_argument(call, match):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
-from course_lib.experiments._common import ExperimentResult, SummaryRow
+from course_lib.experiments._common import ExperimentResult, SummaryRow, reference_functions
 
 EXPERIMENTS: dict[str, str] = {
     "random_vs_grid": "Random vs grid search (Bergstra & Bengio 2012, Figures 1, 5, 8)",
@@ -31,8 +31,8 @@ EXPERIMENTS: dict[str, str] = {
 }
 NAMES: tuple[str, ...] = tuple(EXPERIMENTS)
 
-__all__ = ["EXPERIMENTS", "NAMES", "ExperimentResult", "SummaryRow", "run", "run_all",
-           "summary_markdown", "write_outputs"]
+__all__ = ["EXPERIMENTS", "NAMES", "ExperimentResult", "SummaryRow", "reference_functions",
+           "run", "run_all", "summary_markdown", "write_outputs"]
 
 
 def run(name: str, seed: int = 0, quick: bool = False) -> ExperimentResult:

@@ -1,5 +1,5 @@
-"""What several experiments share: the result and summary-row types, seeding, digits training,
-the cell-centred grid, and one figure style.
+"""What several experiments share: the result and summary-row types, seeding, digits training
+with the course's reference functions, the cell-centred grid, and one figure style.
 
 Every experiment module has ``run(seed: int = 0, quick: bool = False) -> ExperimentResult``.
 All randomness comes from generators derived from ``seed`` (``child_rngs``), so a seed fixes
@@ -16,9 +16,33 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from course_lib.batch_norm import (
+    batchnorm_backward,
+    batchnorm_forward,
+    batchnorm_inference,
+    update_running_stats,
+)
 from course_lib.data import Digits, load_digits_split
-from course_lib.mlp import MLP
+from course_lib.mlp import MLP, BatchNormFunctions, SoftmaxFunctions
+from course_lib.softmax import cross_entropy, one_hot, softmax
 from course_lib.tuning import grid_search_points
+
+REFERENCE_BATCH_NORM = BatchNormFunctions(
+    batchnorm_forward, batchnorm_backward, update_running_stats, batchnorm_inference
+)
+REFERENCE_SOFTMAX = SoftmaxFunctions(softmax, one_hot, cross_entropy)
+
+
+def reference_functions(batch_norm: bool = False) -> dict[str, Any]:
+    """``MLP`` keyword arguments that give a network the course's reference functions.
+
+    A softmax output layer with the cross-entropy loss and, with ``batch_norm``, batch norm on
+    every hidden layer: ``MLP([64, 32, 10], "relu", rng=rng, **reference_functions(True))``.
+    """
+    return {
+        "batch_norm": REFERENCE_BATCH_NORM if batch_norm else None,
+        "softmax": REFERENCE_SOFTMAX,
+    }
 
 
 @dataclass(frozen=True)
@@ -84,6 +108,9 @@ def train_digits_mlp(
 ) -> tuple[MLP, Any]:
     """Train ``MLP([64, *hidden, 10])`` on the digits training split, validating as it goes.
 
+    The network has a softmax output layer and, with ``batch_norm``, batch norm, both the
+    course's reference functions (:func:`reference_functions`).
+
     The initial weights use ``default_rng(seed)`` and the mini-batch order
     ``default_rng(seed + 1)``, so two networks with one seed start equal and see the same batches
     (with and without batch norm alike). Returns ``(net, history)``.
@@ -92,8 +119,8 @@ def train_digits_mlp(
     net = MLP(
         [data.n_x, *hidden, data.n_classes],
         activation=activation,
-        batch_norm=batch_norm,
         rng=np.random.default_rng(seed),
+        **reference_functions(batch_norm),
     )
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         history = net.fit(
