@@ -121,7 +121,15 @@ def update_running_stats(
     """Exponentially weighted averages of the batch statistics, for use at test time.
 
     Returns ``(momentum * running_mean + (1 - momentum) * mu,
-    momentum * running_var + (1 - momentum) * var)``, each (n, 1).
+    momentum * running_var + (1 - momentum) * var)``, each (n, 1). ``momentum`` lies in
+    ``[0, 1]``: unlike the ``beta`` of :func:`course_lib.scale.ewa`, 1 is allowed (it keeps the
+    old averages; there is no window or bias correction to make infinite).
+
+    Raises
+    ------
+    ValueError
+        If ``momentum`` is outside ``[0, 1]`` or the four arrays differ in shape; the message
+        names the argument.
     """
     if not 0 <= momentum <= 1:
         raise ValueError(f"momentum must be in [0, 1]; got {momentum!r}")

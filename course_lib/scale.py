@@ -17,6 +17,12 @@ def sample_log_uniform(low: float, high: float, size, rng: np.random.Generator) 
     """Log-uniform samples in ``[low, high)``: ``r ~ U(log10 low, log10 high)``, return ``10**r``.
 
     ``0 < low < high``; ``size`` as in ``rng.uniform`` (an int or a shape tuple).
+
+    Raises
+    ------
+    ValueError
+        Unless ``0 < low < high`` (the message names ``low`` and ``high``), or if ``rng`` is
+        not a ``numpy.random.Generator``.
     """
     if not 0 < low < high:
         raise ValueError(
@@ -30,6 +36,12 @@ def sample_beta(low: float, high: float, size, rng: np.random.Generator) -> np.n
     """Samples of ``beta`` in ``(low, high]`` that are log-uniform in ``1 - beta``.
 
     ``r ~ U(log10(1 - high), log10(1 - low))`` and ``beta = 1 - 10**r``; ``0 <= low < high < 1``.
+
+    Raises
+    ------
+    ValueError
+        Unless ``0 <= low < high < 1`` (the message names ``low`` and ``high``), or if ``rng``
+        is not a ``numpy.random.Generator``.
     """
     if not 0 <= low < high < 1:
         raise ValueError(
@@ -42,7 +54,14 @@ def sample_beta(low: float, high: float, size, rng: np.random.Generator) -> np.n
 def effective_window(beta):
     """Roughly how many recent values an exponentially weighted average covers: ``1 / (1 - beta)``.
 
-    Elementwise for arrays; every ``beta`` must lie in ``[0, 1)``.
+    ``beta`` is a number (int or float), a list, or an array of any shape; every value must lie
+    in ``[0, 1)``. Returns a NumPy float for a number or a 0-d array, a float array of
+    ``beta``'s shape for a list or an array with at least one dimension (elementwise).
+
+    Raises
+    ------
+    ValueError
+        If any ``beta`` is outside ``[0, 1)`` (NaN included); the message names ``beta``.
     """
     beta_array = np.asarray(beta, dtype=float)
     if not np.all((beta_array >= 0) & (beta_array < 1)):
@@ -73,6 +92,11 @@ def ewa(x, beta: float, bias_correction: bool = False) -> np.ndarray:
     Returns
     -------
     v : float array (T,), the values v_1..v_T
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not 1-D, or ``beta`` is outside ``[0, 1)``; the message names the argument.
     """
     x_array = np.asarray(x, dtype=float)
     if x_array.ndim != 1:

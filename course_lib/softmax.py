@@ -38,18 +38,25 @@ def one_hot(labels, C: int) -> np.ndarray:
 
     Parameters
     ----------
-    labels : 1-D ints in [0, C), shape (m,)
+    labels : 1-D, shape (m,), class indices in [0, C): ints, or floats with whole values
+        (``2.0`` is used as ``2``); ``m = 0`` gives ``Y`` of shape (C, 0)
     C : int >= 1, number of classes
 
     Returns
     -------
     Y : float array (C, m)
+
+    Raises
+    ------
+    ValueError
+        If ``labels`` is not 1-D or holds a value that is not a whole number or lies outside
+        ``[0, C)``, or if ``C`` is not an int >= 1; the message names the argument.
     """
     C = positive_int("C", C)
     labels = np.asarray(labels)
     if labels.ndim != 1:
         raise ValueError(f"labels must be a 1-D array of class indices; got shape {labels.shape}")
-    if labels.size and not np.issubdtype(labels.dtype, np.integer):
+    if not np.issubdtype(labels.dtype, np.integer):  # floats (an empty list gives floats too)
         if not np.all(np.mod(labels, 1) == 0):
             raise ValueError("labels must be whole numbers (class indices)")
         labels = labels.astype(int)
@@ -65,7 +72,8 @@ def one_hot(labels, C: int) -> np.ndarray:
 def cross_entropy(A, Y) -> float:
     """Mean cross-entropy over the m examples: ``-(1/m) * sum_i sum_k Y[k, i] * log(A[k, i])``.
 
-    Terms with ``Y[k, i] == 0`` contribute 0 even where ``A[k, i] == 0``.
+    Terms with ``Y[k, i] == 0`` contribute 0 even where ``A[k, i] == 0`` (NumPy's
+    ``0 * log 0`` would be nan); a probability of 0 where ``Y[k, i] > 0`` gives ``inf``.
 
     Parameters
     ----------
@@ -110,7 +118,10 @@ def softmax_regression_grads(W, b, X, Y) -> tuple[float, np.ndarray, np.ndarray]
 
 
 def predict(W, b, X) -> np.ndarray:
-    """Predicted class of every example: ``argmax_k (W @ X + b)[k, i]``, an int array (m,)."""
+    """Predicted class of every example: ``argmax_k (W @ X + b)[k, i]``, an int array (m,).
+
+    On a tie the first (smallest) class wins, as in ``np.argmax``.
+    """
     W, X = as_2d("W", W), as_2d("X", X)
     b = as_column("b", b, W.shape[0])
     if X.shape[0] != W.shape[1]:

@@ -71,7 +71,8 @@ def random_search(
     Returns
     -------
     best_params, best_score
-        The first trial with the lowest score (ties keep the earlier trial).
+        The first trial with the lowest score (ties keep the earlier trial); the score as
+        ``objective`` returned it.
     history : list of (params, score) in trial order
     """
     n = positive_int("n_trials", n_trials)
@@ -99,15 +100,17 @@ def coarse_to_fine(
     """Random search that zooms in on the best point, round after round.
 
     Round 1 searches ``[low, high]``. Each round draws
-    ``random_search_points(box_low, box_high, n_points, rng)`` and scores the points in order;
-    the next box is centred on the best point so far with each side ``shrink`` times the
-    current side, clipped to the original ``[low, high]``.
+    ``random_search_points(box_low, box_high, n_points, rng)`` and scores the points in order
+    (ties keep the earlier point). After every round but the last, the next box is centred on
+    the best point so far; each of its sides is ``shrink`` times the side of the box just
+    searched (as clipped), and it is clipped (``np.clip``) to the original ``[low, high]``.
 
     Returns
     -------
     best_point : float array (d,)
-    best_score : float
-    boxes : list of (box_low, box_high), one per round searched, each a float array (d,)
+    best_score : the score of ``best_point``, as ``objective`` returned it (not converted)
+    boxes : list of the ``n_rounds`` boxes searched, ``(box_low, box_high)`` with each a float
+        array (d,); ``boxes[0]`` is ``(low, high)``
     """
     low_array, high_array = bounds(low, high)
     n_points = positive_int("n_points", n_points)

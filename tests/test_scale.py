@@ -223,6 +223,16 @@ def test_effective_window_elementwise():
     np.testing.assert_allclose(effective_window([0.5, 0.8]), [2.0, 5.0])
 
 
+def test_effective_window_types_for_ints_lists_and_0d_arrays():
+    for number in (0, 0.5, np.float32(0.5), np.array(0.5)):
+        window = effective_window(number)
+        assert isinstance(window, np.floating) and np.ndim(window) == 0
+    assert effective_window(0) == 1.0 and effective_window(np.array(0.75)) == 4.0
+    windows = effective_window([[0, 0.5]])
+    assert isinstance(windows, np.ndarray) and windows.dtype == np.float64
+    np.testing.assert_array_equal(windows, [[1.0, 2.0]])
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     b1=st.floats(0.0, 1.0, exclude_max=True),

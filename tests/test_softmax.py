@@ -103,6 +103,13 @@ def test_one_hot_with_unused_classes_and_numpy_ints():
     np.testing.assert_array_equal(Y[:, 0], [0, 1, 0, 0, 0])
 
 
+def test_one_hot_whole_number_floats_and_empty_labels():
+    np.testing.assert_array_equal(one_hot(np.array([2.0, 0.0]), 3), [[0, 1], [0, 0], [1, 0]])
+    for empty in (np.array([], dtype=int), np.array([]), []):
+        Y = one_hot(empty, 4)
+        assert Y.shape == (4, 0) and Y.dtype == np.float64
+
+
 @settings(max_examples=50, deadline=None)
 @given(data=st.data(), C=st.integers(1, 12))
 def test_one_hot_argmax_round_trip(data, C):
@@ -135,6 +142,11 @@ def test_cross_entropy_zero_probability_on_wrong_class_is_fine():
     Y = np.eye(2)
     with np.errstate(all="raise"):
         assert cross_entropy(A, Y) == 0.0
+
+
+def test_cross_entropy_zero_probability_on_the_true_class_is_infinite():
+    with np.errstate(divide="ignore"):
+        assert cross_entropy(np.array([[0.0], [1.0]]), np.array([[1.0], [0.0]])) == np.inf
 
 
 # ---------------------------------------------------------------------- softmax_regression
@@ -177,6 +189,11 @@ def test_grads_hand_checked_at_zero_weights():
 
 
 # ---------------------------------------------------------------------------------- predict
+
+
+def test_predict_ties_go_to_the_first_class():
+    b = np.array([[1.0], [3.0], [3.0], [0.0]])  # classes 1 and 2 tie whatever X is
+    np.testing.assert_array_equal(predict(np.zeros((4, 2)), b, np.ones((2, 3))), [1, 1, 1])
 
 
 def test_predict_hand_checked():

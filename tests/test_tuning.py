@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from course_lib import tuning
 from course_lib.tuning import (
     coarse_to_fine,
     grid_search_points,
@@ -226,6 +227,21 @@ def test_coarse_to_fine_hand_checked_1d():
     box_low, box_high = boxes[1]
     assert box_low[0] == pytest.approx(max(best - 0.25, 0.0), abs=1e-15)
     assert box_high[0] == pytest.approx(min(best + 0.25, 1.0), abs=1e-15)
+
+
+def test_coarse_to_fine_next_side_is_shrink_times_the_clipped_side(monkeypatch):
+    # The tuning notebook's hand example: random_search_points returns hand-chosen points.
+    # Round 2 is 7.5 +- 2 clipped to [5.5, 8]; round 3 is 7.5 +- 0.625 (half of 0.5 * 2.5, the
+    # side of the clipped box, not of the unclipped 4) clipped to [6.875, 8].
+    rounds = iter([[2.0, 7.5, 4.0], [6.0, 8.0, 6.5], [7.25, 6.875, 7.875]])
+    monkeypatch.setattr(
+        tuning, "random_search_points", lambda *args: np.array(next(rounds)).reshape(3, 1)
+    )
+    best_point, best_score, boxes = coarse_to_fine(
+        lambda p: abs(p[0] - 7.0), [0.0], [8.0], 3, 3, 0.5, np.random.default_rng(0)
+    )
+    assert [(lo[0], hi[0]) for lo, hi in boxes] == [(0.0, 8.0), (5.5, 8.0), (6.875, 8.0)]
+    assert best_point[0] == 6.875 and best_score == 0.125
 
 
 def test_coarse_to_fine_boxes_stay_in_original_and_contain_best():
