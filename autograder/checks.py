@@ -3,13 +3,12 @@
 Test cells call these instead of bare ``assert`` so that a failure says what was expected and
 what came instead ("softmax: columns must sum to 1; column 3 sums to 1.7").
 
-They are written to hold against a student's code running in the same kernel:
-
-- the NumPy functions they compute with are bound when this module is first imported, which the
-  grading kernel does before any student code runs, so replacing ``np.allclose``,
-  ``np.testing.*`` or ``math.isclose`` later changes nothing here;
-- every comparison first checks the exact type (``type(x) is np.ndarray``, a real float), so an
-  object whose ``__eq__`` always says yes, or an array subclass, never passes.
+At grading time test cells run in the grader's process (``autograder.judge``), where no student
+code runs: what the student's functions return arrives as plain data. The helpers still check
+exact types (``type(x) is np.ndarray``, a real float), so a value of the wrong kind — a list, an
+array subclass, an object the kernel could not send as data — never passes, and they compute
+with NumPy functions bound when this module is imported. Students import the same helpers from
+the kit to run the visible tests in their own kernel.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-# Pristine references, bound at import time (before student code in a grading kernel).
+# NumPy's functions, bound once at import time.
 _ndarray = np.ndarray
 _asarray = np.asarray
 _array = np.array
@@ -283,7 +282,9 @@ def replaced(namespace: dict, **values):
     A test of one function uses it to give that function the reference version of another graded
     function it may call (``with replaced(globals(), sample_log_uniform=reference_...)``), so a
     mistake in the other function costs that function's points only. Names that did not exist
-    before are removed again afterwards.
+    before are removed again afterwards. At grading time the namespace is the grader's, and while
+    the block lasts the student's kernel sees each replaced graded function as a call back to the
+    grader's value (``autograder.judge.Judge.substitutes``).
     """
     missing = object()
     saved = {key: namespace.get(key, missing) for key in values}
