@@ -36,8 +36,9 @@ from nbgrader.preprocessors import Execute
 from traitlets import Float, Integer
 
 from autograder.cells import is_answer_cell, is_setup_cell, is_test_cell, nbgrader_meta
+from autograder.flags import add_flags
 from autograder.judge import INTERRUPT_GRACE, Judge, KernelLink
-from autograder.rebuild import COURSE_CELL_KEY, add_flags
+from autograder.rebuild import COURSE_CELL_KEY
 
 HIDDEN_MARKER = "### BEGIN HIDDEN TESTS"
 _COUNTED = ("stream", "display_data", "execute_result", "error", "update_display_data",

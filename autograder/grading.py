@@ -25,8 +25,8 @@ from pathlib import Path
 import nbformat
 
 from autograder.config import CELL_TIMEOUT, MEMORY_LIMIT, course_config, run_converter
+from autograder.flags import FLAGS_KEY
 from autograder.gradebook import open_gradebook
-from autograder.rebuild import FLAGS_KEY
 
 MARKER = ".course-graded.json"
 
@@ -54,6 +54,8 @@ class GradeJob:
     gradebook: bytes
     release: bytes
     settings: GradeSettings = GradeSettings()
+    #: The course's ``nbgrader_config.py`` (its text): the settings nbgrader itself would use.
+    config: str = ""
 
     @property
     def digest(self) -> str:
@@ -83,6 +85,8 @@ class GradeResult:
     flags: list[str] = field(default_factory=list)
     problem: str | None = None
     seconds: float = 0.0
+    #: nbgrader's late-submission penalty per notebook (its ``LateSubmissionPlugin``).
+    penalties: dict[str, float] = field(default_factory=dict)
 
     @property
     def score(self) -> float:
@@ -109,8 +113,24 @@ def notebook_problem(data: bytes | None) -> str | None:
 
 
 def _configure_job(root: Path, job: GradeJob):
+    """The course's own configuration (its nbgrader_config.py on top of the course's settings),
+    pointed at the private folder and its gradebook snapshot, with the job's settings."""
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
     cfg = course_config(root, sandbox=job.settings.sandbox, memory_limit=job.settings.memory_limit)
-    cfg.Execute.timeout = job.settings.cell_timeout
+    if job.config:
+        (root / "nbgrader_config.py").write_text(job.config)
+        cfg.merge(PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config())
+    private = Config()  # whatever the course's file says
+    private.CourseDirectory.root = str(root)
+    private.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
+    private.Execute.timeout = job.settings.cell_timeout
+    if job.settings.sandbox:
+        private.SandboxedKernelManager.memory_limit = job.settings.memory_limit
+    else:
+        private.Execute.kernel_manager_class = "jupyter_client.manager.AsyncKernelManager"
+    cfg.merge(private)
     return cfg
 
 
@@ -157,7 +177,7 @@ def grade_one(job: GradeJob) -> GradeResult:
                 job.student,
                 create_student=True,
             )
-            result.cells = _read_scores(gradebook, job)
+            result.cells, result.penalties = _read_scores(gradebook, job)
             autograded = root / "autograded" / job.student / job.assignment
             result.autograded = (autograded / f"{job.assignment}.ipynb").read_bytes()
             result.flags = format_flags(job.notebook) + autograded_flags(result.autograded)
@@ -218,11 +238,13 @@ def autograded_flags(data: bytes) -> list[str]:
     return list(json.loads(data).get("metadata", {}).get(FLAGS_KEY, []))
 
 
-def _read_scores(gradebook: Path, job: GradeJob) -> dict[str, CellScore]:
-    cells = {}
+def _read_scores(gradebook: Path, job: GradeJob) -> tuple[dict[str, CellScore], dict]:
+    """Each graded cell's result, and nbgrader's late penalty per notebook."""
+    cells, penalties = {}, {}
     with open_gradebook(f"sqlite:///{gradebook}") as gb:
         submission = gb.find_submission(job.assignment, job.student)
         for notebook in submission.notebooks:
+            penalties[notebook.name] = float(notebook.late_submission_penalty or 0.0)
             comments = {c.name: c.auto_comment for c in notebook.comments}
             for grade in notebook.grades:
                 cells[grade.name] = CellScore(
@@ -231,7 +253,7 @@ def _read_scores(gradebook: Path, job: GradeJob) -> dict[str, CellScore]:
                     bool(grade.needs_manual_grade),
                     comments.get(grade.name),
                 )
-    return cells
+    return cells, penalties
 
 
 def record(course_root: Path, db_url: str, result: GradeResult, timestamp: str | None) -> None:
@@ -247,12 +269,15 @@ def record(course_root: Path, db_url: str, result: GradeResult, timestamp: str |
         kwargs = {"timestamp": timestamp} if timestamp else {}
         submission = gb.update_or_create_submission(result.assignment, result.student, **kwargs)
         for notebook in submission.notebooks:
+            notebook.late_submission_penalty = result.penalties.get(notebook.name)
+            notebook.flagged = bool(result.flags) or bool(notebook.flagged)
             for grade in notebook.grades:
                 cell = result.cells.get(grade.name)
                 if cell is None:
                     continue
                 grade.auto_score = cell.score
-                grade.needs_manual_grade = cell.needs_manual_grade
+                if grade.manual_score is None:  # a person's grade stands
+                    grade.needs_manual_grade = cell.needs_manual_grade
             for comment in notebook.comments:
                 cell = result.cells.get(comment.name)
                 if cell is not None and cell.comment is not None:

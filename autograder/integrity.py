@@ -36,7 +36,7 @@ import re
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from autograder.cells import is_answer_cell, nbgrader_meta
-from autograder.rebuild import add_flags
+from autograder.flags import add_flags
 
 PROTECTED_PACKAGES = ("course_lib", "autograder")
 FORBIDDEN_MODULES = {

@@ -21,8 +21,8 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
 from autograder.cells import nbgrader_meta
+from autograder.flags import add_flags
 
-FLAGS_KEY = "course_flags"
 #: Cell metadata marking a cell the course wrote (its outputs are not the student's).
 COURSE_CELL_KEY = "course_cell"
 #: A submission with more cells than this keeps its answers only (its added cells are dropped).
@@ -158,12 +158,6 @@ def _unmarked(cell):
         cell.execution_count = None
     return cell
 
-
-def add_flags(nb, flags: list[str]) -> None:
-    """Append ``flags`` to the notebook's metadata, where the grader collects them."""
-    if flags:
-        nb.metadata.setdefault(FLAGS_KEY, [])
-        nb.metadata[FLAGS_KEY] = list(nb.metadata[FLAGS_KEY]) + flags
 
 
 class RebuildFromRelease(NbGraderPreprocessor):

@@ -7,8 +7,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
+from autograder.flags import FLAGS_KEY
 from autograder.integrity import CheckAnswerCells, violations
-from autograder.rebuild import FLAGS_KEY
 
 HONEST = """import numpy as np
 
