@@ -78,13 +78,30 @@ def configure(
         )
     else:
         c.Execute.kernel_manager_class = "jupyter_client.manager.AsyncKernelManager"
-    # Feedback must never show hidden tests.
+    # Feedback must never show hidden tests, nor run what a student wrote; it stands alone
+    # (formulas render offline) and says what awaits grading (autograder.feedback_pages).
     c.GenerateFeedback.preprocessors = [
-        "nbgrader.preprocessors.GetGrades",
+        "autograder.feedback.GetGradesAwaiting",
         "autograder.feedback.HideHiddenTests",
-        "nbgrader.preprocessors.ClearHiddenTests",
+        "autograder.feedback.ClearHiddenTestRegions",
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     ]
+    page = c.GenerateFeedback.HTMLExporter  # the feedback exporter's only, not formgrader's
+    page.template_name = "course_feedback"
+    page.template_file = "feedback_page.html.j2"
+    page.extra_template_basedirs.prepend([str(Path(__file__).parent / "templates")])
+    page.sanitize_html = True
+    page.filters = {
+        name: f"autograder.feedback_pages.{name}"
+        for name in (
+            "clean_html",
+            "mathjax_inline",
+            "points_phrase",
+            "score_summary",
+            "score_text",
+            "toc_label",
+        )
+    }
     return c
 
 

@@ -10,10 +10,12 @@ grades are then written directly, as ``nbgrader autograde`` would leave them, so
 from __future__ import annotations
 
 import copy
+import warnings
 from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from sqlalchemy.exc import SAWarning
 
 from autograder import assignments
 from autograder.cells import nbgrader_meta
@@ -113,7 +115,9 @@ def record_graded(root: Path, student: str, nb, scores: dict[str, float | None])
     folder = root / "autograded" / student / ASSIGNMENT
     folder.mkdir(parents=True)
     nbformat.write(nb, folder / f"{ASSIGNMENT}.ipynb")
-    with open_gradebook(default_url(root)) as gb:
+    with open_gradebook(default_url(root)) as gb, warnings.catch_warnings():
+        # nbgrader's add_submission under SQLAlchemy 2 warns about its own session handling.
+        warnings.filterwarnings("ignore", "Object of type <Submitted", SAWarning)
         gb.update_or_create_student(student)
         submission = gb.add_submission(ASSIGNMENT, student)
         for notebook in submission.notebooks:
@@ -130,3 +134,40 @@ def correct_answers() -> dict[str, str]:
 
 def stream(text: str) -> nbformat.NotebookNode:
     return new_output("stream", name="stdout", text=text)
+
+
+#: Active content a student can put in markdown or outputs; each sets ``window.pwned`` if run.
+HOSTILE_HTML = (
+    "<script>window.pwned = 'script'</script>"
+    "<img src=x onerror=\"window.pwned = 'onerror'\">"
+    "<a href=\"javascript:window.pwned = 'link'\">a link</a>"
+    '<iframe src="https://evil.example/"></iframe>'
+    "<svg onload=\"window.pwned = 'svg'\"></svg>"
+    "<style>body { display: none }</style>"
+    '<p style="background: url(https://evil.example/t.png)">styled</p>'
+)
+HOSTILE_MARKDOWN = (
+    "My answer: the variance is biased, $\\frac{1}{m}$.\n\n"
+    + HOSTILE_HTML
+    + "\n\n[another link](javascript:window.pwned='markdown')"
+    + "\n\nand $\\href{javascript:window.pwned='mathjax'}{a formula link}$"
+)
+
+
+def hostile_submission() -> nbformat.NotebookNode:
+    """A correct ``mean`` whose cell mentions a hidden-test marker, with hostile HTML in its
+    outputs, in the written answer and in a markdown cell the student added."""
+    answer = correct_answers()["mean"] + '\nNOTE = "### BEGIN HIDDEN TESTS"'
+    display = [
+        new_output("display_data", data={"text/html": HOSTILE_HTML, "text/plain": "html"}),
+        new_output("display_data", data={"text/markdown": HOSTILE_MARKDOWN}),
+        new_output("display_data", data={"application/javascript": "window.pwned = 'js'"}),
+        new_output("display_data", data={"image/svg+xml": "<svg onload=\"window.pwned='svg2'\"/>"}),
+        stream(HOSTILE_HTML + "\n"),
+        new_output("error", ename="ValueError", evalue=HOSTILE_HTML, traceback=[HOSTILE_HTML]),
+    ]
+    return autograded_notebook(
+        {"mean": answer, "written_why": HOSTILE_MARKDOWN},
+        outputs={"mean": display, "test_mean_random": [stream("ok\n")]},
+        added=[new_markdown_cell(HOSTILE_MARKDOWN)],
+    )
