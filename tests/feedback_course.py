@@ -16,6 +16,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from sqlalchemy.exc import SAWarning
+from tiny_course import _meta
 
 from autograder import assignments
 from autograder.cells import nbgrader_meta
@@ -31,19 +32,6 @@ INTRO = (
 HIDDEN_LINE = "assert abs(mean(x) - x.mean()) < 1e-12, 'the hidden comparison'"
 VISIBLE_DESCRIPTION = "The mean of [1, 2, 3] is (1 + 2 + 3) / 3 = 2."
 HIDDEN_DESCRIPTION = "the mean matches NumPy's on random data."
-
-
-def _meta(grade_id: str, *, solution: bool, grade: bool, points: float = 0) -> dict:
-    meta = {
-        "grade_id": grade_id,
-        "solution": solution,
-        "grade": grade,
-        "locked": not solution,
-        "schema_version": 3,
-    }
-    if grade:
-        meta["points"] = points
-    return {"nbgrader": meta}
 
 
 def source_notebook() -> nbformat.NotebookNode:
@@ -71,20 +59,14 @@ def source_notebook() -> nbformat.NotebookNode:
             metadata=_meta("written_why", solution=True, grade=True, points=2),
         ),
     ]
-    nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    return nb
+    return new_notebook(cells=cells)
 
 
 def make_course(root: Path) -> Path:
     """Write ``source/means/means.ipynb`` under ``root`` and release it (release/, gradebook)."""
-    folder = root / "source" / ASSIGNMENT
-    folder.mkdir(parents=True)
-    nbformat.write(source_notebook(), folder / f"{ASSIGNMENT}.ipynb")
+    path = assignments.source_path(ASSIGNMENT, root)
+    path.parent.mkdir(parents=True)
+    nbformat.write(source_notebook(), path)
     assignments.generate(ASSIGNMENT, root)
     return root
 
