@@ -27,9 +27,11 @@ import numpy as np
 
 def one_hot(labels, C):
     labels = np.asarray(labels)
+    if np.any(labels != np.floor(labels)):
+        raise ValueError("labels must be whole numbers")
     if np.any(labels < 0) or np.any(labels >= C):
         raise ValueError(f"every entry of labels must be in 0..{C - 1}")
-    return np.eye(C)[labels].T
+    return np.eye(C)[labels.astype(int)].T
 ''',
         "cross_entropy": '''
 import math
@@ -82,16 +84,19 @@ import numpy as np
 
 def one_hot(labels, C):
     labels = np.asarray(labels)
-    if not np.all((labels >= 0) & (labels < C)):
-        raise ValueError("labels out of range")
+    if not np.all((labels >= 0) & (labels < C) & (np.mod(labels, 1) == 0)):
+        raise ValueError("labels must be whole numbers in range")
+    # 2.0 == 2, so whole-number floats compare like ints
     return (np.arange(C)[:, None] == labels[None, :]).astype(np.float64)
 ''',
         "cross_entropy": '''
 import numpy as np
+from scipy.special import xlogy
 
 
 def cross_entropy(A, Y):
-    return -np.mean(np.sum(Y * np.log(A), axis=0))
+    # xlogy(y, a) is y * log(a), and 0 where y == 0
+    return -np.mean(np.sum(xlogy(Y, A), axis=0))
 ''',
         "softmax_regression_grads": '''
 import numpy as np
@@ -134,18 +139,28 @@ import numpy as np
 def one_hot(labels, C):
     labels = np.asarray(labels)
 {check}
+{whole}
     Y = np.zeros({shape}{dtype})
     Y[{index}] = 1
     return Y
 '''
 
+_ONE_HOT_WHOLE = '''    if np.any(labels % 1 != 0):
+        raise ValueError("labels must be whole numbers")
+    labels = labels.astype(int)'''
+
 _ONE_HOT_CHECK = '''    if np.any(labels < 0) or np.any(labels >= C):
         raise ValueError("labels must be in [0, C)")'''
 
 
-def _one_hot(check=_ONE_HOT_CHECK, shape="(C, labels.size)", dtype="",
-             index="labels, np.arange(labels.size)") -> str:
-    return _ONE_HOT.format(check=check, shape=shape, dtype=dtype, index=index)
+def _one_hot(
+    check=_ONE_HOT_CHECK,
+    whole=_ONE_HOT_WHOLE,
+    shape="(C, labels.size)",
+    dtype="",
+    index="labels, np.arange(labels.size)",
+) -> str:
+    return _ONE_HOT.format(check=check, whole=whole, shape=shape, dtype=dtype, index=index)
 
 
 _CROSS_ENTROPY = '''
@@ -154,8 +169,15 @@ import numpy as np
 
 def cross_entropy(A, Y):
     m = A.shape[1]
-    return {expression}
+{where}    return {expression}
 '''
+# a term with Y = 0 counts 0: where Y = 0, A becomes 1 and its log 0
+_ZERO_TERMS = "    A = np.where(Y != 0, A, 1.0)\n"
+
+
+def _cross_entropy(expression, where=_ZERO_TERMS) -> str:
+    return _CROSS_ENTROPY.format(expression=expression, where=where)
+
 
 _GRADS = '''
 import numpy as np
@@ -228,27 +250,35 @@ MISTAKES = {
     "one_hot: an integer array": {
         "one_hot": _one_hot(dtype=", dtype=int"),
     },
+    "one_hot: float labels used as indices (2.0 raises an IndexError, 1.5 is not caught)": {
+        "one_hot": _one_hot(whole="    pass"),
+    },
     # cross_entropy
     "cross_entropy: sum instead of mean": {
-        "cross_entropy": _CROSS_ENTROPY.format(expression="-np.sum(Y * np.log(A))"),
+        "cross_entropy": _cross_entropy("-np.sum(Y * np.log(A))"),
     },
     "cross_entropy: log of every entry of A (Y ignored)": {
-        "cross_entropy": _CROSS_ENTROPY.format(expression="-np.sum(np.log(A)) / m"),
+        "cross_entropy": _cross_entropy("-np.sum(np.log(A)) / m", where=""),
     },
     "cross_entropy: mean over all C * m entries": {
-        "cross_entropy": _CROSS_ENTROPY.format(expression="-np.mean(Y * np.log(A))"),
+        "cross_entropy": _cross_entropy("-np.mean(Y * np.log(A))"),
     },
     "cross_entropy: returns an array of shape (1,)": {
-        "cross_entropy": _CROSS_ENTROPY.format(
-            expression="-np.sum(np.sum(Y * np.log(A), axis=0, keepdims=True), axis=1) / m"),
+        "cross_entropy": _cross_entropy(
+            "-np.sum(np.sum(Y * np.log(A), axis=0, keepdims=True), axis=1) / m"
+        ),
+    },
+    "cross_entropy: 0 * log 0 left as nan (no special case where Y = 0)": {
+        "cross_entropy": _cross_entropy("-np.sum(Y * np.log(A)) / m", where=""),
     },
     "cross_entropy: log10 instead of the natural log": {
-        "cross_entropy": _CROSS_ENTROPY.format(expression="-np.sum(Y * np.log10(A)) / m"),
+        "cross_entropy": _cross_entropy("-np.sum(Y * np.log10(A)) / m"),
     },
     # softmax_regression_grads
     "grads: not divided by m": {
-        "softmax_regression_grads": _grads(dW="(A - Y) @ X.T",
-                                           db="np.sum(A - Y, axis=1, keepdims=True)"),
+        "softmax_regression_grads": _grads(
+            dW="(A - Y) @ X.T", db="np.sum(A - Y, axis=1, keepdims=True)"
+        ),
     },
     "grads: db 1-D (C,)": {
         "softmax_regression_grads": _grads(db="np.mean(A - Y, axis=1)"),
