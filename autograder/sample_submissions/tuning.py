@@ -143,6 +143,33 @@ def random_search_points(low, high, n_points, rng):
 
 # ------------------------------------------------------------------------------------ mistakes
 
+# The contract's loop, with one part changed per mistake below.
+_COARSE_TO_FINE = """
+def coarse_to_fine(objective, low, high, n_points, n_rounds, shrink, rng):
+    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    {start}
+    best_point, best_score, boxes = None, np.inf, []
+    for _ in range(n_rounds):
+        boxes.append((box_low, box_high))
+        for point in {draw}:
+            score = objective(point)
+            if best_point is None or score < best_score:
+                best_point, best_score = point, score
+        half = {half}
+        box_low = np.clip(best_point - half, low, high)
+        box_high = np.clip(best_point + half, low, high)
+    return best_point, best_score, boxes
+"""
+
+
+def _coarse_to_fine(
+    start="box_low, box_high = low, high",
+    draw="random_search_points(box_low, box_high, n_points, rng)",
+    half="shrink * (box_high - box_low) / 2",
+) -> str:
+    return _COARSE_TO_FINE.format(start=start, draw=draw, half=half)
+
+
 MISTAKES = {
     # grid_search_points
     "grid: first dimension varies fastest (meshgrid's default 'xy' order)": {
@@ -418,40 +445,10 @@ def coarse_to_fine(objective, low, high, n_points, n_rounds, shrink, rng):
 """
     },
     "coarse to fine: side shrinks from the original box every round (not the current one)": {
-        "coarse_to_fine": """
-def coarse_to_fine(objective, low, high, n_points, n_rounds, shrink, rng):
-    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
-    box_low, box_high = low, high
-    best_point, best_score, boxes = None, np.inf, []
-    for _ in range(n_rounds):
-        boxes.append((box_low, box_high))
-        for point in random_search_points(box_low, box_high, n_points, rng):
-            score = objective(point)
-            if best_point is None or score < best_score:
-                best_point, best_score = point, score
-        half = shrink * (high - low) / 2
-        box_low = np.clip(best_point - half, low, high)
-        box_high = np.clip(best_point + half, low, high)
-    return best_point, best_score, boxes
-"""
+        "coarse_to_fine": _coarse_to_fine(half="shrink * (high - low) / 2"),
     },
     "coarse to fine: shrink used as the half side instead of the side": {
-        "coarse_to_fine": """
-def coarse_to_fine(objective, low, high, n_points, n_rounds, shrink, rng):
-    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
-    box_low, box_high = low, high
-    best_point, best_score, boxes = None, np.inf, []
-    for _ in range(n_rounds):
-        boxes.append((box_low, box_high))
-        for point in random_search_points(box_low, box_high, n_points, rng):
-            score = objective(point)
-            if best_point is None or score < best_score:
-                best_point, best_score = point, score
-        half = shrink * (box_high - box_low)
-        box_low = np.clip(best_point - half, low, high)
-        box_high = np.clip(best_point + half, low, high)
-    return best_point, best_score, boxes
-"""
+        "coarse_to_fine": _coarse_to_fine(half="shrink * (box_high - box_low)"),
     },
     "coarse to fine: records the box after updating it (boxes shifted by one round)": {
         "coarse_to_fine": """
@@ -472,39 +469,13 @@ def coarse_to_fine(objective, low, high, n_points, n_rounds, shrink, rng):
 """
     },
     "coarse to fine: draws its own points instead of calling random_search_points": {
-        "coarse_to_fine": """
-def coarse_to_fine(objective, low, high, n_points, n_rounds, shrink, rng):
-    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
-    box_low, box_high = low, high
-    best_point, best_score, boxes = None, np.inf, []
-    for _ in range(n_rounds):
-        boxes.append((box_low, box_high))
-        for point in rng.uniform(box_low, box_high, size=(n_points, low.size)):
-            score = objective(point)
-            if best_point is None or score < best_score:
-                best_point, best_score = point, score
-        half = shrink * (box_high - box_low) / 2
-        box_low = np.clip(best_point - half, low, high)
-        box_high = np.clip(best_point + half, low, high)
-    return best_point, best_score, boxes
-"""
+        "coarse_to_fine": _coarse_to_fine(
+            draw="rng.uniform(box_low, box_high, size=(n_points, low.size))"
+        ),
     },
     "coarse to fine: the side shrinks from the unclipped side, not the side of the clipped box": {
-        "coarse_to_fine": """
-def coarse_to_fine(objective, low, high, n_points, n_rounds, shrink, rng):
-    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
-    box_low, box_high, side = low, high, high - low
-    best_point, best_score, boxes = None, np.inf, []
-    for _ in range(n_rounds):
-        boxes.append((box_low, box_high))
-        for point in random_search_points(box_low, box_high, n_points, rng):
-            score = objective(point)
-            if best_point is None or score < best_score:
-                best_point, best_score = point, score
-        side = shrink * side
-        box_low = np.clip(best_point - side / 2, low, high)
-        box_high = np.clip(best_point + side / 2, low, high)
-    return best_point, best_score, boxes
-"""
+        "coarse_to_fine": _coarse_to_fine(
+            start="box_low, box_high, half = low, high, (high - low) / 2", half="shrink * half"
+        ),
     },
 }
