@@ -1,21 +1,32 @@
 """The explorers of course_lib.widgets, driven from Python.
 
 Each test moves a control and checks that what the figure shows (histogram heights, line data,
-bar heights, printed numbers) is what the pure functions and course_lib compute for the new
-values; the expectation is never read back from the widget itself.
+bar heights, axis limits, notices, printed numbers) is what the pure functions and course_lib
+compute for the new values; the expectation is never read back from the widget itself.
 """
 
 from __future__ import annotations
 
+import base64
 import io
+import json
+import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from course_lib.batch_norm import batchnorm_forward
 from course_lib.scale import effective_window, ewa, sample_log_uniform
 from course_lib.softmax import predict, softmax
-from course_lib.tuning import coarse_to_fine, grid_search_points, random_search_points
+from course_lib.tuning import (
+    coarse_to_fine,
+    grid_search_points,
+    random_search,
+    random_search_points,
+)
 from course_lib.widgets import (
     EXPLORERS,
     coarse_to_fine_explorer,
@@ -26,26 +37,55 @@ from course_lib.widgets import (
     log_vs_uniform_explorer,
     softmax_explorer,
 )
+from course_lib.widgets._view import STILLS_ENV, follow_range, follow_upper
 from course_lib.widgets.batch_norm_explorer import (
     gamma_beta_state,
     histogram,
     sample_preactivations,
 )
-from course_lib.widgets.ewa_explorer import beta_from_r
+from course_lib.widgets.ewa_explorer import LAGS, beta_from_r
 from course_lib.widgets.sampling_explorer import decade_shares, log_vs_uniform_state
-from course_lib.widgets.softmax_explorer import (
+from course_lib.widgets.softmax_explorers import (
     GRID_LIMIT,
     GRID_SIZE,
+    REGION_RGB,
     softmax_probabilities,
     train_softmax_regression,
 )
 from course_lib.widgets.tuning_explorer import (
+    BEST_X,
     HIGH,
     LOW,
+    VALLEY_CENTRE,
     coarse_to_fine_state,
     one_axis_objective,
     valley_objective,
 )
+
+# ----------------------------------------------------------------------------- axis helpers
+
+
+def test_follow_range_holds_the_data_keeps_its_limits_and_rounds_to_steps():
+    lo, hi = follow_range(None, -2.93, 3.1)
+    assert lo <= -2.93 and hi >= 3.1
+    assert (3.1 + 2.93) / (hi - lo) >= 0.4
+    assert lo == pytest.approx(-4.0) and hi == pytest.approx(4.0)  # steps of 1 (span 6 / 8)
+    assert follow_range((lo, hi), -2.93, 3.1) == (lo, hi)  # the same data keep the limits
+    assert follow_range((lo, hi), -2.0, 2.5) == (lo, hi)  # a small move keeps them too
+    assert follow_range((lo, hi), -2.0, 5.0) != (lo, hi)  # data outside: new limits
+    assert follow_range((lo, hi), 0.0, 0.5)[1] - follow_range((lo, hi), 0.0, 0.5)[0] < 2
+    for low, high in ((-0.3, 0.2), (2.0, 2.0001), (-40.0, 170.0)):
+        first = follow_range(None, low, high)
+        assert first[0] <= low and high <= first[1]
+        assert follow_range(first, low, high) == first
+
+
+def test_follow_upper_steps_and_keeps():
+    assert follow_upper(None, 1.7) == 2.0
+    assert follow_upper(2.0, 1.0) == 2.0  # fills half: kept
+    assert follow_upper(2.0, 0.5) == 1.0  # fills a quarter: 1.1 * 0.5 rounded up
+    assert follow_upper(2.0, 2.7) == 5.0
+
 
 # ----------------------------------------------------------------------------- gamma / beta
 
@@ -79,7 +119,20 @@ def _heights(explorer, key):
     return np.asarray(explorer.artists[key].get_data().values)
 
 
-def test_gamma_beta_explorer_histograms_follow_the_sliders():
+def _assert_axes_follow(explorer, state):
+    """One x range for the three panels holding every value; one y range holding every bar."""
+    axes = [explorer.live.ax[k] for k in ("z", "z_norm", "z_tilde")]
+    (lo, hi), top = axes[0].get_xlim(), axes[0].get_ylim()[1]
+    assert all(ax.get_xlim() == (lo, hi) and ax.get_ylim() == (0, top) for ax in axes)
+    values = np.concatenate([state.z, state.z_norm, state.z_tilde])
+    assert lo <= values.min() and values.max() <= hi
+    assert values.max() - values.min() >= 0.3 * (hi - lo)  # the data fill the width
+    tallest = max(histogram(getattr(state, k), (lo, hi))[0].max()
+                  for k in ("z", "z_norm", "z_tilde"))
+    assert tallest <= top <= 2.5 * 1.1 * tallest  # and the height
+
+
+def test_gamma_beta_explorer_histograms_and_overlays_follow_the_sliders():
     explorer = gamma_beta_explorer(seed=5)
     c = explorer.controls
     c["mean"].value = -1.2
@@ -89,19 +142,44 @@ def test_gamma_beta_explorer_histograms_follow_the_sliders():
     c["batch_size"].value = 500
     c["distribution"].value = "bimodal"
     expected = gamma_beta_state("bimodal", -1.2, 0.8, 2.5, 1.5, 1e-5, 500, np.random.default_rng(5))
+    _assert_axes_follow(explorer, expected)
+    limits = explorer.live.ax["z"].get_xlim()
     for key in ("z", "z_norm", "z_tilde"):
-        heights, edges = histogram(getattr(expected, key))
+        heights, edges = histogram(getattr(expected, key), limits)
         np.testing.assert_allclose(_heights(explorer, key), heights)
         np.testing.assert_allclose(explorer.artists[key].get_data().edges, edges)
+        # every value is inside the plotted range: the area is the whole batch
+        assert np.sum(heights * np.diff(edges)) == pytest.approx(1.0)
         assert explorer.artists[f"{key}_mean"].get_xdata()[0] == pytest.approx(
             getattr(expected, key).mean()
         )
-        # the y axis holds the tallest bar
-        assert explorer.artists[key].axes.get_ylim()[1] >= heights.max()
-    np.testing.assert_allclose(_heights(explorer, "z_ghost"), histogram(expected.z)[0])
+    np.testing.assert_allclose(_heights(explorer, "z_ghost"), histogram(expected.z, limits)[0])
+    np.testing.assert_allclose(_heights(explorer, "z_norm_ghost"),
+                               histogram(expected.z_norm, limits)[0])
+    # the bracket spans beta -/+ gamma * std(z_norm), the arrow runs from 0 to beta
+    half = 2.5 * expected.z_norm.std()
+    x, _ = explorer.artists["gamma_bracket"].get_data()
+    assert (min(x), max(x)) == pytest.approx((1.5 - half, 1.5 + half))
+    assert explorer.artists["beta_arrow"].xy[0] == pytest.approx(1.5)
+    assert explorer.artists["beta_arrow"].xyann[0] == 0
     assert f"{expected.z.mean():+.3f}" in explorer.stats.value
     assert f"{expected.z_tilde.std():.3f}" in explorer.stats.value  # = gamma * std(z_norm)
     assert "σ² = " + f"{expected.var:.4f}" in explorer.stats.value
+
+
+def test_gamma_beta_axes_follow_a_narrow_batch_and_a_wide_shift():
+    explorer = gamma_beta_explorer(seed=0)
+    explorer.controls["spread"].value = 0.25
+    explorer.controls["mean"].value = -3.0
+    _assert_axes_follow(explorer, explorer.state)
+    narrow = explorer.live.ax["z"].get_xlim()
+    assert narrow[1] - narrow[0] <= 12  # half the old fixed 24-wide axis, or less
+    # the narrow z is tall, z_norm flat: on one y range the heights compare
+    assert _heights(explorer, "z").max() > 3 * _heights(explorer, "z_norm").max()
+    explorer.controls["gamma"].value = 4.0
+    explorer.controls["beta"].value = 4.0
+    _assert_axes_follow(explorer, explorer.state)
+    assert explorer.live.ax["z"].get_xlim()[1] >= explorer.state.z_tilde.max() > narrow[1]
 
 
 def test_gamma_beta_explorer_eps_and_new_batch():
@@ -113,7 +191,9 @@ def test_gamma_beta_explorer_eps_and_new_batch():
         v["distribution"], v["mean"], 0.25, v["gamma"], v["beta"], 1.0, v["batch_size"],
         np.random.default_rng(0),
     )
-    np.testing.assert_allclose(_heights(explorer, "z_norm"), histogram(expected.z_norm)[0])
+    limits = explorer.live.ax["z"].get_xlim()
+    np.testing.assert_allclose(_heights(explorer, "z_norm"),
+                               histogram(expected.z_norm, limits)[0])
     assert expected.z_norm.std() < 0.3  # eps = 1 dominates var = 0.0625
     before = _heights(explorer, "z").copy()
     explorer.new_batch_button.click()
@@ -122,7 +202,8 @@ def test_gamma_beta_explorer_eps_and_new_batch():
         v["distribution"], v["mean"], 0.25, v["gamma"], v["beta"], 1.0, v["batch_size"],
         np.random.default_rng(1),
     )
-    np.testing.assert_allclose(_heights(explorer, "z"), histogram(again.z)[0])
+    np.testing.assert_allclose(_heights(explorer, "z"),
+                               histogram(again.z, explorer.live.ax["z"].get_xlim())[0])
     assert not np.array_equal(before, _heights(explorer, "z"))
 
 
@@ -140,27 +221,142 @@ def test_gamma_beta_explorer_undo_gives_back_z():
     assert "undone" in explorer.stats.value
 
 
+def test_gamma_beta_undo_survives_the_browser_snapping_sliders_to_their_step():
+    # A browser snaps gamma and beta to the slider step after the button sets them.
+    from course_lib.widgets.batch_norm_explorer import GAMMA_BETA_STEP
+
+    explorer = gamma_beta_explorer(seed=2)
+    explorer.undo_button.click()
+    exact = explorer.state
+    snapped = round(exact.identity_gamma / GAMMA_BETA_STEP) * GAMMA_BETA_STEP
+    explorer.controls["gamma"].value = snapped
+    explorer.controls["beta"].value = round(exact.mu / GAMMA_BETA_STEP) * GAMMA_BETA_STEP
+    assert "up to the sliders' rounding" in explorer.stats.value
+    assert explorer.state.max_abs_change < 0.01
+    explorer.controls["gamma"].value = snapped + 0.01
+    assert "undone" not in explorer.stats.value
+
+
+def test_gamma_beta_explorer_runs_on_the_function_passed_in():
+    calls = []
+
+    def unbiased(Z, gamma, beta, eps=1e-5):
+        # a common mistake: the unbiased variance (1 / (m - 1))
+        calls.append(Z.shape)
+        mu = Z.mean(axis=1, keepdims=True)
+        var = Z.var(axis=1, keepdims=True, ddof=1)
+        Z_norm = (Z - mu) / np.sqrt(var + eps)
+        return gamma * Z_norm + beta, (Z, Z_norm, mu, var, gamma, beta, eps)
+
+    explorer = gamma_beta_explorer(seed=1, batchnorm_forward=unbiased)
+    explorer.controls["batch_size"].value = 4
+    assert calls[-1] == (1, 4)
+    z = explorer.state.z
+    np.testing.assert_allclose(explorer.state.z_norm.std(), np.sqrt(3 / 4), rtol=1e-4)
+    assert explorer.state.var == pytest.approx(z.var(ddof=1))
+    assert explorer.error is None
+
+
+@pytest.mark.parametrize(
+    ("function", "message"),
+    [
+        (lambda Z, gamma, beta, eps=1e-5: (_ for _ in ()).throw(NotImplementedError("todo")),
+         "batchnorm_forward raised NotImplementedError: todo"),
+        (lambda Z, gamma, beta, eps=1e-5: Z, "must return (Z_tilde, cache)"),
+    ],
+)
+def test_gamma_beta_explorer_shows_a_failing_function_in_one_line(function, message):
+    explorer = gamma_beta_explorer(batchnorm_forward=function)  # no exception escapes
+    assert message in explorer.error
+    assert message in explorer.stats.value and "Traceback" not in explorer.stats.value
+    explorer.controls["mean"].value = 0.5  # moving a slider keeps showing it
+    assert message in explorer.stats.value
+
+
+def test_the_kit_explorers_import_no_reference_module():
+    code = (
+        "import sys\n"
+        "import course_lib.widgets.batch_norm_explorer, course_lib.widgets.ewa_explorer\n"
+        "from course_lib.widgets import gamma_beta_explorer, ewa_window_explorer\n"
+        "print(sorted(m for m in sys.modules if m.startswith('course_lib')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    loaded = set(eval(done.stdout))
+    for reference in ("course_lib.batch_norm", "course_lib.scale", "course_lib.tuning",
+                      "course_lib.softmax"):
+        assert reference not in loaded, reference
+
+
 # ----------------------------------------------------------------------------- 1 / (1 - beta)
 
 
-def test_ewa_window_explorer_follows_r():
+def test_ewa_window_slider_raises_beta_to_the_right_and_reads_out_beta():
+    explorer = ewa_window_explorer(seed=1)
+    options = explorer.controls["r"].options
+    betas = [beta_from_r(r) for _label, r in options]
+    assert np.all(np.diff(betas) > 0)  # left to right: beta grows
+    assert betas[0] == pytest.approx(1 - 10**-0.3) and betas[-1] == pytest.approx(1 - 10**-3.3)
+    labels = dict((r, label) for label, r in options)
+    assert labels[-1.0] == "0.900" and labels[-2.0] == "0.9900" and labels[-3.0] == "0.99900"
+
+
+def test_ewa_window_axis_is_log_scaled_against_one_minus_beta():
+    explorer = ewa_window_explorer(seed=1)
+    ax = explorer.live.ax["window"]
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    left, right = ax.get_xlim()
+    assert left > right  # 1 - beta falls to the right: beta grows to the right
+    line = ax.get_lines()[0]
+    x, y = line.get_data()
+    slope = np.diff(np.log10(y)) / np.diff(np.log10(x))
+    np.testing.assert_allclose(slope, -1.0, rtol=1e-9)  # a straight line on log-log axes
+    for r in (-0.3, -3.3):  # the point stays inside the axes at both ends of the slider
+        explorer.controls["r"].value = r
+        px, py = explorer.artists["point"].get_data()
+        assert right < px[0] < left and ax.get_ylim()[0] < py[0] < ax.get_ylim()[1]
+
+
+def test_ewa_window_explorer_follows_beta():
     explorer = ewa_window_explorer(seed=1)
     for r, window in ((-1.0, 10.0), (-2.0, 100.0), (-3.0, 1000.0)):
         explorer.controls["r"].value = r
         beta = 1 - 10.0**r
         assert explorer.state.beta == pytest.approx(beta)
         x, y = explorer.artists["point"].get_data()
-        assert x[0] == pytest.approx(beta) and y[0] == pytest.approx(window)
+        assert x[0] == pytest.approx(1 - beta) and y[0] == pytest.approx(window)
         assert y[0] == pytest.approx(effective_window(beta))
         np.testing.assert_allclose(explorer.artists["v"].get_ydata(), ewa(explorer.series, beta))
         np.testing.assert_allclose(
             explorer.artists["v_corrected"].get_ydata(),
             ewa(explorer.series, beta, bias_correction=True),
         )
-        assert explorer.artists["window"].get_width() == pytest.approx(window)
-        assert f"{beta:.5f}" in explorer.stats.value
+        np.testing.assert_allclose(explorer.artists["v_start"].get_ydata(),
+                                   ewa(explorer.series, beta)[:60])
+        assert explorer.artists["series_band"].get_width() == pytest.approx(window)
+        # the weights of v_T over the band: beta**(k - 1), k points back, 1/e at the edge
+        np.testing.assert_allclose(explorer.artists["weights"].get_ydata(), beta ** (LAGS - 1))
+        band = explorer.artists["weights_band"]
+        assert band.get_x() == 1 and band.get_x() + band.get_width() == pytest.approx(window)
+        ex, ey = explorer.artists["edge"].get_data()
+        assert ex[0] == pytest.approx(window)
+        assert ey[0] == pytest.approx(1 / math.e, abs=0.02)
+        assert explorer.state.band_share == pytest.approx(1 - beta ** round(window))
+        assert f"{1 - beta:.2g}" in explorer.stats.value
         assert f"{window:,.1f}" in explorer.stats.value
     assert beta_from_r(-1) == pytest.approx(0.9)
+
+
+def test_ewa_uncorrected_curve_is_apart_from_the_corrected_one_at_beta_09():
+    explorer = ewa_window_explorer(seed=0)
+    explorer.controls["r"].value = -1.0
+    start = explorer.live.ax["start"]
+    v, corrected = explorer.artists["v_start"], explorer.artists["v_corrected_start"]
+    # drawn on top of the corrected curve, and far below it over the first points
+    assert v.get_zorder() >= corrected.get_zorder()
+    assert start.get_lines().index(v) > start.get_lines().index(corrected)
+    gap = corrected.get_ydata()[:5] - v.get_ydata()[:5]
+    assert np.all(gap > 0.2 * (start.get_ylim()[1] - start.get_ylim()[0]) / 5)
 
 
 def test_ewa_bias_correction_fixes_the_start():
@@ -170,6 +366,41 @@ def test_ewa_bias_correction_fixes_the_start():
     # Without correction v_1 = (1 - beta) x_1, far below the data; corrected v_1 = x_1.
     assert state.v[0] == pytest.approx(0.001 * explorer.series[0])
     assert state.v_corrected[0] == pytest.approx(explorer.series[0])
+
+
+def test_ewa_explorer_runs_on_the_functions_passed_in():
+    seen = []
+
+    def my_ewa(x, beta, bias_correction=False):
+        seen.append((beta, bias_correction))
+        return ewa(x, beta, bias_correction)
+
+    def my_window(beta):
+        return 2.0 / (1.0 - np.asarray(beta))  # wrong on purpose: twice the window
+
+    explorer = ewa_window_explorer(ewa=my_ewa, effective_window=my_window)
+    explorer.controls["r"].value = -2.0
+    assert seen[-2:] == [(pytest.approx(0.99), False), (pytest.approx(0.99), True)]
+    assert explorer.state.window == pytest.approx(200.0)
+    assert explorer.artists["point"].get_data()[1][0] == pytest.approx(200.0)
+    line = explorer.live.ax["window"].get_lines()[0]
+    np.testing.assert_allclose(line.get_ydata(), 2 / line.get_xdata())
+
+
+def test_ewa_explorer_shows_a_failing_function_in_one_line():
+    def unfinished(x, beta, bias_correction=False):
+        return None
+
+    explorer = ewa_window_explorer(ewa=unfinished)
+    assert "ewa(x, beta, bias_correction=False) must return an array of shape (3000,)" in (
+        explorer.error
+    )
+
+    def window_raises(beta):
+        raise ValueError("beta must be in [0, 1)")
+
+    explorer = ewa_window_explorer(effective_window=window_raises)
+    assert "effective_window raised ValueError: beta must be in [0, 1)" in explorer.stats.value
 
 
 # ----------------------------------------------------------------------------- tuning
@@ -188,9 +419,50 @@ def test_grid_vs_random_explorer_shows_the_searches():
     x, y = explorer.artists["random_best"].get_data()
     assert (x[0], y[0]) == pytest.approx(tuple(best))
     stats = explorer.stats.value
-    assert "<td style='padding:0 0.8em;font-family:monospace'>5</td>" in stats  # grid: n distinct
+    assert "font-family:monospace'>5</td>" in stats  # grid: n distinct
     assert stats.count(">25<") == 3  # 25 trials twice, 25 distinct random values
     assert f"{one_axis_objective(best):.4f}" in stats
+
+
+def test_random_wins_share_is_counted_over_100_seeds():
+    explorer = grid_vs_random_explorer()
+    for n in (3, 4):
+        explorer.controls["n"].value = n
+        grid_best = one_axis_objective(grid_search_points(LOW, HIGH, n)).min()
+        wins = sum(
+            one_axis_objective(random_search_points(LOW, HIGH, n * n,
+                                                    np.random.default_rng(seed))).min()
+            < grid_best
+            for seed in range(100)
+        )
+        assert f"random wins in {wins}% of 100 seeds" in explorer.stats.value
+    assert 0 < wins < 100  # at n = 4 the grid sometimes wins: the readout says how often
+
+
+def test_grid_vs_random_default_seed_wins_without_landing_on_the_optimum():
+    explorer = grid_vs_random_explorer()
+    state = explorer.state
+    assert state.n == 4
+    assert 1e-3 < state.random_best[1] < state.grid_best[1]
+    assert abs(state.random_best[0][0] - BEST_X) > 1e-3
+    assert "random search wins" in explorer.stats.value
+
+
+def test_grid_vs_random_points_stay_off_the_frame_and_markers_mean_one_thing():
+    explorer = grid_vs_random_explorer()
+    for ax in explorer.live.axes:
+        lo, hi = ax.get_xlim()
+        assert lo < 0 and hi > 1  # points and rug ticks at x0 = 0 or 1 are inside
+    for name in ("grid", "random"):
+        lo, hi = explorer.live.ax[name].get_ylim()
+        assert lo < 0 and hi > 1
+    art = explorer.artists
+    for key in ("grid", "random"):
+        a, b = art[f"{key}_best"], art[f"{key}_best_1d"]
+        assert (a.get_marker(), a.get_color()) == (b.get_marker(), b.get_color())
+    assert art["grid_best"].get_marker() != art["random_best"].get_marker()
+    labels = explorer.live.ax["x0"].get_legend_handles_labels()[1]
+    assert {"grid best", "random best"} <= set(labels)
 
 
 def test_one_axis_objective_ignores_the_second_axis():
@@ -208,24 +480,72 @@ def test_coarse_to_fine_explorer_draws_the_boxes_of_coarse_to_fine():
     best_point, best_score, boxes = coarse_to_fine(
         valley_objective, LOW, HIGH, 10, 4, 0.5, np.random.default_rng(7)
     )
-    for k in range(6):
-        rect = explorer.artists[f"box{k}"]
-        assert rect.get_visible() == (k < 4)
-        if k < 4:
-            low, high = boxes[k]
-            assert (rect.get_x(), rect.get_y()) == pytest.approx(tuple(low))
-            assert (rect.get_width(), rect.get_height()) == pytest.approx(tuple(high - low))
-            assert len(explorer.artists[f"points{k}"].get_offsets()) == 10
-    x, y = explorer.artists["best"].get_data()
-    assert (x[0], y[0]) == pytest.approx(tuple(best_point))
+    for view in ("map", "zoom"):
+        for k in range(6):
+            rect = explorer.artists[f"{view}_box{k}"]
+            assert rect.get_visible() == (k < 4)
+            if k < 4:
+                low, high = boxes[k]
+                assert (rect.get_x(), rect.get_y()) == pytest.approx(tuple(low))
+                assert (rect.get_width(), rect.get_height()) == pytest.approx(tuple(high - low))
+        assert len(explorer.artists[f"{view}_points"].get_offsets()) == 40
+        x, y = explorer.artists[f"{view}_best"].get_data()
+        assert (x[0], y[0]) == pytest.approx(tuple(best_point))
     curve = explorer.artists["curve"].get_ydata()
-    assert curve[-1] == pytest.approx(best_score)
+    assert curve.size == 40 and curve[-1] == pytest.approx(best_score)
     assert np.all(np.diff(curve) <= 0)
     # the recorded points are exactly the ones coarse_to_fine scored, round by round
-    state = coarse_to_fine_state(10, 4, 0.5, np.random.default_rng(7))
-    rng = np.random.default_rng(7)
-    first = random_search_points(LOW, HIGH, 10, rng)
+    state = explorer.state
+    first = random_search_points(LOW, HIGH, 10, np.random.default_rng(7))
     np.testing.assert_allclose(state.rounds[0], first)
+    np.testing.assert_allclose(explorer.artists["map_points"].get_offsets()[:10], first)
+
+
+def test_coarse_to_fine_flat_random_search_has_the_same_budget():
+    explorer = coarse_to_fine_explorer(seed=3)
+    explorer.controls["n_rounds"].value = 5
+    _, _, history = random_search(
+        valley_objective, lambda r: random_search_points(LOW, HIGH, 1, r)[0], 5 * 12,
+        np.random.default_rng(3),
+    )
+    expected = np.minimum.accumulate([score for _, score in history])
+    np.testing.assert_allclose(explorer.artists["flat_curve"].get_ydata(), expected)
+    assert f"same 60 trials: {expected[-1]:.2e}" in explorer.stats.value
+    # the score axis holds both curves
+    assert explorer.live.ax["curve"].get_ylim()[0] <= min(expected[-1],
+                                                          explorer.state.best_score)
+
+
+def test_coarse_to_fine_marks_the_optimum_and_names_the_rounds():
+    explorer = coarse_to_fine_explorer()
+    for view in ("map", "zoom"):
+        marks = [line for line in explorer.live.ax[view].get_lines()
+                 if line.get_label() == "optimum"]
+        assert len(marks) == 1
+        np.testing.assert_allclose(np.ravel(marks[0].get_data()), VALLEY_CENTRE)
+    legend = [t.get_text() for t in explorer.live.figure.legends[0].get_texts()]
+    assert legend[:6] == [f"round {k}" for k in range(1, 7)]
+    assert "optimum" in legend and "best point" in legend
+    # the last rounds' boxes are visible in the zoom: they lie inside it
+    explorer.controls["n_rounds"].value = 6
+    zoom = explorer.live.ax["zoom"]
+    low, high = explorer.state.boxes[-1]
+    assert zoom.get_xlim()[0] < low[0] and high[0] < zoom.get_xlim()[1]
+
+
+def test_coarse_to_fine_says_when_clipping_changes_a_side():
+    state = coarse_to_fine_state(12, 3, 0.9, np.random.default_rng(0), np.random.default_rng(0))
+    assert state.clipped  # a box 0.9 wide around a point near the edge is cut
+    for k, axis, side, before in state.clipped:
+        box_before, box = state.boxes[k - 1], state.boxes[k]
+        assert side == pytest.approx((box[1] - box[0])[axis])
+        assert before == pytest.approx(0.9 * (box_before[1] - box_before[0])[axis])
+        assert side < before
+    explorer = coarse_to_fine_explorer(seed=0)
+    explorer.controls["shrink"].value = 0.9
+    assert "clipped" in explorer.stats.value
+    explorer.controls["shrink"].value = 0.2
+    assert not explorer.state.clipped and "clipped" not in explorer.stats.value
 
 
 # ----------------------------------------------------------------------------- log vs uniform
@@ -248,6 +568,23 @@ def test_log_vs_uniform_explorer_bars_are_the_decade_shares():
     assert heights_u[6] > 0.85  # uniform: almost everything in the top decade
     np.testing.assert_allclose(heights_l[1:7], 1 / 6, atol=0.06)
     np.testing.assert_allclose(bars["log_strip"].get_offsets()[:, 0], log_uniform)
+    # the expected shares: uniform proportional to the decade's width, log-uniform 1/6
+    levels = bars["uniform_expected"].get_ydata()[::3]
+    np.testing.assert_allclose(levels, 9 * 10.0 ** np.arange(-5, 1) / (10 - 1e-5))
+    np.testing.assert_allclose(bars["log_expected"].get_ydata()[::3], 1 / 6)
+
+
+def test_log_vs_uniform_shows_small_shares_and_unambiguous_ranges():
+    explorer = log_vs_uniform_explorer()
+    ax = explorer.live.ax["bars"]
+    assert ax.get_yscale() == "log"
+    assert ax.get_ylim()[0] < 1 / 2000  # one sample of the most (n = 2000) still shows
+    explorer.controls["exponents"].value = (-6, 2)
+    assert explorer.range_label.value == "samples in [10⁻⁶, 10²), 8 decades"
+    assert explorer.controls["exponents"].readout is False  # no bare "-6 – 2"
+    stats = explorer.stats.value
+    assert "10⁻⁶–10⁻⁵" in stats and "10¹–10²" in stats
+    assert stats.count("white-space:nowrap") == stats.count("<th") + stats.count("<td")
 
 
 def test_log_vs_uniform_state_rejects_bad_exponents():
@@ -258,7 +595,7 @@ def test_log_vs_uniform_state_rejects_bad_exponents():
 # ----------------------------------------------------------------------------- softmax
 
 
-def test_softmax_explorer_bars_are_softmax_of_the_logits():
+def test_softmax_explorer_shows_the_three_steps():
     explorer = softmax_explorer()
     explorer.controls["z2"].value = 4.5
     explorer.controls["temperature"].value = 2.0
@@ -267,10 +604,16 @@ def test_softmax_explorer_bars_are_softmax_of_the_logits():
     heights = [b.get_height() for b in explorer.artists["prob_bars"]]
     np.testing.assert_allclose(heights, expected)
     np.testing.assert_allclose([b.get_height() for b in explorer.artists["logit_bars"]], z)
+    t = np.exp((z - 5.0) / 2.0)
+    np.testing.assert_allclose([b.get_height() for b in explorer.artists["exp_bars"]], t)
+    np.testing.assert_allclose(t / t.sum(), expected)
     assert [t.get_text() for t in explorer.artists["prob_labels"]] == [
         f"{p:.2f}" for p in expected
     ]
     assert "sum of a = 1.000000" in explorer.stats.value
+    assert explorer.artists["uniform"].get_ydata()[0] == pytest.approx(1 / 4)
+    for ax in explorer.live.axes:
+        assert ax.get_ylabel() and ax.get_xlabel() == "class"
 
 
 def test_softmax_temperature_limits():
@@ -290,37 +633,61 @@ def test_decision_regions_explorer_shows_the_trained_regions():
     xs = np.linspace(-GRID_LIMIT, GRID_LIMIT, GRID_SIZE)
     X1, X2 = np.meshgrid(xs, xs)
     expected = predict(W, b, np.stack([X1.ravel(), X2.ravel()])).reshape(GRID_SIZE, GRID_SIZE)
-    np.testing.assert_array_equal(np.asarray(explorer.artists["regions"].get_array()), expected)
+    np.testing.assert_array_equal(np.asarray(explorer.artists["regions"].get_array()),
+                                  REGION_RGB[expected])
+    assert len({tuple(c) for c in REGION_RGB}) == len(REGION_RGB)  # one colour per class
     np.testing.assert_allclose(explorer.artists["loss"].get_ydata(), losses)
     assert losses[-1] < losses[0]
     assert set(np.unique(expected)) == {0, 1, 2, 3}
     accuracy = np.mean(predict(W, b, state.X) == state.labels)
     assert f"{accuracy:.1%}" in explorer.stats.value
+    assert not explorer.artists["notice"].get_visible() and "diverged" not in explorer.stats.value
+    ax = explorer.live.ax["loss"]
+    assert 60 <= ax.get_xlim()[1] <= 2.5 * 60  # the step axis follows the steps
+
+
+def test_decision_regions_loss_axis_follows_and_divergence_is_announced_at_alpha_2():
+    explorer = decision_regions_explorer(seed=0)
+    for name, value in (("n_classes", 5), ("spread", 3.0), ("steps", 300),
+                        ("learning_rate", 2.0)):
+        explorer.controls[name].value = value
+    losses = explorer.state.losses
+    assert losses[-1] > losses[0]  # the setting of the issue: the loss ends at 2.7 > ln 5
+    ax = explorer.live.ax["loss"]
+    assert ax.get_ylim()[1] >= max(losses)  # nothing off the plot
+    assert ax.get_xlim()[1] == 300
+    notice = explorer.artists["notice"]
+    assert notice.get_visible() and notice.get_text() == "training diverged"
+    assert "training diverged" in explorer.stats.value
+    assert f"{losses[-1]:.2f}" in explorer.stats.value
+    explorer.controls["learning_rate"].value = 0.5
+    assert not explorer.artists["notice"].get_visible()
+    assert "diverged" not in explorer.stats.value
 
 
 # ----------------------------------------------------------------------------- all of them
 
 
 @pytest.mark.parametrize("name", sorted(EXPLORERS))
-def test_every_explorer_is_a_layout_with_a_live_figure_and_a_still(name):
+def test_every_explorer_is_a_layout_with_a_live_figure_that_blits(name):
     import ipywidgets as widgets
 
     explorer = EXPLORERS[name]()
     assert isinstance(explorer, widgets.VBox)
     assert explorer.live.canvas in explorer.children
-    assert explorer.stats.value
-    png = explorer.snapshot().data
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    # Once a front end is connected, the first draw freezes the layout and caches the
-    # background; after that a refresh only blits the animated artists (no full draw).
+    assert explorer.stats.value and explorer.error is None
+    # The layout is frozen once built; once a front end is connected, the first draw caches
+    # the background; after that a refresh only blits the animated artists (no full draw).
     from matplotlib.layout_engine import PlaceHolderLayoutEngine
 
     live = explorer.live
+    assert isinstance(live.figure.get_layout_engine(), PlaceHolderLayoutEngine)
+    positions = [ax.get_position().bounds for ax in live.axes]
     assert not live.connected and live._background is None  # nothing drawn before display
     live.canvas.syncing_data_url = False  # what ipympl does when the front end initialises
     live.canvas.draw()
     assert live._background is not None
-    assert isinstance(live.figure.get_layout_engine(), PlaceHolderLayoutEngine)
+    assert [ax.get_position().bounds for ax in live.axes] == positions
     full_draws = []
     original = type(live.canvas).draw
     live.canvas.draw = lambda: (full_draws.append(1), original(live.canvas))
@@ -332,19 +699,49 @@ def test_every_explorer_is_a_layout_with_a_live_figure_and_a_still(name):
     live.canvas._png_is_old = True
     frame = live.canvas.get_diff_image()
     assert live.canvas._image_mode == "full"
-    from PIL import Image
-
     width, height = live.figure.bbox.size
     assert Image.open(io.BytesIO(frame)).size == (round(width), round(height))
     # the frame is the canvas's pixels exactly (opaque figure: sent as RGB)
     pixels = np.asarray(live.canvas.get_renderer().buffer_rgba())
     np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(frame))), pixels[..., :3])
+    assert live.canvas.resizable is False
+
+
+@pytest.mark.parametrize("name", sorted(EXPLORERS))
+def test_every_explorer_has_lesson_stills_and_a_text_output(name, monkeypatch):
+    explorer = EXPLORERS[name]()
+    assert len(explorer.lessons) >= 2
+    before = explorer.values()
+    png = explorer.still()
+    assert explorer.values() == before  # the controls are put back
+    still = Image.open(io.BytesIO(png))
+    frame = Image.open(io.BytesIO(explorer.live.png()))
+    # one frame per lesson, each under a caption strip
+    assert still.width == frame.width
+    assert still.height == len(explorer.lessons) * (frame.height + 26)
+    monkeypatch.delenv(STILLS_ENV, raising=False)
+    bundle = explorer._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle and "image/png" not in bundle
+    assert bundle["text/plain"] == f"{explorer.title} (run the notebook to move the sliders)"
+    monkeypatch.setenv(STILLS_ENV, "1")
+    assert base64.b64decode(explorer._repr_mimebundle_()["image/png"]) == png
+
+
+@pytest.mark.parametrize("name", sorted(EXPLORERS))
+def test_every_explorer_describes_its_axes(name):
+    explorer = EXPLORERS[name]()
+    html = explorer.figure_summary.value
+    data = json.loads(html.split('data-axes="', 1)[1].split('"', 1)[0].replace("&quot;", '"'))
+    assert set(data) == {ax.get_label() for ax in explorer.live.axes}
+    for ax in explorer.live.axes:
+        entry = data[ax.get_label()]
+        assert entry["xlim"] == pytest.approx(list(ax.get_xlim()))
+        assert entry["ylim"] == pytest.approx(list(ax.get_ylim()))
+        assert (entry["xscale"], entry["yscale"]) == (ax.get_xscale(), ax.get_yscale())
 
 
 @pytest.mark.parametrize("opaque", [True, False])
 def test_png_bytes_decodes_to_the_same_pixels(opaque):
-    from PIL import Image
-
     from course_lib.widgets._view import png_bytes
 
     rng = np.random.default_rng(3)
@@ -355,19 +752,3 @@ def test_png_bytes_decodes_to_the_same_pixels(opaque):
     decoded.load()  # checks the CRCs and the zlib stream
     assert decoded.mode == ("RGB" if opaque else "RGBA")
     np.testing.assert_array_equal(np.asarray(decoded), pixels[..., :3] if opaque else pixels)
-
-
-def test_gamma_beta_undo_survives_the_browser_snapping_sliders_to_their_step():
-    # A browser snaps gamma and beta to the slider step after the button sets them.
-    from course_lib.widgets.batch_norm_explorer import GAMMA_BETA_STEP
-
-    explorer = gamma_beta_explorer(seed=2)
-    explorer.undo_button.click()
-    exact = explorer.state
-    snapped = round(exact.identity_gamma / GAMMA_BETA_STEP) * GAMMA_BETA_STEP
-    explorer.controls["gamma"].value = snapped
-    explorer.controls["beta"].value = round(exact.mu / GAMMA_BETA_STEP) * GAMMA_BETA_STEP
-    assert "up to the sliders' rounding" in explorer.stats.value
-    assert explorer.state.max_abs_change < 0.01
-    explorer.controls["gamma"].value = snapped + 0.01
-    assert "undone" not in explorer.stats.value

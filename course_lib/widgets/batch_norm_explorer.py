@@ -1,34 +1,42 @@
 """The gamma/beta explorer: what batch norm does to one unit's pre-activations over a batch.
 
 Course notation: one hidden unit, a batch of m examples, so ``Z`` is (1, m). The explorer
-draws ``Z``, normalises it with :func:`course_lib.batch_norm.batchnorm_forward` and shows
-histograms of ``z``, ``z_norm = (z - mu) / sqrt(var + eps)`` and ``z_tilde = gamma * z_norm +
-beta``. Setting ``gamma = sqrt(var + eps)`` and ``beta = mu`` gives back ``z``.
+draws ``Z``, normalises it with ``batchnorm_forward`` and shows histograms of ``z``,
+``z_norm = (z - mu) / sqrt(var + eps)`` and ``z_tilde = gamma * z_norm + beta`` on one x axis
+that follows the data and one y range, so widths and heights compare across the panels. On
+the ``z_tilde`` panel a bracket marks ``beta ± gamma * std(z_norm)`` and an arrow the shift
+``beta``, over a faint outline of ``z_norm``. Setting ``gamma = sqrt(var + eps)`` and
+``beta = mu`` gives back ``z``.
+
+``batchnorm_forward`` is an argument (the ``batch_norm`` assignment's signature), so the
+explorer can run on a student's own; by default it is :mod:`course_lib.batch_norm`'s,
+imported only then.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import ipywidgets as widgets
 import numpy as np
 
 from course_lib._validate import generator, positive_int
-from course_lib.batch_norm import batchnorm_forward
 from course_lib.widgets._view import (
     Explorer,
+    FunctionError,
     LiveFigure,
+    call_function,
     float_slider,
+    follow_range,
+    follow_upper,
     int_slider,
-    nice_upper,
+    seed_box,
     stats_table,
 )
 
 DISTRIBUTIONS = ("normal", "skewed", "bimodal")
-#: The histograms' common x range and bins (values outside are not drawn, but are counted
-#: in the printed statistics).
-X_LIMITS = (-12.0, 12.0)
-BINS = 96
+BINS = 60  # histogram bins across the current x range
 GAMMA_BETA_STEP = 0.001  # the gamma and beta sliders' resolution
 
 
@@ -98,6 +106,13 @@ class GammaBetaState:
         }
 
 
+def reference_forward(batchnorm_forward: Callable | None) -> Callable:
+    """``batchnorm_forward`` if given, else :mod:`course_lib.batch_norm`'s (imported now)."""
+    if batchnorm_forward is None:
+        from course_lib.batch_norm import batchnorm_forward
+    return batchnorm_forward
+
+
 def gamma_beta_state(
     distribution: str,
     mean: float,
@@ -107,54 +122,89 @@ def gamma_beta_state(
     eps: float,
     batch_size: int,
     rng: np.random.Generator,
+    batchnorm_forward: Callable | None = None,
 ) -> GammaBetaState:
     """Draw a batch with :func:`sample_preactivations` and pass it through batch norm.
 
-    ``z_tilde, cache = batchnorm_forward(Z, [[gamma]], [[beta]], eps)`` with ``Z`` (1, m).
+    ``z_tilde, cache = batchnorm_forward(Z, [[gamma]], [[beta]], eps)`` with ``Z`` (1, m); the
+    course's cache is ``(Z, Z_norm, mu, var, gamma, beta, eps)``. A ``batchnorm_forward`` that
+    raises or returns another shape raises :class:`FunctionError` saying so.
     """
+    forward = reference_forward(batchnorm_forward)
     Z = sample_preactivations(distribution, mean, spread, batch_size, rng)
-    Z_tilde, (_, Z_norm, mu, var, *_rest) = batchnorm_forward(
-        Z, np.array([[gamma]]), np.array([[beta]]), eps
+    result = call_function(
+        "batchnorm_forward", forward, Z, np.array([[gamma]]), np.array([[beta]]), eps
     )
+    try:
+        Z_tilde, (_, Z_norm, mu, var, *_rest) = result
+        Z_tilde, Z_norm = np.asarray(Z_tilde, dtype=float), np.asarray(Z_norm, dtype=float)
+        mu, var = np.asarray(mu, dtype=float), np.asarray(var, dtype=float)
+        if Z_tilde.shape != Z.shape or Z_norm.shape != Z.shape or mu.shape != (1, 1) \
+                or var.shape != (1, 1):
+            raise ValueError
+    except (TypeError, ValueError):
+        raise FunctionError(
+            "batchnorm_forward(Z, gamma, beta, eps) must return (Z_tilde, cache) with Z_tilde "
+            f"of Z's shape {Z.shape} and cache = (Z, Z_norm, mu, var, gamma, beta, eps), "
+            "mu and var of shape (1, 1)"
+        ) from None
     return GammaBetaState(
         z=Z[0], z_norm=Z_norm[0], z_tilde=Z_tilde[0], mu=float(mu[0, 0]), var=float(var[0, 0]),
         gamma=float(gamma), beta=float(beta), eps=float(eps),
     )
 
 
-def histogram(
-    values: np.ndarray, limits=X_LIMITS, bins: int = BINS
-) -> tuple[np.ndarray, np.ndarray]:
-    """Density histogram on fixed bins: ``heights = counts / (m * width)``, ``edges`` (bins+1,).
-
-    Dividing by the whole batch size m (not by the count inside ``limits``) keeps the area
-    equal to the share of the batch that falls inside the plotted range.
-    """
+def histogram(values: np.ndarray, limits: tuple[float, float], bins: int = BINS
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Density histogram on ``bins`` equal bins over ``limits``: ``heights = counts / (m *
+    width)``, ``edges`` (bins+1,). Dividing by the whole batch size m keeps the area equal to
+    the share of the batch inside ``limits`` (all of it when the limits hold the data)."""
     edges = np.linspace(limits[0], limits[1], bins + 1)
     counts, _ = np.histogram(values, bins=edges)
     return counts / (values.size * (edges[1] - edges[0])), edges
+
+
+def axis_limits(
+    state: GammaBetaState, current_x: tuple[float, float] | None, current_top: float | None
+) -> tuple[tuple[float, float], float]:
+    """The shared x range (every value of z, z_norm and z_tilde inside, and 0) and the shared
+    y top (the tallest of the three histograms), each kept while it still fits
+    (:func:`follow_range`, :func:`follow_upper`)."""
+    values = np.concatenate([state.z, state.z_norm, state.z_tilde, [0.0]])
+    x = follow_range(current_x, float(values.min()), float(values.max()))
+    peak = max(histogram(v, x)[0].max() for v in (state.z, state.z_norm, state.z_tilde))
+    return x, follow_upper(current_top, float(peak))
+
+
+BRACKET_Y, ARROW_Y = 0.84, 0.6  # heights on the z-tilde panel, as fractions of the axes
 
 
 def _update(explorer: Explorer, full: bool) -> None:
     v = explorer.values()
     state = gamma_beta_state(
         v["distribution"], v["mean"], v["spread"], v["gamma"], v["beta"], v["eps"],
-        v["batch_size"], np.random.default_rng(v["seed"]),
+        v["batch_size"], np.random.default_rng(v["seed"]), explorer.batchnorm_forward,
     )
     explorer.state = state
-    art = explorer.artists
-    for key, values in (("z", state.z), ("z_norm", state.z_norm), ("z_tilde", state.z_tilde)):
-        heights, edges = histogram(values)
-        art[key].set_data(heights, edges)
+    art, ax = explorer.artists, explorer.live.ax
+    x, top = axis_limits(state, ax["z"].get_xlim(), ax["z"].get_ylim()[1])
+    if x != ax["z"].get_xlim() or top != ax["z"].get_ylim()[1]:
+        ax["z"].set_xlim(*x)  # shared by the three panels
+        ax["z"].set_ylim(0, top)
+        full = True
+    for key in ("z", "z_norm", "z_tilde"):
+        values = getattr(state, key)
+        art[key].set_data(*histogram(values, x))
         art[f"{key}_mean"].set_xdata([values.mean()] * 2)
-        top = nice_upper(1.1 * max(heights.max(), 1e-9))
-        ax = art[key].axes
-        if ax.get_ylim()[1] != top:
-            ax.set_ylim(0, top)
-            full = True
-        if key == "z":
-            z_heights = heights
-    art["z_ghost"].set_data(z_heights, edges)
+    art["z_ghost"].set_data(*histogram(state.z, x))
+    art["z_norm_ghost"].set_data(*histogram(state.z_norm, x))
+    half = state.gamma * state.z_norm.std()
+    left, right = state.beta - half, state.beta + half
+    art["gamma_bracket"].set_data([left, left, right, right],
+                                  [BRACKET_Y - 0.05, BRACKET_Y, BRACKET_Y, BRACKET_Y - 0.05])
+    art["gamma_label"].set_x(state.beta)
+    art["beta_arrow"].xy = (state.beta, ARROW_Y)
+    art["beta_label"].set_x(state.beta / 2)
     explorer.live.refresh(full=full)
     explorer.stats.value = _stats_html(state, GAMMA_BETA_STEP)
 
@@ -185,12 +235,20 @@ def _stats_html(state: GammaBetaState, step: float) -> str:
     )
 
 
-def gamma_beta_explorer(seed: int = 0) -> Explorer:
+def gamma_beta_explorer(seed: int = 0, batchnorm_forward: Callable | None = None) -> Explorer:
     """Sliders for the batch (distribution, mean, spread, size) and for gamma, beta and eps.
+
+    Parameters
+    ----------
+    seed : the seed of the first batch (the "new batch" button adds 1)
+    batchnorm_forward : the function to show, with the ``batch_norm`` assignment's signature
+        ``batchnorm_forward(Z, gamma, beta, eps) -> (Z_tilde, cache)``; by default
+        :mod:`course_lib.batch_norm`'s
 
     Returns the layout; ``explorer.state`` is the current :class:`GammaBetaState` and
     ``explorer.artists`` the histogram artists (``"z"``, ``"z_norm"``, ``"z_tilde"`` steps,
-    their ``"*_mean"`` lines and the dashed ``"z_ghost"`` outline of z on the z̃ panel).
+    their ``"*_mean"`` lines, and on the z-tilde panel the dashed ``"z_ghost"`` outline of z,
+    the faint ``"z_norm_ghost"``, the ``"gamma_bracket"`` and the ``"beta_arrow"``).
     """
     controls = {
         "mean": float_slider("batch mean", 2.0, -3.0, 3.0, 0.1),
@@ -207,31 +265,41 @@ def gamma_beta_explorer(seed: int = 0) -> Explorer:
             options=DISTRIBUTIONS, value="normal", description="distribution",
             style={"description_width": "9em"}, layout=widgets.Layout(width="20em"),
         ),
-        "seed": widgets.BoundedIntText(
-            value=seed, min=0, max=10**6, description="batch seed",
-            style={"description_width": "6em"}, layout=widgets.Layout(width="12em"),
-        ),
+        "seed": seed_box(seed, "batch seed"),
     }
-    live = LiveFigure(3, 1, height=4.2, sharex=True)
+    live = LiveFigure([["z"], ["z_norm"], ["z_tilde"]], height=4.6, sharex=True, sharey=True)
     art = {}
     titles = {
         "z": r"$z$: the batch as it arrives",
         "z_norm": r"$z_{\mathrm{norm}} = (z-\mu)\,/\,\sqrt{\sigma^2+\varepsilon}$",
-        "z_tilde": r"$\tilde z = \gamma\, z_{\mathrm{norm}} + \beta$  (dashed: $z$)",
+        "z_tilde": r"$\tilde z = \gamma\, z_{\mathrm{norm}} + \beta$"
+                   r"     arrow: shift $\beta$;  bracket: $\beta \pm \gamma$ std;  dashed: $z$;"
+                   r"  faint: $z_{\mathrm{norm}}$",
     }
     colors = {"z": "tab:blue", "z_norm": "tab:orange", "z_tilde": "tab:green"}
-    empty = np.zeros(BINS)
-    edges = np.linspace(*X_LIMITS, BINS + 1)
-    for ax, key in zip(live.axes, ("z", "z_norm", "z_tilde"), strict=True):
+    empty, edges = np.zeros(BINS), np.linspace(-1, 1, BINS + 1)
+    for key in ("z", "z_norm", "z_tilde"):
+        ax = live.ax[key]
         art[key] = ax.stairs(empty, edges, fill=True, color=colors[key], alpha=0.75)
         art[f"{key}_mean"] = ax.axvline(0.0, color="black", lw=1, ls=":")
         ax.set_title(titles[key], loc="left")
         ax.set_ylabel("density")
-        ax.set_xlim(*X_LIMITS)
-        ax.set_ylim(0, 1)
         ax.axvline(0, color="0.8", lw=0.8, zorder=0)
-    art["z_ghost"] = live.axes[2].stairs(empty, edges, color="black", ls="--", lw=1)
-    live.axes[2].set_xlabel("value (dotted line: the batch mean)")
+    ax = live.ax["z_tilde"]
+    art["z_norm_ghost"] = ax.stairs(empty, edges, fill=True, color="tab:orange", alpha=0.18,
+                                    lw=0)
+    art["z_ghost"] = ax.stairs(empty, edges, color="black", ls="--", lw=1)
+    blend = ax.get_xaxis_transform()  # x in data, y as a fraction of the axes
+    art["gamma_bracket"] = ax.plot([], [], color="black", lw=1.2, transform=blend)[0]
+    art["gamma_label"] = ax.text(0, BRACKET_Y + 0.02, "γ", transform=blend, ha="center",
+                                 va="bottom", fontsize=10)
+    art["beta_arrow"] = ax.annotate(
+        "", xy=(0, ARROW_Y), xytext=(0, ARROW_Y), xycoords=blend, textcoords=blend,
+        arrowprops={"arrowstyle": "-|>", "color": "tab:red", "lw": 1.5},
+    )
+    art["beta_label"] = ax.text(0, ARROW_Y + 0.03, "β", transform=blend, ha="center",
+                                va="bottom", color="tab:red", fontsize=10)
+    ax.set_xlabel("value (dotted line: the batch mean)")
     live.animate(*art.values())
 
     undo = widgets.Button(
@@ -240,20 +308,28 @@ def gamma_beta_explorer(seed: int = 0) -> Explorer:
     )
     new_batch = widgets.Button(description="new batch", layout=widgets.Layout(width="8em"))
 
-    explorer = Explorer(
-        "gamma-beta", controls, live, _update, art, extra=[widgets.HBox([undo, new_batch])]
-    )
-
-    def on_undo(_button=None) -> None:
+    def on_undo(explorer: Explorer) -> None:
         state = explorer.state
-        controls["gamma"].value = state.identity_gamma
-        controls["beta"].value = state.identity_beta
+        explorer.controls["gamma"].value = state.identity_gamma
+        explorer.controls["beta"].value = state.identity_beta
+
+    lessons = [
+        ("γ = 1, β = 0: z̃ is z_norm, mean 0 and standard deviation 1", {"gamma": 1.0,
+                                                                          "beta": 0.0}),
+        ("γ = 2, β = 1.5: z̃ is z_norm stretched by γ and shifted by β",
+         {"gamma": 2.0, "beta": 1.5}),
+        ("γ = √(σ²+ε), β = μ: batch norm undone, z̃ = z", on_undo),
+    ]
+    explorer = Explorer(
+        "gamma-beta", "The γ/β batch-norm explorer", controls, live, _update, art,
+        extra=[widgets.HBox([undo, new_batch])], lessons=lessons,
+        batchnorm_forward=reference_forward(batchnorm_forward),
+    )
 
     def on_new_batch(_button=None) -> None:
         controls["seed"].value = controls["seed"].value + 1
 
-    undo.on_click(on_undo)
+    undo.on_click(lambda _button: on_undo(explorer))
     new_batch.on_click(on_new_batch)
     explorer.undo_button, explorer.new_batch_button = undo, new_batch
-    explorer.undo = on_undo
     return explorer

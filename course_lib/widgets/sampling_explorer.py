@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.ticker import FuncFormatter
 
 from course_lib._validate import generator, positive_int
 from course_lib.scale import sample_log_uniform
-from course_lib.widgets._view import Explorer, LiveFigure, int_slider, stats_table
+from course_lib.widgets._view import Explorer, LiveFigure, int_slider, seed_box, stats_table
 
 EXPONENTS = (-6, 2)  # the decades the figure can show: 10**-6 .. 10**2
 
@@ -54,18 +55,46 @@ def log_vs_uniform_state(a: int, b: int, n: int, rng: np.random.Generator) -> Sa
     )
 
 
+SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def power_of_ten(k: int) -> str:
+    """``10**k`` written with a superscript exponent: ``power_of_ten(-4) == "10⁻⁴"``."""
+    return "10" + str(int(k)).translate(SUPERSCRIPTS)
+
+
+def expected_shares(a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+    """The share each decade k = a..b-1 should get: uniform ``(10**(k+1) - 10**k) /
+    (10**b - 10**a)`` (proportional to the decade's width), log-uniform ``1 / (b - a)``."""
+    k = np.arange(a, b)
+    return (10.0 ** (k + 1) - 10.0**k) / (10.0**b - 10.0**a), np.full(k.size, 1 / (b - a))
+
+
 def _update(explorer: Explorer, full: bool) -> None:
     v = explorer.values()
     a, b = v["exponents"]
     state = log_vs_uniform_state(a, b, v["n"], np.random.default_rng(v["seed"]))
     explorer.state = state
+    explorer.range_label.value = (
+        f"samples in [{power_of_ten(a)}, {power_of_ten(b)}), {b - a} decade"
+        + ("s" if b - a > 1 else "")
+    )
     art = explorer.artists
     all_decades = np.arange(*EXPONENTS)
-    for key, shares in (("uniform", state.uniform_shares), ("log", state.log_shares)):
+    inside = slice(a - EXPONENTS[0], b - EXPONENTS[0])
+    for key, shares, expected, offset in zip(
+        ("uniform", "log"), (state.uniform_shares, state.log_shares), expected_shares(a, b),
+        (0.3, 0.7), strict=True,
+    ):
         heights = np.zeros(all_decades.size)
-        heights[a - EXPONENTS[0] : b - EXPONENTS[0]] = shares
+        heights[inside] = shares
         for bar, h in zip(art[f"{key}_bars"], heights, strict=True):
             bar.set_height(h)
+        x = state.decades + offset
+        ticks = np.full((state.decades.size, 3), np.nan)
+        ticks[:, 0], ticks[:, 1] = x - 0.19, x + 0.19
+        level = np.column_stack([expected, expected, np.full(expected.size, np.nan)])
+        art[f"{key}_expected"].set_data(ticks.ravel(), level.ravel())
     jitter = np.random.default_rng(v["seed"] + 1).uniform(-0.3, 0.3, size=(2, state.uniform.size))
     art["uniform_strip"].set_offsets(np.column_stack([state.uniform, 1 + jitter[0]]))
     art["log_strip"].set_offsets(np.column_stack([state.log_uniform, jitter[1]]))
@@ -73,45 +102,52 @@ def _update(explorer: Explorer, full: bool) -> None:
     explorer.stats.value = stats_table(
         [("uniform", *(f"{s:.1%}" for s in state.uniform_shares)),
          ("log-uniform", *(f"{s:.1%}" for s in state.log_shares))],
-        ("", *(f"[10<sup>{k}</sup>, 10<sup>{k + 1}</sup>)" for k in state.decades)),
+        ("share per decade",
+         *(f"{power_of_ten(k)}–{power_of_ten(k + 1)}" for k in state.decades)),
     )
 
 
 def log_vs_uniform_explorer(seed: int = 0) -> Explorer:
-    """Sliders for ``[a, b]`` and ``n``; bars of the share of samples per decade, both ways.
+    """Sliders for the range ``[10**a, 10**b)`` and ``n``; the share of samples per decade.
 
     ``explorer.state`` is the current :class:`SamplingState`; ``explorer.artists`` has the
     bar rectangles ``"uniform_bars"``/``"log_bars"`` (one per decade from 10**-6 to 10**2)
-    and the two strips of samples.
+    on a log axis, so that shares under 1 % show, the ``"*_expected"`` ticks (the share each
+    decade should get) and the two strips of samples. ``explorer.range_label`` spells the
+    range out.
     """
     controls = {
         "exponents": widgets.IntRangeSlider(
-            value=(-4, 0), min=EXPONENTS[0], max=EXPONENTS[1], step=1,
-            description="a, b (10ᵃ … 10ᵇ)", style={"description_width": "9em"},
-            layout=widgets.Layout(width="26em"),
+            value=(-4, 0), min=EXPONENTS[0], max=EXPONENTS[1], step=1, readout=False,
+            description="range: a, b", style={"description_width": "9em"},
+            layout=widgets.Layout(width="22em"),
         ),
         "n": int_slider("samples n", 200, 10, 2000, 10),
-        "seed": widgets.BoundedIntText(
-            value=seed, min=0, max=10**6, description="seed",
-            style={"description_width": "6em"}, layout=widgets.Layout(width="12em"),
-        ),
+        "seed": seed_box(seed),
     }
-    live = LiveFigure(1, 2, height=3.0, width_ratios=(1.2, 1))
+    range_label = widgets.HTML(layout=widgets.Layout(width="18em"))
+    live = LiveFigure([["bars", "strip"]], height=3.3, width_ratios=(1.2, 1))
     ax_bars, ax_strip = live.axes
     decades = np.arange(*EXPONENTS)
+    ax_bars.set_yscale("log")  # before the bars: shares under 1 % stay visible
+    ax_bars.set_ylim(2e-4, 2)
+    ax_bars.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: f"{100 * y:g} %"))
     art = {
         "uniform_bars": list(ax_bars.bar(decades + 0.3, np.zeros(decades.size), width=0.38,
                                          color="tab:orange", label="uniform")),
         "log_bars": list(ax_bars.bar(decades + 0.7, np.zeros(decades.size), width=0.38,
                                      color="tab:blue", label="log-uniform")),
+        "uniform_expected": ax_bars.plot([], [], color="black", lw=1.5,
+                                         label="share expected")[0],
+        "log_expected": ax_bars.plot([], [], color="black", lw=1.5)[0],
     }
-    ax_bars.set_xticks(decades + 0.5, [f"10$^{{{k}}}$–10$^{{{k + 1}}}$" for k in decades],
+    ax_bars.set_xticks(decades + 0.5, [f"{power_of_ten(k)}–{power_of_ten(k + 1)}"
+                                       for k in decades],
                        rotation=45, ha="right", rotation_mode="anchor")
     ax_bars.set_xlim(EXPONENTS[0] - 0.1, EXPONENTS[1] + 0.1)
-    ax_bars.set_ylim(0, 1)
-    ax_bars.set_ylabel("share of samples")
+    ax_bars.set_ylabel("share of samples (log)")
     ax_bars.set_title("Samples per decade", loc="left")
-    ax_bars.legend(loc="upper left")
+    live.figure.legend(loc="outside lower center", ncols=3, fontsize=8, frameon=False)
     art["uniform_strip"] = ax_strip.scatter([], [], s=4, color="tab:orange", alpha=0.6)
     art["log_strip"] = ax_strip.scatter([], [], s=4, color="tab:blue", alpha=0.6)
     ax_strip.set_xscale("log")
@@ -120,5 +156,16 @@ def log_vs_uniform_explorer(seed: int = 0) -> Explorer:
     ax_strip.set_yticks([0, 1], ["log-uniform", "uniform"])
     ax_strip.set_xlabel("sampled value (log axis)")
     ax_strip.set_title("The samples", loc="left")
-    live.animate(*art["uniform_bars"], *art["log_bars"], art["uniform_strip"], art["log_strip"])
-    return Explorer("log-uniform", controls, live, _update, art)
+    live.animate(*art["uniform_bars"], *art["log_bars"], art["uniform_expected"],
+                 art["log_expected"], art["uniform_strip"], art["log_strip"])
+    lessons = [
+        ("[10⁻⁴, 1): uniform puts 90 % in the top decade; log-uniform 25 % in each",
+         {"exponents": (-4, 0)}),
+        ("[10⁻⁶, 10²): 8 decades; uniform leaves the lowest six almost empty",
+         {"exponents": (-6, 2)}),
+    ]
+    return Explorer(
+        "log-uniform", "Log-uniform against uniform sampling", controls, live, _update, art,
+        rows=[[controls["exponents"], range_label], [controls["n"], controls["seed"]]],
+        lessons=lessons, range_label=range_label,
+    )

@@ -5,16 +5,29 @@ Points are rows, (n_points, d), as in :mod:`course_lib.tuning`; lower scores are
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from functools import lru_cache
 
-import ipywidgets as widgets
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.patches import Rectangle
 
 from course_lib._validate import positive_int
-from course_lib.tuning import coarse_to_fine, grid_search_points, random_search_points
-from course_lib.widgets._view import Explorer, LiveFigure, float_slider, int_slider, stats_table
+from course_lib.tuning import (
+    coarse_to_fine,
+    grid_search_points,
+    random_search,
+    random_search_points,
+)
+from course_lib.widgets._view import (
+    Explorer,
+    LiveFigure,
+    float_slider,
+    int_slider,
+    seed_box,
+    stats_table,
+)
 
 LOW, HIGH = (0.0, 0.0), (1.0, 1.0)
 BEST_X = 0.637  # where the objective that depends on one axis only is lowest
@@ -72,6 +85,22 @@ def grid_vs_random_state(n: int, rng: np.random.Generator) -> GridRandomState:
     return GridRandomState(n, grid, random, one_axis_objective(grid), one_axis_objective(random))
 
 
+WIN_SEEDS = 100  # the seeds 0..99 behind the "random wins in X %" readout
+
+
+@lru_cache(maxsize=16)
+def random_win_share(n: int, seeds: int = WIN_SEEDS) -> float:
+    """The share of the seeds 0..seeds-1 for which random search (n**2 points from
+    ``default_rng(seed)``) finds a strictly lower best score than the n x n grid."""
+    grid_best = float(one_axis_objective(grid_search_points(LOW, HIGH, n)).min())
+    wins = [
+        one_axis_objective(random_search_points(LOW, HIGH, n * n, np.random.default_rng(s))).min()
+        < grid_best
+        for s in range(seeds)
+    ]
+    return float(np.mean(wins))
+
+
 def _update_grid(explorer: Explorer, full: bool) -> None:
     v = explorer.values()
     state = grid_vs_random_state(v["n"], np.random.default_rng(v["seed"]))
@@ -86,59 +115,80 @@ def _update_grid(explorer: Explorer, full: bool) -> None:
         art[f"{key}_rug"].set_segments([[(x, y0), (x, y1)] for x in points[:, 0]])
         art[f"{key}_best_1d"].set_data([best[0]], [score])
     explorer.live.refresh(full=full)
+    share = random_win_share(state.n)
+    winner = ("random search wins" if state.random_best[1] < state.grid_best[1]
+              else "the grid wins" if state.grid_best[1] < state.random_best[1] else "a tie")
     explorer.stats.value = stats_table(
         [("grid", f"{state.n ** 2}", f"{state.grid_distinct}", f"{state.grid_best[1]:.4f}"),
          ("random", f"{state.n ** 2}", f"{state.random_distinct}", f"{state.random_best[1]:.4f}")],
         ("search", "trials", "distinct x₀ (the axis that matters)", "best score (0 is optimal)"),
+    ) + (
+        f"<div>With seed {v['seed']}: {winner}. Over the seeds 0–{WIN_SEEDS - 1} at "
+        f"n = {state.n}: <b>random wins in {share:.0%} of {WIN_SEEDS} seeds</b>.</div>"
     )
 
 
-def grid_vs_random_explorer(seed: int = 0) -> Explorer:
+GRID_STYLE = {"marker": "s", "color": "black"}
+RANDOM_STYLE = {"marker": "o", "color": "tab:orange"}
+
+
+def grid_vs_random_explorer(seed: int = 7) -> Explorer:
     """n**2 trials on a grid and at random, on an objective that ignores the second axis.
 
+    The default seed 7 is one where random search wins at n = 4 without landing on the
+    optimum; the readout says how often it wins over 100 seeds.
     ``explorer.state`` is the current :class:`GridRandomState`; ``explorer.artists`` holds the
-    scatters ``"grid"``/``"random"``, their best points, and the rugs of the x_0 values tried.
+    scatters ``"grid"``/``"random"``, their best points (a large square for the grid's, a star
+    for random's, in every panel), and the rugs of the x_0 values tried.
     """
-    controls = {
-        "n": int_slider("n (n² trials)", 4, 2, 10),
-        "seed": widgets.BoundedIntText(
-            value=seed, min=0, max=10**6, description="seed",
-            style={"description_width": "6em"}, layout=widgets.Layout(width="12em"),
-        ),
-    }
-    live = LiveFigure(1, 3, height=3.0, width_ratios=(1, 1, 1.25))
+    controls = {"n": int_slider("n (n² trials)", 4, 2, 10), "seed": seed_box(seed)}
+    live = LiveFigure([["grid", "random", "x0"]], height=3.2, width_ratios=(1, 1, 1.25))
     ax_grid, ax_random, ax_1d = live.axes
     xs = np.linspace(0, 1, 400)
     shade = one_axis_objective(np.stack([xs, np.zeros_like(xs)], axis=1))[None, :]
+    margin = (-0.06, 1.06)  # points and ticks on x_0 = 0 or 1 stay clear of the frame
+    best_style = {"grid": {"marker": "s", "color": "black", "mfc": "none", "mew": 2, "ms": 12},
+                  "random": {"marker": "*", "color": "tab:red", "mec": "black", "mew": 0.6,
+                             "ms": 15}}
     art = {}
-    for ax, key, title in ((ax_grid, "grid", "Grid"), (ax_random, "random", "Random")):
+    for ax, key, title, style in ((ax_grid, "grid", "Grid", GRID_STYLE),
+                                  (ax_random, "random", "Random", RANDOM_STYLE)):
         ax.imshow(shade, extent=(0, 1, 0, 1), origin="lower", aspect="auto", cmap="Blues_r",
                   vmin=0, vmax=1.6, zorder=0)
-        art[key] = ax.scatter([], [], s=14, color="black", zorder=2)
-        art[f"{key}_best"] = ax.plot([], [], "*", color="tab:red", ms=12, zorder=3)[0]
-        ax.set_xlim(0, 1)
-        ax.set_ylim(0, 1)
+        ax.axvline(BEST_X, color="tab:blue", ls="--", lw=1, zorder=1)
+        art[key] = ax.scatter([], [], s=16, zorder=2, **style)
+        art[f"{key}_best"] = ax.plot([], [], ls="none", zorder=3, **best_style[key])[0]
+        ax.set_xlim(*margin)
+        ax.set_ylim(*margin)
         ax.set_xlabel("x₀ (matters)")
         ax.set_ylabel("x₁ (does not matter)")
         ax.set_title(f"{title}: n² points", loc="left")
     ax_1d.plot(xs, one_axis_objective(np.stack([xs, xs], axis=1)), color="tab:blue", lw=1)
-    for key, color in (("grid", "black"), ("random", "tab:red")):
-        art[f"{key}_rug"] = ax_1d.add_collection(LineCollection([], colors=color, linewidths=0.8))
-    art["grid_best_1d"] = ax_1d.plot([], [], "s", color="black", ms=6, label="grid best")[0]
-    art["random_best_1d"] = ax_1d.plot([], [], "*", color="tab:red", ms=11,
-                                       label="random best")[0]
-    ax_1d.set_xlim(0, 1)
-    ax_1d.set_ylim(-0.05, 1.45)
+    ax_1d.axvline(BEST_X, color="tab:blue", ls="--", lw=1, label="optimum x₀ = 0.637")
+    for key, style in (("grid", GRID_STYLE), ("random", RANDOM_STYLE)):
+        art[f"{key}_rug"] = ax_1d.add_collection(
+            LineCollection([], colors=style["color"], linewidths=1)
+        )
+    art["grid_best_1d"] = ax_1d.plot([], [], ls="none", label="grid best", **best_style["grid"])[0]
+    art["random_best_1d"] = ax_1d.plot([], [], ls="none", label="random best",
+                                       **best_style["random"])[0]
+    ax_1d.set_xlim(*margin)
+    ax_1d.set_ylim(-0.08, 1.45)
     ax_1d.set_yticks(
         [0, 0.5, 1, np.mean(RUG_BANDS["grid"]), np.mean(RUG_BANDS["random"])],
-        ["0", "0.5", "1", "grid", "random"],
+        ["0", "0.5", "1", "grid x₀", "random x₀"],
     )
     ax_1d.set_xlabel("x₀")
     ax_1d.set_ylabel("score (lower is better)")
     ax_1d.set_title("Values tried on x₀", loc="left")
-    ax_1d.legend(loc="center right", fontsize=7, framealpha=0.9)
+    ax_1d.legend(loc="center right", fontsize=8, framealpha=0.9)
     live.animate(*art.values())
-    return Explorer("grid-random", controls, live, _update_grid, art)
+    lessons = [
+        ("n = 3: the grid tries 3 values of x₀, random search 9", {"n": 3, "seed": seed}),
+        ("n = 6: 36 trials; the grid still tries only 6 values of x₀", {"n": 6, "seed": seed}),
+    ]
+    return Explorer("grid-random", "Grid against random search", controls, live,
+                    _update_grid, art, lessons=lessons)
 
 
 VALLEY_CENTRE = np.array([0.72, 0.31])
@@ -158,10 +208,13 @@ def valley_objective(point) -> float:
 
 @dataclass(frozen=True)
 class CoarseToFineState:
-    """What :func:`course_lib.tuning.coarse_to_fine` did: its boxes, and the points per round.
+    """What :func:`course_lib.tuning.coarse_to_fine` did, and flat random search beside it.
 
     ``rounds[k]`` is (n_points, 2), the points of round k in the order they were scored;
-    ``best_so_far[k]`` the best score after round k.
+    ``best_so_far`` (n_rounds * n_points,) the best score after each trial; ``flat_best_so_far``
+    the same for :func:`course_lib.tuning.random_search` over the whole box with as many
+    trials; ``clipped`` the rounds whose box the edge of ``[LOW, HIGH]`` cut, as
+    ``(round index k, axis, side, side before clipping)``.
     """
 
     best_point: np.ndarray
@@ -169,13 +222,27 @@ class CoarseToFineState:
     boxes: list
     rounds: list
     best_so_far: np.ndarray
+    flat_best_so_far: np.ndarray
+    shrink: float
+
+    @property
+    def clipped(self) -> list[tuple[int, int, float, float]]:
+        found = []
+        for k in range(1, len(self.boxes)):
+            before = self.shrink * (self.boxes[k - 1][1] - self.boxes[k - 1][0])
+            side = self.boxes[k][1] - self.boxes[k][0]
+            for axis in np.flatnonzero(side < before * (1 - 1e-9)):
+                found.append((k, int(axis), float(side[axis]), float(before[axis])))
+        return found
 
 
 def coarse_to_fine_state(
-    n_points: int, n_rounds: int, shrink: float, rng: np.random.Generator
+    n_points: int, n_rounds: int, shrink: float, rng: np.random.Generator,
+    flat_rng: np.random.Generator,
 ) -> CoarseToFineState:
     """Run ``coarse_to_fine(valley_objective, LOW, HIGH, n_points, n_rounds, shrink, rng)``,
-    recording every point the search scores."""
+    recording every point it scores, and ``random_search`` with ``n_points * n_rounds``
+    trials of ``random_search_points(LOW, HIGH, 1, flat_rng)``."""
     seen: list[np.ndarray] = []
     scores: list[float] = []
 
@@ -187,84 +254,150 @@ def coarse_to_fine_state(
     best_point, best_score, boxes = coarse_to_fine(
         recorded, LOW, HIGH, n_points, n_rounds, shrink, rng
     )
-    points = np.array(seen).reshape(n_rounds, n_points, 2)
-    best_so_far = np.minimum.accumulate(np.array(scores).reshape(n_rounds, n_points).min(axis=1))
-    return CoarseToFineState(best_point, float(best_score), boxes, list(points), best_so_far)
+    _, _, history = random_search(
+        valley_objective, lambda r: random_search_points(LOW, HIGH, 1, r)[0],
+        n_points * n_rounds, flat_rng,
+    )
+    return CoarseToFineState(
+        best_point, float(best_score), boxes, list(np.array(seen).reshape(n_rounds, n_points, 2)),
+        np.minimum.accumulate(scores), np.minimum.accumulate([score for _, score in history]),
+        float(shrink),
+    )
 
 
 MAX_ROUNDS = 6
 ROUND_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown")
+ZOOM = (VALLEY_CENTRE - 0.08, VALLEY_CENTRE + 0.08)  # the right map: around the optimum
+AXIS_NAMES = ("x₀", "x₁")
+
+
+def score_axis_bottom(current: float | None, lowest: float) -> float:
+    """The bottom of the log score axis, a power of ten at least a decade below ``lowest``.
+
+    ``current`` is kept while ``lowest`` lies between 10 and 10**6 times it (so going from 6
+    rounds back to 3 keeps the axis); otherwise 1e-6, or lower when ``lowest`` needs it.
+    """
+    if current is not None and 10 * current <= lowest <= 1e6 * current:
+        return current
+    return min(1e-6, 10.0 ** (math.floor(math.log10(max(lowest, 1e-300))) - 1))
 
 
 def _update_c2f(explorer: Explorer, full: bool) -> None:
     v = explorer.values()
     state = coarse_to_fine_state(
-        v["n_points"], v["n_rounds"], v["shrink"], np.random.default_rng(v["seed"])
+        v["n_points"], v["n_rounds"], v["shrink"], np.random.default_rng(v["seed"]),
+        np.random.default_rng(v["seed"]),
     )
     explorer.state = state
     art = explorer.artists
+    colors = np.repeat(np.arange(len(state.rounds)), v["n_points"])
+    for view in ("map", "zoom"):
+        art[f"{view}_points"].set_offsets(np.concatenate(state.rounds))
+        art[f"{view}_points"].set_facecolors([ROUND_COLORS[k] for k in colors])
     for k in range(MAX_ROUNDS):
         shown = k < len(state.boxes)
-        art[f"box{k}"].set_visible(shown)
-        art[f"points{k}"].set_visible(shown)
+        for view in ("map", "zoom"):
+            art[f"{view}_box{k}"].set_visible(shown)
+            if shown:
+                low, high = state.boxes[k]
+                art[f"{view}_box{k}"].set_bounds(low[0], low[1], *(high - low))
+        art[f"round_end{k}"].set_visible(shown)
         if shown:
-            low, high = state.boxes[k]
-            art[f"box{k}"].set_bounds(low[0], low[1], *(high - low))
-            art[f"points{k}"].set_offsets(state.rounds[k])
-    art["best"].set_data([state.best_point[0]], [state.best_point[1]])
-    art["curve"].set_data(np.arange(1, len(state.best_so_far) + 1), state.best_so_far)
+            end = (k + 1) * v["n_points"]
+            art[f"round_end{k}"].set_data([end], [state.best_so_far[end - 1]])
+    for view in ("map", "zoom"):
+        art[f"{view}_best"].set_data([state.best_point[0]], [state.best_point[1]])
+    trials = np.arange(1, state.best_so_far.size + 1)
+    art["curve"].set_data(trials, state.best_so_far)
+    art["flat_curve"].set_data(trials, state.flat_best_so_far)
+    ax = explorer.live.ax["curve"]
+    bottom = score_axis_bottom(ax.get_ylim()[0], min(state.best_score,
+                                                     state.flat_best_so_far[-1]))
+    if bottom != ax.get_ylim()[0]:
+        ax.set_ylim(bottom, ax.get_ylim()[1])
+        full = True
     explorer.live.refresh(full=full)
     sides = ", ".join(f"{(high - low)[0]:.3g}" for low, high in state.boxes)
+    notes = "".join(
+        f"<br><b>Round {k + 1}'s box was clipped</b> by the edge of the search range: its "
+        f"{AXIS_NAMES[axis]} side is {side:.3g}, not {shrink_side:.3g} (shrink × the last side)."
+        for k, axis, side, shrink_side in state.clipped
+    )
     explorer.stats.value = (
-        f"best point ({state.best_point[0]:.4f}, {state.best_point[1]:.4f}), score "
-        f"{state.best_score:.2e} (the optimum is ({VALLEY_CENTRE[0]}, {VALLEY_CENTRE[1]}), "
-        "score 0)<br>"
-        f"box side per round: {sides}"
+        f"coarse to fine: best point ({state.best_point[0]:.4f}, {state.best_point[1]:.4f}), "
+        f"score {state.best_score:.2e}; flat random search, same {trials.size} trials: "
+        f"{state.flat_best_so_far[-1]:.2e}. The optimum is ({VALLEY_CENTRE[0]}, "
+        f"{VALLEY_CENTRE[1]}), score 0.<br>"
+        f"x₀ side of the box per round: {sides}{notes}"
     )
 
 
 def coarse_to_fine_explorer(seed: int = 0) -> Explorer:
     """The boxes of :func:`course_lib.tuning.coarse_to_fine`, round by round, on a 2-D valley.
 
+    Left the whole square, middle a zoom around the optimum (the dashed square on the left),
+    right the best score after each trial against flat random search with the same budget.
     ``explorer.state`` is the current :class:`CoarseToFineState`; ``explorer.artists`` has
-    ``"box{k}"`` rectangles and ``"points{k}"`` scatters for rounds k = 0..5, the ``"best"``
-    point and the best-score ``"curve"``.
+    ``"map_box{k}"``/``"zoom_box{k}"`` rectangles for rounds k = 0..5, the scatters of all
+    points ``"map_points"``/``"zoom_points"`` coloured by round, the best point
+    (``"map_best"``, ``"zoom_best"``) and the best-score curves ``"curve"`` (coarse to fine)
+    and ``"flat_curve"``.
     """
     controls = {
         "n_rounds": int_slider("rounds", 3, 1, MAX_ROUNDS),
         "n_points": int_slider("points per round", 12, 3, 40),
         "shrink": float_slider("shrink", 0.4, 0.1, 0.9, 0.05),
-        "seed": widgets.BoundedIntText(
-            value=seed, min=0, max=10**6, description="seed",
-            style={"description_width": "6em"}, layout=widgets.Layout(width="12em"),
-        ),
+        "seed": seed_box(seed),
     }
-    live = LiveFigure(1, 2, height=3.6, width_ratios=(1.15, 1))
-    ax, ax_curve = live.axes
-    xs = np.linspace(0, 1, 200)
-    X0, X1 = np.meshgrid(xs, xs)
-    ax.contourf(X0, X1, np.log10(valley_objective(np.stack([X0, X1], axis=-1)) + 1e-3),
-                levels=12, cmap="Greys_r", alpha=0.5)
+    live = LiveFigure([["map", "zoom", "curve"]], height=3.7, width_ratios=(1, 1, 1.1))
     art = {}
+    for view, (low, high) in (("map", (np.zeros(2), np.ones(2))), ("zoom", ZOOM)):
+        ax = live.ax[view]
+        g0, g1 = np.meshgrid(np.linspace(low[0], high[0], 200), np.linspace(low[1], high[1], 200))
+        ax.contourf(g0, g1, np.log10(valley_objective(np.stack([g0, g1], axis=-1)) + 1e-4),
+                    levels=12, cmap="Greys_r", alpha=0.5)
+        art[f"{view}_points"] = ax.scatter([], [], s=10, linewidths=0, zorder=2)
+        for k in range(MAX_ROUNDS):
+            art[f"{view}_box{k}"] = ax.add_patch(Rectangle(
+                (0, 0), 1, 1, fill=False, lw=1.5, edgecolor=ROUND_COLORS[k], zorder=4,
+                label=f"round {k + 1}",
+            ))
+        art[f"{view}_best"] = ax.plot([], [], "*", color="gold", mec="black", ms=10, zorder=3,
+                                      label="best point")[0]
+        ax.plot(*VALLEY_CENTRE, "+", color="black", ms=12, mew=2, zorder=5, label="optimum")
+        pad = 0.02 * (high - low)
+        ax.set_xlim(low[0] - pad[0], high[0] + pad[0])
+        ax.set_ylim(low[1] - pad[1], high[1] + pad[1])
+        ax.set_aspect("equal")
+        ax.set_xlabel("x₀")
+    live.ax["map"].add_patch(Rectangle(ZOOM[0], *(ZOOM[1] - ZOOM[0]), fill=False, ls="--",
+                                       lw=1, edgecolor="black", zorder=5))
+    live.ax["map"].set_ylabel("x₁")
+    live.ax["map"].set_title("Boxes, round by round", loc="left")
+    live.ax["zoom"].set_title("Zoom: the dashed square", loc="left")
+    ax = live.ax["curve"]
+    art["flat_curve"] = ax.plot([], [], color="0.45", ls="--",
+                                label="flat random search,\nsame number of trials")[0]
+    art["curve"] = ax.plot([], [], color="black", label="coarse to fine")[0]
     for k in range(MAX_ROUNDS):
-        color = ROUND_COLORS[k]
-        art[f"box{k}"] = ax.add_patch(
-            Rectangle((0, 0), 1, 1, fill=False, lw=1.6, edgecolor=color, label=f"round {k + 1}")
-        )
-        art[f"points{k}"] = ax.scatter([], [], s=10, color=color)
-    art["best"] = ax.plot([], [], "*", color="gold", mec="black", ms=14)[0]
-    ax.set_xlim(-0.02, 1.02)
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_aspect("equal")
-    ax.set_xlabel("x₀")
-    ax.set_ylabel("x₁")
-    ax.set_title("Boxes searched, round by round", loc="left")
-    art["curve"] = ax_curve.plot([], [], "o-", color="tab:blue")[0]
-    ax_curve.set_yscale("log")
-    ax_curve.set_ylim(1e-7, 3)
-    ax_curve.set_xlim(0.5, MAX_ROUNDS + 0.5)
-    ax_curve.set_xlabel("round")
-    ax_curve.set_ylabel("best score so far (log)")
-    ax_curve.set_title("Best score after each round", loc="left")
+        art[f"round_end{k}"] = ax.plot([], [], "o", color=ROUND_COLORS[k], ms=6, zorder=3)[0]
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(0.8, MAX_ROUNDS * 40 * 1.25)
+    ax.set_ylim(1e-6, 3)
+    ax.set_xlabel("trials (dots: round ends)")
+    ax.set_ylabel("best score so far (log)")
+    ax.set_title("Best score so far", loc="left")
+    ax.legend(loc="lower left", fontsize=8, framealpha=0.9)
+    handles, labels = live.ax["map"].get_legend_handles_labels()
+    live.figure.legend(handles, labels, loc="outside lower center", ncols=len(labels),
+                       fontsize=8, frameon=False, handlelength=1.2)
     live.animate(*art.values())
-    return Explorer("coarse-to-fine", controls, live, _update_c2f, art)
+    lessons = [
+        ("3 rounds, shrink 0.4: each box 0.4 times the last, around the best point so far",
+         {"n_rounds": 3, "shrink": 0.4}),
+        ("6 rounds: the last boxes are tiny (zoom); the score keeps falling, flat search stalls",
+         {"n_rounds": 6, "shrink": 0.4}),
+    ]
+    return Explorer("coarse-to-fine", "Coarse-to-fine search", controls, live, _update_c2f,
+                    art, lessons=lessons)
