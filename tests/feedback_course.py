@@ -136,6 +136,10 @@ HOSTILE_MARKDOWN = (
 )
 
 
+#: A written answer that quotes nbgrader's markers around words of its own.
+WRITTEN_MARKERS = "\n\n### BEGIN HIDDEN TESTS\nmy words between the markers\n### END HIDDEN TESTS"
+
+
 def hostile_submission() -> nbformat.NotebookNode:
     """A correct ``mean`` whose cell mentions a hidden-test marker, with hostile HTML in its
     outputs, in the written answer and in a markdown cell the student added."""
@@ -149,7 +153,7 @@ def hostile_submission() -> nbformat.NotebookNode:
         new_output("error", ename="ValueError", evalue=HOSTILE_HTML, traceback=[HOSTILE_HTML]),
     ]
     return autograded_notebook(
-        {"mean": answer, "written_why": HOSTILE_MARKDOWN},
+        {"mean": answer, "written_why": HOSTILE_MARKDOWN + WRITTEN_MARKERS},
         outputs={"mean": display, "test_mean_random": [stream("ok\n")]},
         added=[new_markdown_cell(HOSTILE_MARKDOWN)],
     )

@@ -101,6 +101,7 @@ def test_a_student_who_writes_the_hidden_test_markers_still_gets_a_page(pages):
     assert set(pages) == {"alice", "mallory"}
     text = _page_text(pages["mallory"])
     assert 'NOTE = "### BEGIN HIDDEN TESTS"' in text  # the student's own line, kept whole
+    assert "BEGIN HIDDEN TESTS ¶ my words between the markers END HIDDEN TESTS" in text
     assert HIDDEN_LINE not in text and HIDDEN_LINE not in html.unescape(pages["alice"].read_text())
     assert "Hidden test passed (1 point): the mean matches NumPy's on random data." in text
 
