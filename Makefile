@@ -17,6 +17,7 @@ system:
 	@bash scripts/system-packages
 
 demo: $(STAMP)
+	@bash scripts/system-packages bubblewrap
 	$(PY) -m autograder.demo
 
 test: $(STAMP) system

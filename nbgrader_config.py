@@ -5,7 +5,8 @@ All settings live in ``autograder/config.py`` so that ``nbgrader`` and ``course`
 
 from pathlib import Path
 
-from autograder.config import configure
+from autograder.config import configure, put_tools_on_path
 
+put_tools_on_path()  # nbgrader runs `alembic` beside its Python, activated virtualenv or not
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 configure(c, Path(__file__).resolve().parent)

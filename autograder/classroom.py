@@ -1,7 +1,7 @@
 """Grade a whole class: collect submissions, run the jobs, record each result as it arrives.
 
 Submissions live where nbgrader keeps them, ``submitted/<student>/<a>/<a>.ipynb``; ``--submissions
-DIR`` first copies a folder of ``<student>.ipynb`` files (or ``<student>/<a>.ipynb``) there.
+X`` first copies a folder, a zip or an LMS download there (:mod:`autograder.lms`).
 Jobs run in worker processes (``workers``) or on a Dask cluster (``scheduler``); the coordinator
 alone writes the gradebook, one transaction per submission, and skips submissions it has
 already recorded, so a class interrupted at any point finishes with every grade exactly once.
@@ -10,12 +10,9 @@ already recorded, so a class interrupted at any point finishes with every grade 
 from __future__ import annotations
 
 import os
-import re
-import shutil
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from autograder import assignments, gradebook
@@ -30,49 +27,12 @@ from autograder.grading import (
     warm_up,
 )
 
-STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-
 
 @dataclass(frozen=True)
 class Submission:
     student: str
     path: Path | None  # None when the student's folder holds no notebook
     timestamp: str | None
-
-
-def import_submissions(assignment: str, folder: Path, root: Path) -> list[str]:
-    """Copy ``folder``'s notebooks into ``submitted/``; returns the students found.
-
-    Accepts ``<student>.ipynb`` files and ``<student>/<assignment>.ipynb`` folders. Nothing in
-    ``submitted/`` is overwritten unless the file differs (then the newer submission wins).
-    """
-    if not folder.is_dir():
-        raise CourseError(
-            f"submissions folder '{folder}' does not exist: pass a folder of <student>.ipynb files"
-        )
-    students = []
-    for entry in sorted(folder.iterdir()):
-        if entry.is_file() and entry.suffix == ".ipynb":
-            student, notebook = entry.stem, entry
-        elif entry.is_dir():
-            student, notebook = entry.name, entry / f"{assignment}.ipynb"
-        else:
-            continue
-        if not STUDENT_ID.match(student):
-            raise CourseError(
-                f"'{entry.name}' is not a usable student id (letters, digits, "
-                f"'_', '-', '.'): rename it"
-            )
-        target = root / "submitted" / student / assignment
-        target.mkdir(parents=True, exist_ok=True)
-        if notebook.is_file():
-            shutil.copyfile(notebook, target / f"{assignment}.ipynb")
-            stamp = datetime.fromtimestamp(notebook.stat().st_mtime, UTC)
-            (target / "timestamp.txt").write_text(stamp.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
-        students.append(student)
-    if not students:
-        raise CourseError(f"no submissions in '{folder}': expected <student>.ipynb files")
-    return students
 
 
 def find_submissions(assignment: str, root: Path) -> list[Submission]:
@@ -104,11 +64,12 @@ def jobs_for(
     assignment: str, root: Path, url: str, settings: GradeSettings, force: bool
 ) -> tuple[list[GradeJob], list[str]]:
     """The jobs still to do, and the students skipped because their grade is already recorded."""
+    submissions = find_submissions(assignment, root)
     gradebook.ensure_assignment(assignment, root, url)
     snapshot = gradebook.worker_snapshot(assignment, root, url)
     release = assignments.release_path(assignment, root).read_bytes()
     jobs, skipped = [], []
-    for sub in find_submissions(assignment, root):
+    for sub in submissions:
         job = GradeJob(
             assignment,
             sub.student,
@@ -143,6 +104,19 @@ def run_jobs(
                 yield future.result()
 
 
+def check_gradable(assignment: str, root: Path) -> None:
+    """Refuse, in one line, an assignment ``grade_class`` cannot grade (unknown, or with
+    notebooks other than ``<a>.ipynb``: one :class:`GradeJob` holds one notebook)."""
+    assignments.check_name(assignment, root)
+    names = assignments.notebooks(assignment, root)
+    if names != [assignment]:
+        raise CourseError(
+            f"'{assignment}' has the notebooks {', '.join(names)}; course grade grades an "
+            f"assignment with one notebook named {assignment}.ipynb: grade this one with "
+            f"'nbgrader autograde {assignment}'"
+        )
+
+
 def grade_class(
     assignment: str,
     root: Path,
@@ -158,7 +132,7 @@ def grade_class(
 
     ``db_url`` is the gradebook (default ``sqlite:///<root>/gradebook.db``).
     """
-    assignments.check_name(assignment, root)
+    check_gradable(assignment, root)
     settings = settings or GradeSettings()
     url = db_url or gradebook.default_url(root)
     gradebook.check_readable(url)

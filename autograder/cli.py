@@ -1,6 +1,8 @@
-"""The ``course`` command: release, grade, feedback, report (instructors) and check (students).
+"""The ``course`` command: new, release, roster, grade, feedback, report, export (instructors)
+and check (students).
 
-Every subcommand drives nbgrader from the course directory (the repository root by default).
+Every instructor subcommand drives nbgrader in the course directory: ``--course-dir DIR``, else
+the nearest folder upwards from the working directory that holds ``nbgrader_config.py``.
 A mistake a person can make ends in one line on stderr and exit code 2, never a traceback.
 """
 
@@ -13,8 +15,9 @@ import time
 from pathlib import Path
 
 from autograder import __version__
-from autograder.config import ASSIGNMENTS, REPOSITORY, put_tools_on_path
+from autograder.config import put_tools_on_path
 from autograder.errors import CourseError
+from autograder.export import FORMATS
 
 
 def _console():
@@ -28,20 +31,88 @@ def _console():
     )
 
 
+def find_course_dir(start: Path) -> Path | None:
+    """The nearest folder from ``start`` upwards that holds ``nbgrader_config.py``."""
+    return next((d for d in [start, *start.parents] if (d / "nbgrader_config.py").is_file()), None)
+
+
+def course_dir(given: Path | None) -> Path:
+    """The course directory: ``given`` (which must exist) or the one found from here."""
+    if given is not None:
+        if not given.is_dir():
+            raise CourseError(
+                f"the course directory '{given}' is missing: pass the folder that holds "
+                f"source/ and nbgrader_config.py"
+            )
+        return given.resolve()
+    found = find_course_dir(Path.cwd())
+    if found is None:
+        raise CourseError(
+            f"no nbgrader_config.py in {Path.cwd()} or any folder above: run course in your "
+            f"course directory, or pass --course-dir DIR"
+        )
+    return found
+
+
 def cmd_release(args) -> int:
     from autograder import assignments
 
+    names = [assignments.check_name(name, args.root) for name in args.assignments]
+    names = names or assignments.discover(args.root) or assignments.none_found(args.root)
     bad = 0
-    for name in args.assignments or list(ASSIGNMENTS):
+    for name in names:
         problems = assignments.release(name, args.root)
-        path = assignments.release_path(name, args.root).relative_to(args.root)
+        files = sorted(p.name for p in (args.root / "release" / name).iterdir())
         if problems:
             bad += 1
             for problem in problems:
                 print(f"{name}: {problem}", file=sys.stderr)
         else:
-            print(f"released {name} -> {path} (no solutions, no hidden tests, ids unique)")
+            print(
+                f"released {name} -> release/{name}/ ({', '.join(files)}; no solutions, "
+                f"no hidden tests, ids unique)"
+            )
     return 1 if bad else 0
+
+
+def cmd_new(args) -> int:
+    from autograder.scaffold import new_assignment
+
+    path = new_assignment(args.name, args.root)
+    print(f"created {path.relative_to(args.root)}: edit it, then run 'course release {args.name}'")
+    return 0
+
+
+def cmd_roster(args) -> int:
+    from autograder.gradebook import default_url
+    from autograder.lms import import_roster
+
+    added, updated = import_roster(args.file, args.db or default_url(args.root))
+    print(f"roster: {added} students added, {updated} updated")
+    return 0
+
+
+def write_grades_csv(assignment: str, root: Path, db_url: str | None) -> Path:
+    """``reports/<a>-grades.csv``, rewritten from the gradebook as it is now."""
+    from autograder.gradetable import class_grades, write_csv
+
+    path = root / "reports" / f"{assignment}-grades.csv"
+    write_csv(path, *class_grades(assignment, root, db_url))
+    return path
+
+
+def cmd_export(args) -> int:
+    from autograder import assignments
+    from autograder.export import export
+    from autograder.gradebook import default_url
+
+    assignments.check_name(args.assignment, args.root)
+    out = args.out or args.root / "reports" / f"{args.assignment}-{args.format}.csv"
+    export(args.assignment, args.db or default_url(args.root), out, args.format, args.canvas_id)
+    report = write_grades_csv(args.assignment, args.root, args.db)
+    print(f"{args.format}: {out}")
+    print(f"grades by function: {report.relative_to(args.root)}")
+    return 0
 
 
 def grade_table(assignment: str, root: Path, db_url: str | None = None):
@@ -73,7 +144,29 @@ def grade_table(assignment: str, root: Path, db_url: str | None = None):
     return table, columns, rows
 
 
+def collect_submissions(args) -> None:
+    """Copy ``--submissions`` into submitted/ and say what was skipped or misnamed."""
+    from autograder import assignments, lms
+
+    collected = lms.collect(args.assignment, args.submissions, args.root, args.db)
+    print(f"collected {len(collected.students)} submissions into submitted/")
+    for line in collected.skipped:
+        print(f"skipped {line}")
+    for student in collected.students:
+        for note in assignments.unexpected_files(args.assignment, student, args.root):
+            print(f"{student}: {note}")
+    if collected.late:
+        print(
+            f"Canvas marked late: {', '.join(collected.late)} (its file names carry no time; "
+            f"nbgrader applies a late penalty from submitted/<student>/"
+            f"{args.assignment}/timestamp.txt)"
+        )
+
+
 def cmd_grade(args) -> int:
+    from autograder import assignments
+
+    assignments.check_name(args.assignment, args.root)  # at once, before the heavy imports
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -82,19 +175,23 @@ def cmd_grade(args) -> int:
         TimeRemainingColumn,
     )
 
-    from autograder import assignments, classroom
-    from autograder.gradetable import write_csv
+    from autograder import classroom
     from autograder.grading import GradeSettings
 
-    assignments.check_name(args.assignment, args.root)
+    classroom.check_gradable(args.assignment, args.root)
     if args.submissions:
-        students = classroom.import_submissions(args.assignment, args.submissions, args.root)
-        print(f"copied {len(students)} submissions into submitted/")
+        collect_submissions(args)
     settings = GradeSettings(
         cell_timeout=args.timeout,
         memory_limit=args.memory_limit,
         sandbox=not args.unsafe_no_sandbox,
     )
+    if os.geteuid() == 0:
+        print(
+            "course: warning: grading as root; student code is sandboxed, but grade as an "
+            "ordinary user where you can",
+            file=sys.stderr,
+        )
     if settings.sandbox:
         from autograder.sandbox import sandbox_status
 
@@ -134,8 +231,7 @@ def cmd_grade(args) -> int:
     elapsed = time.perf_counter() - started
     table, columns, rows = grade_table(args.assignment, args.root, args.db)
     console.print(table)
-    csv_path = args.root / "reports" / f"{args.assignment}-grades.csv"
-    write_csv(csv_path, columns, rows)
+    csv_path = write_grades_csv(args.assignment, args.root, args.db)
     summary = f"graded {len(results)} submissions in {elapsed:.1f} s"
     if skipped:
         summary += f"; {len(skipped)} already graded (unchanged), kept (--force regrades them)"
@@ -191,6 +287,8 @@ def cmd_report(args) -> int:
         args.root / "reports" / f"{args.assignment}-scores.png", args.assignment, columns, rows
     )
     console.print(f"histogram: {png.relative_to(args.root)}")
+    csv_path = write_grades_csv(args.assignment, args.root, args.db)
+    console.print(f"grades CSV: {csv_path.relative_to(args.root)}")
     return 0
 
 
@@ -223,45 +321,75 @@ def cmd_check(args) -> int:
 
 
 def _positive(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1; got {text}")
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1; got '{text}'")
     return value
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose complaints are one line (the usage is one --help away)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(
+    top = OneLineParser(
         prog="course",
-        description="Release, grade and check the course's assignments "
-        "(nbgrader underneath; plain nbgrader commands keep working from the repository root).",
+        description="Release, grade and check an nbgrader course's assignments "
+        "(nbgrader underneath; plain nbgrader commands keep working in the course directory).",
     )
     top.add_argument("--version", action="version", version=f"course {__version__}")
     top.add_argument(
+        "--course-dir",
         "--root",
+        dest="root",
+        metavar="DIR",
         type=Path,
-        default=Path(os.environ.get("COURSE_ROOT", REPOSITORY)),
-        help="the course directory (default: the repository root)",
+        default=Path(os.environ["COURSE_DIR"]) if os.environ.get("COURSE_DIR") else None,
+        help="the course directory (default: the nearest folder upwards holding "
+        "nbgrader_config.py)",
     )
     top.add_argument(
         "--db",
         default=os.environ.get("COURSE_DB"),
-        help="the gradebook as a SQLAlchemy URL, e.g. postgresql://user@host/course "
-        "(default: sqlite:///<root>/gradebook.db)",
+        help="the gradebook as a SQLAlchemy URL, e.g. postgresql+psycopg2://user@host/course "
+        "(default: sqlite:///<course dir>/gradebook.db)",
     )
     sub = top.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("new", help="start an assignment: source/NAME/NAME.ipynb, laid out")
+    p.add_argument("name")
+    p.set_defaults(run=cmd_new)
 
     p = sub.add_parser("release", help="generate the student versions and check them")
     p.add_argument(
         "assignments",
         nargs="*",
         metavar="ASSIGNMENT",
-        help=f"default: all ({', '.join(ASSIGNMENTS)})",
+        help="default: every assignment in source/",
     )
     p.set_defaults(run=cmd_release)
 
+    p = sub.add_parser("roster", help="the students in the gradebook")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = actions.add_parser("import", help="add or update the students of a CSV file")
+    p.add_argument("file", type=Path, help="columns id, first, last, email (lms_user_id optional)")
+    p.set_defaults(run=cmd_roster)
+
     p = sub.add_parser("grade", help="autograde every submission of an assignment")
     p.add_argument("assignment")
-    p.add_argument("--submissions", type=Path, help="a folder of <student>.ipynb files to import")
+    p.add_argument(
+        "--submissions",
+        type=Path,
+        metavar="X",
+        help="first collect submissions from X: a folder of <student>.ipynb files or "
+        "<student>/ folders, a .zip, or a Canvas or Moodle bulk download",
+    )
     p.add_argument(
         "--workers",
         type=_positive,
@@ -292,6 +420,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("assignment")
     p.set_defaults(run=cmd_report)
 
+    p = sub.add_parser("export", help="the grades from the gradebook, for a spreadsheet or an LMS")
+    p.add_argument("assignment")
+    p.add_argument("--format", choices=FORMATS, default="csv", help="csv (nbgrader's) or canvas")
+    p.add_argument("--out", type=Path, help="default: reports/<assignment>-<format>.csv")
+    p.add_argument("--canvas-id", help="the Canvas assignment's id, for the canvas column name")
+    p.set_defaults(run=cmd_export)
+
     p = sub.add_parser("check", help="for students: run your notebook's visible tests")
     p.add_argument("notebook", type=Path)
     p.set_defaults(run=cmd_check)
@@ -303,12 +438,17 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "run", None):
         parser().print_help()
         return 0
-    args.root = args.root.resolve()
     put_tools_on_path()
-    from autograder.gradebook import default_url, explained_errors
-
     try:
-        with explained_errors(args.db or default_url(args.root)):
+        if args.run is not cmd_check:
+            args.root = course_dir(args.root)
+        if args.db:
+            from autograder.gradebook import check_url
+
+            check_url(args.db)
+        from autograder.gradebook import default_url, explained_errors
+
+        with explained_errors(args.db or default_url(args.root or Path.cwd())):
             return args.run(args)
     except CourseError as error:
         print(f"course: {error}", file=sys.stderr)

@@ -1,25 +1,28 @@
 """``make demo``: the instructor's whole job on a sample class, in ``demo-class/``.
 
-Copies ``source/`` into a fresh course directory, releases every assignment, synthesises a small
-class for one assignment (a full solution, a correct answer in another style, wrong answers
-from the course's bank of common mistakes, a blank notebook, one that imports the reference
-instead of answering, and a file that is not a notebook), grades it with ``course grade``,
-writes feedback and the report, and says where everything is.
+Copies the course's ``source/`` and ``nbgrader_config.py`` (the course directory found from the
+working directory, as ``course`` finds it) into a fresh course directory, releases every
+assignment, synthesises a small class for one assignment (a full solution, a correct answer in
+another style, wrong answers from the course's bank of common mistakes, a blank notebook, one
+that imports the reference instead of answering, and a file that is not a notebook), grades it
+with ``course grade``, writes feedback and the report, and says where everything is.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import shutil
 import sys
 from pathlib import Path
 
 import nbformat
 
-from autograder import cells, sample_class
+from autograder import assignments, cells, sample_class
+from autograder.cli import course_dir
 from autograder.cli import main as course
-from autograder.config import ASSIGNMENTS, REPOSITORY
+from autograder.errors import CourseError
 
 WRITTEN_ANSWER = "I would check the formula against the lecture and test it on a small case."
 
@@ -35,9 +38,7 @@ def sample_students(assignment: str, release_nb, source_nb) -> dict[str, bytes]:
     style = next(iter(bank.CORRECT.values()))
     first_function = next(iter(cells.answer_sources(release_nb)))
     reference_module = f"course_lib.{assignment}"
-    cheat = (
-        f"from {reference_module} import {first_function}  # the reference, not an answer\n"
-    )
+    cheat = f"from {reference_module} import {first_function}  # the reference, not an answer\n"
     students = {
         "ada": solved,
         "ben-another-style": sample_class.with_answers(solved, style),
@@ -51,11 +52,22 @@ def sample_students(assignment: str, release_nb, source_nb) -> dict[str, bytes]:
     return files
 
 
-def run(assignment: str, workdir: Path) -> int:
+def with_samples(root: Path) -> list[str]:
+    """The course's assignments that have a bank of sample answers to build a class from."""
+    return [
+        a
+        for a in assignments.discover(root)
+        if importlib.util.find_spec(f"autograder.sample_submissions.{a}") is not None
+    ]
+
+
+def run(assignment: str, source_course: Path, workdir: Path) -> int:
     if workdir.exists():
         shutil.rmtree(workdir)
-    shutil.copytree(REPOSITORY / "source", workdir / "source")
-    root = ["--root", str(workdir)]
+    shutil.copytree(source_course / "source", workdir / "source")
+    if (source_course / "nbgrader_config.py").is_file():
+        shutil.copyfile(source_course / "nbgrader_config.py", workdir / "nbgrader_config.py")
+    root = ["--course-dir", str(workdir)]
     print(f"== 1. release every assignment into {workdir}/release")
     if course([*root, "release"]) != 0:
         return 1
@@ -74,17 +86,32 @@ def run(assignment: str, workdir: Path) -> int:
     print("\n== 4. what the class got wrong")
     if course([*root, "report", assignment]) != 0:
         return 1
-    print(f"\nAll of it is in {workdir}: feedback/<student>/{assignment}/{assignment}.html, "
-          f"reports/{assignment}-grades.csv, reports/{assignment}-scores.png")
+    print(
+        f"\nAll of it is in {workdir}: feedback/<student>/{assignment}/{assignment}.html, "
+        f"reports/{assignment}-grades.csv, reports/{assignment}-scores.png"
+    )
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder.demo", description=__doc__)
-    parser.add_argument("--assignment", default="batch_norm", choices=ASSIGNMENTS)
-    parser.add_argument("--workdir", type=Path, default=REPOSITORY / "demo-class")
+    parser.add_argument("--assignment", default="batch_norm")
+    parser.add_argument("--course-dir", type=Path, help="default: found as course finds it")
+    parser.add_argument("--workdir", type=Path, help="default: <course dir>/demo-class")
     args = parser.parse_args(argv)
-    return run(args.assignment, args.workdir.resolve())
+    try:
+        root = course_dir(args.course_dir)
+    except CourseError as error:
+        print(f"demo: {error}", file=sys.stderr)
+        return 2
+    if args.assignment not in with_samples(root):
+        choices = ", ".join(with_samples(root)) or "none"
+        print(
+            f"demo: no sample class for '{args.assignment}' (choose one of {choices})",
+            file=sys.stderr,
+        )
+        return 2
+    return run(args.assignment, root, (args.workdir or root / "demo-class").resolve())
 
 
 if __name__ == "__main__":

@@ -36,6 +36,36 @@ def sqlite_path(url: str) -> Path | None:
     return Path(url[len("sqlite:///") :]) if url.startswith("sqlite:///") else None
 
 
+#: The pip package of a database driver whose module has another name.
+DRIVER_PACKAGES = {"psycopg2": "psycopg2-binary", "psycopg": "psycopg[binary]"}
+URL_FORMS = "sqlite:///PATH or postgresql+psycopg2://USER@HOST/DATABASE"
+
+
+def check_url(url: str) -> None:
+    """Refuse, in one line, a gradebook URL this Python cannot open: not a URL, a database
+    SQLAlchemy does not know, or a driver that is not installed (the line says what to install)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        parsed = make_url(url)
+        dialect = parsed.get_dialect()
+    except ArgumentError:
+        raise CourseError(f"the gradebook must be a database URL, {URL_FORMS}") from None
+    except NoSuchModuleError:
+        raise CourseError(
+            f"unknown kind of database '{url.split(':')[0]}': use {URL_FORMS}"
+        ) from None
+    try:
+        dialect.import_dbapi()
+    except ImportError as error:
+        package = DRIVER_PACKAGES.get(error.name or "", error.name or parsed.drivername)
+        raise CourseError(
+            f"the gradebook {parsed.render_as_string(hide_password=True)} needs the Python "
+            f"package {package}: run pip install '{package}' in the course's environment"
+        ) from None
+
+
 def check_readable(url: str) -> None:
     """Refuse, in one line, a SQLite gradebook that is not a database or is damaged."""
     path = sqlite_path(url)

@@ -1,7 +1,9 @@
-"""The class's grades for one assignment, read from the gradebook and grouped by function.
+"""The class's grades for one assignment, read from the gradebook and grouped into columns.
 
-A test cell's ``grade_id`` is ``test_<function>_<aspect>``, so its points belong to that graded
-function; written questions (``written_...``) are grouped as "written".
+A graded cell's points go to the column its metadata names (``{"course": {"function": "f"}}``),
+else to the graded function its ``grade_id`` names (``test_<function>_<aspect>``, the course's
+convention), else to "written" (``written_...``), else to a column of its own: any nbgrader
+course gets one column per graded cell, never an empty one.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 import nbformat
 
 from autograder import assignments
-from autograder.cells import answer_sources
+from autograder.cells import answer_sources, function_of, nbgrader_meta
 from autograder.gradebook import default_url, open_gradebook, sqlite_path
 from autograder.grading import MARKER
 
@@ -36,42 +38,68 @@ class StudentGrades:
         return sum(top for _, top in self.by_function.values())
 
 
-def function_of(grade_id: str, functions: list[str]) -> str:
-    """The graded function a cell's points belong to (longest matching name), or 'written'."""
-    for name in sorted(functions, key=len, reverse=True):
-        if grade_id.startswith(f"test_{name}_") or grade_id == f"test_{name}":
-            return name
-    return "written" if grade_id.startswith("written") else "other"
+#: The cell metadata key under which a test cell may name its graded function.
+COLUMN_METADATA = "course"
 
 
-def graded_functions(assignment: str, root: Path) -> list[str]:
-    source = nbformat.read(assignments.source_path(assignment, root), as_version=4)
-    return list(answer_sources(source))
+def column_of(cell, functions: list[str]) -> str:
+    """The column a graded cell's points go to: its metadata's function, else by its name."""
+    named = cell.get("metadata", {}).get(COLUMN_METADATA, {}).get("function")
+    return named or function_of(nbgrader_meta(cell).get("grade_id", ""), functions)
+
+
+def cell_columns(assignment: str, root: Path) -> dict[tuple[str, str], str]:
+    """``(notebook, grade_id) -> column`` for every cell with points, in notebook order.
+
+    A cell in a column of its own whose ``grade_id`` recurs in another notebook is shown as
+    ``notebook/grade_id``.
+    """
+    sources = {
+        name: nbformat.read(assignments.source_path(assignment, root, name), as_version=4)
+        for name in assignments.notebooks(assignment, root)
+    }
+    functions = [f for nb in sources.values() for f in answer_sources(nb)]
+    columns = {}
+    for name, nb in sources.items():
+        for cell in nb.cells:
+            meta = nbgrader_meta(cell)
+            if (meta.get("grade") or meta.get("task")) and meta.get("points", 0) > 0:
+                columns[(name, meta["grade_id"])] = column_of(cell, functions)
+    ids = [grade_id for _, grade_id in columns]
+    return {
+        (name, grade_id): f"{name}/{column}"
+        if column == grade_id and ids.count(grade_id) > 1
+        else column
+        for (name, grade_id), column in columns.items()
+    }
 
 
 def class_grades(
     assignment: str, root: Path, db_url: str | None = None
 ) -> tuple[list[str], list[StudentGrades]]:
-    """The column names (functions, then 'written') and every graded student's row."""
+    """The column names (in notebook order) and every graded student's row."""
     from nbgrader.api import MissingEntry
 
-    functions = graded_functions(assignment, root)
+    columns_of = cell_columns(assignment, root)
+    ordered = list(dict.fromkeys(columns_of.values()))
     url = db_url or default_url(root)
     path = sqlite_path(url)
     if path is not None and not path.exists():
-        return functions, []
+        return ordered, []
     rows = []
     with open_gradebook(url) as gb:
         try:
             submissions = gb.find_assignment(assignment).submissions
         except MissingEntry:
-            return functions, []
+            return ordered, []
         for submission in submissions:
             by_function: dict[str, tuple[float, float]] = {}
             manual = 0
             for notebook in submission.notebooks:
                 for grade in notebook.grades:
-                    key = function_of(grade.name, functions)
+                    if not grade.max_score:
+                        continue
+                    key = columns_of.get((notebook.name, grade.name), grade.name)
                     score, top = by_function.get(key, (0.0, 0.0))
                     by_function[key] = (score + (grade.score or 0.0), top + grade.max_score)
                     manual += bool(grade.needs_manual_grade)
@@ -80,8 +108,10 @@ def class_grades(
             if marker.is_file():
                 info = json.loads(marker.read_text())
                 row.problem, row.flags = info.get("problem"), info.get("flags", [])
+            row.flags = row.flags + assignments.unexpected_files(assignment, row.student, root)
             rows.append(row)
-    columns = functions + sorted({k for r in rows for k in r.by_function} - set(functions))
+    present = {k for r in rows for k in r.by_function}
+    columns = [c for c in ordered if c in present or not rows] + sorted(present - set(ordered))
     return columns, sorted(rows, key=lambda r: r.student)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -23,7 +24,7 @@ def course(*args: str, cwd=REPOSITORY) -> subprocess.CompletedProcess:
 def test_version_and_help():
     assert course("--version").stdout.startswith("course ")
     help_text = course("--help").stdout
-    for command in ("release", "grade", "feedback", "report", "check"):
+    for command in ("new", "release", "roster", "grade", "feedback", "report", "export", "check"):
         assert command in help_text
 
 
@@ -36,6 +37,15 @@ def test_version_and_help():
         (("release", "nope"), "unknown assignment"),
         (("check", "missing.ipynb"), "no notebook at 'missing.ipynb'"),
         (("grade", "softmax", "--submissions", "/nonexistent/folder"), "does not exist"),
+        (("grade", "softmax", "--submissions", "README.md"), "neither a folder nor a zip file"),
+        (("--course-dir", "/missing", "report", "softmax"), "'/missing' is missing"),
+        (("grade", "softmax", "--workers", "abc"), "--workers: must be a whole number >= 1"),
+        (("grade", "softmax", "--workers", "0"), "--workers: must be a whole number >= 1"),
+        (("export", "softmax", "--format", "pdf"), "invalid choice: 'pdf'"),
+        (("roster", "import", "missing.csv"), "no roster file at 'missing.csv'"),
+        (("new", "my assignment"), "not a usable assignment name"),
+        (("new", "softmax"), "already exists"),
+        (("--db", "not a url", "report", "softmax"), "must be a database URL"),
     ],
 )
 def test_bad_input_gives_one_line_and_exit_2(args, says):
@@ -44,6 +54,65 @@ def test_bad_input_gives_one_line_and_exit_2(args, says):
     assert says in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+    assert "_positive" not in result.stderr  # no internal names
+
+
+def test_without_a_course_directory_course_says_where_it_looked(tmp_path):
+    result = course("report", "softmax", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"course: no nbgrader_config.py in {tmp_path} or any folder above: run course in "
+        f"your course directory, or pass --course-dir DIR"
+    )
+
+
+def test_the_course_directory_is_found_from_a_subfolder():
+    result = course("report", "nonexistent", cwd=REPOSITORY / "source" / "softmax")
+    assert "choose one of batch_norm, scale, softmax, tuning" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "package"),
+    [
+        ("postgresql://u@db/course", "psycopg[binary]"),
+        ("postgresql+psycopg2://u@db/c", "psycopg2-binary"),
+    ],
+)
+def test_postgresql_without_its_driver_says_what_to_install(tmp_path, url, package):
+    module = "psycopg2" if "psycopg2" in url else "psycopg"  # hidden, installed or not
+    (tmp_path / f"{module}.py").write_text(
+        f"raise ModuleNotFoundError({'No module named ' + module!r}, name={module!r})\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "autograder.cli", "--db", url, "report", "softmax"],
+        cwd=REPOSITORY,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"course: the gradebook {url} needs the Python package {package}: run pip install "
+        f"'{package}' in the course's environment"
+    )
+
+
+def test_an_unknown_assignment_is_answered_before_any_heavy_import():
+    probe = (
+        "import sys, time\n"
+        "from autograder.cli import main\n"
+        "started = time.perf_counter()\n"
+        "code = main(['grade', 'nonexistent'])\n"
+        "print(code, time.perf_counter() - started, "
+        "[m for m in ('nbformat', 'nbgrader', 'nbclient', 'rich') if m in sys.modules])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPOSITORY, capture_output=True, text=True, timeout=60
+    )
+    code, seconds, heavy = result.stdout.split(" ", 2)
+    assert code == "2" and heavy.strip() == "[]", result.stdout
+    assert float(seconds) < 1.0
 
 
 def test_a_corrupt_notebook_is_refused_by_check(tmp_path):
@@ -51,7 +120,7 @@ def test_a_corrupt_notebook_is_refused_by_check(tmp_path):
     bad.write_text("{ not json")
     result = course("check", str(bad))
     assert result.returncode == 2
-    assert "not valid JSON" in result.stderr and "Traceback" not in result.stderr
+    assert "it is not a notebook" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_report_before_grading_says_what_to_do(tmp_path):

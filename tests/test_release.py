@@ -13,15 +13,15 @@ from autograder.config import ASSIGNMENTS, REPOSITORY
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_is_up_to_date_and_leaks_nothing(assignment):
-    fresh = assignments.generated_release(assignment)
-    assert assignments.release_problems(assignment, fresh=fresh) == []
+    fresh = assignments.generated_release(assignment, REPOSITORY)
+    assert assignments.release_problems(assignment, REPOSITORY, fresh=fresh) == []
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_keeps_signatures_and_drops_solutions(assignment):
-    source = nbformat.read(assignments.source_path(assignment), 4)
-    released = nbformat.read(assignments.release_path(assignment), 4)
-    text = assignments.release_path(assignment).read_text()
+    source = nbformat.read(assignments.source_path(assignment, REPOSITORY), 4)
+    released = nbformat.read(assignments.release_path(assignment, REPOSITORY), 4)
+    text = assignments.release_path(assignment, REPOSITORY).read_text()
     for cell in source.cells:
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("solution") and cell.cell_type == "code":
@@ -44,7 +44,7 @@ def test_release_problems_catch_leaks_duplicates_and_staleness(tmp_path):
     leaky = json.loads(source.read_text())  # the instructor's version, as if released by mistake
     leaky["cells"].append(leaky["cells"][-1])  # a duplicated cell id (nbformat would renumber it)
     (tmp_path / "release" / assignment / f"{assignment}.ipynb").write_text(json.dumps(leaky))
-    problems = assignments.release_problems(assignment, tmp_path, fresh=b"other")
+    problems = assignments.release_problems(assignment, tmp_path, fresh={assignment: b"other"})
     text = "\n".join(problems)
     assert "BEGIN SOLUTION" in text and "BEGIN HIDDEN TESTS" in text
     assert "hidden-test line" in text
