@@ -320,6 +320,21 @@ def cmd_check(args) -> int:
     return 0 if all(c.failed == 0 for c in checks) else 1
 
 
+def cmd_kit(args) -> int:
+    from autograder import assignments
+    from autograder.kit import write_kit
+
+    names = args.assignments or assignments.discover(args.root)
+    for name in names:
+        assignments.check_name(name, args.root)
+        if not (args.root / "release" / name).is_dir():
+            raise CourseError(f"'{name}' has no release yet: run 'course release {name}' first")
+    written = write_kit(args.root, args.out, names, title=args.root.resolve().name)
+    for path in written:
+        _console().print(f"wrote {path}")
+    return 0
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -426,6 +441,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="default: reports/<assignment>-<format>.csv")
     p.add_argument("--canvas-id", help="the Canvas assignment's id, for the canvas column name")
     p.set_defaults(run=cmd_export)
+
+    p = sub.add_parser("kit", help="what students receive: release notebooks, a wheel, a README")
+    p.add_argument("out", type=Path, help="the folder to write the kit into")
+    p.add_argument("assignments", nargs="*", help="default: every assignment")
+    p.set_defaults(run=cmd_kit)
 
     p = sub.add_parser("check", help="for students: run your notebook's visible tests")
     p.add_argument("notebook", type=Path)
