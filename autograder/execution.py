@@ -11,9 +11,10 @@
   restarted; the student's cells before the one that broke it run again, and the rest of the
   notebook still earns its points;
 - output is capped per cell as it arrives, counting every message type (streams, displays,
-  display updates, errors, comm messages): 100,000 characters for the student's cells, more
-  for the course's own cells (their figures are never blamed on the student); the autograded
-  notebook as a whole is capped too;
+  display updates, errors, comm messages and their binary buffers): 100,000 characters for the
+  student's cells, more for the course's own cells (their figures are never blamed on the
+  student); the notebook's output as a whole is capped as it arrives too, and the kernel's
+  messages are read by a client that refuses oversized ones (``judge.LimitedAsyncClient``);
 - the whole submission has a wall-clock budget that covers restarts and replays; cells past it
   are not run (tests past it score nothing) and the report says so.
 
@@ -37,7 +38,7 @@ from traitlets import Float, Integer
 
 from autograder.cells import is_answer_cell, is_setup_cell, is_test_cell, nbgrader_meta
 from autograder.flags import add_flags
-from autograder.judge import INTERRUPT_GRACE, Judge, KernelLink
+from autograder.judge import DROPPED, INTERRUPT_GRACE, Judge, KernelLink, LimitedAsyncClient
 from autograder.rebuild import COURSE_CELL_KEY
 
 HIDDEN_MARKER = "### BEGIN HIDDEN TESTS"
@@ -70,16 +71,23 @@ def trusted_sources(resources) -> dict[str, str]:
         return {cell.name: cell.source for cell in notebook.source_cells}
 
 
-def answer_functions(nb) -> list[str]:
-    """The names of the functions the notebook's answer cells define (parsed, never run)."""
+def answer_functions(nb, trusted: dict[str, str]) -> list[str]:
+    """The names of the functions the notebook's answer cells define (parsed, never run).
+
+    With a gradebook, each answer cell is read as the gradebook holds it (the release's ``def``
+    and docstring): a function the student adds to an answer cell is not a graded function,
+    so the judge never binds it in the kernel to a test's callable (a test's
+    ``reference_softmax`` stays in the grader however the student names a function).
+    """
     from IPython.core.inputtransformer2 import TransformerManager
 
     names = []
     for cell in nb.cells:
         if not is_answer_cell(cell):
             continue
+        source = trusted.get(nbgrader_meta(cell).get("grade_id"), "") if trusted else cell.source
         try:
-            tree = ast.parse(TransformerManager().transform_cell(cell.source))
+            tree = ast.parse(TransformerManager().transform_cell(source))
         except (SyntaxError, ValueError):
             continue
         names += [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
@@ -103,14 +111,23 @@ class ResilientExecute(Execute):
         600.0, help="Wall-clock seconds for the whole submission, restarts and replays included"
     ).tag(config=True)
 
+    def create_kernel_manager(self):
+        """nbclient's kernel manager, whose clients read bounded messages only."""
+        km = super().create_kernel_manager()
+        km.client_factory = LimitedAsyncClient
+        return km
+
     def process_message(self, msg, cell, cell_index):
-        """Count every output message of the cell; drop what passes the cell's cap."""
+        """Count every output message of the cell (binary buffers included); drop what passes
+        the cell's cap or the notebook's."""
         if msg["msg_type"] in _COUNTED:
-            used = self._output_used.get(cell_index, 0) + len(json.dumps(msg["content"]))
+            size = len(json.dumps(msg["content"])) + sum(map(len, msg.get("buffers") or []))
+            used = self._output_used.get(cell_index, 0) + size
             self._output_used[cell_index] = used
+            self._output_total += size
             limit = (self.max_course_output_chars if cell.metadata.get(COURSE_CELL_KEY)
                      else self.max_output_chars)
-            if used > limit:
+            if used > limit or self._output_total > self.max_notebook_chars:
                 if cell_index not in self._capped:
                     self._capped.add(cell_index)
                     cell.outputs.append(nbformat.v4.new_output(
@@ -136,9 +153,10 @@ class ResilientExecute(Execute):
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
         self._output_used: dict[int, int] = {}
+        self._output_total = 0
         self._capped: set[int] = set()
         trusted = trusted_sources(resources)
-        judge = Judge(answer_functions(nb), cell_timeout=self.timeout or 30)
+        judge = Judge(answer_functions(nb, trusted), cell_timeout=self.timeout or 30)
         flags: list[str] = []
         broken: set[int] = set()
         started = time.monotonic()
@@ -233,6 +251,9 @@ class ResilientExecute(Execute):
                 flags.append(f"{_label(cell, i)} timed out after {self.timeout} s")
             if any(o.get("ename") == "MemoryError" for o in errors):
                 flags.append(f"{_label(cell, i)} hit the memory limit")
+            if DROPPED in json.dumps(cell.get("outputs", [])):
+                flags.append(f"{_label(cell, i)} sent a message with more values than the "
+                             "grader reads; it was dropped")
             if i in self._capped and not cell.metadata.get(COURSE_CELL_KEY):
                 flags.append(f"{_label(cell, i)} printed more than "
                              f"{self.max_output_chars:,} characters; output capped")

@@ -11,7 +11,11 @@ The student's notebook runs in its (sandboxed) kernel; its test cells never do. 
   Grader callables among the arguments (objectives, samplers) are called back here; graded
   functions that the test bound to something else (``replaced(globals(), softmax=...)``) are
   swapped in the kernel for callbacks for the length of the call; generators travel by state
-  and come back advanced; array arguments the student's function changed are written back.
+  and come back advanced; array arguments the student's function changed are written back,
+  and the call then fails with :class:`ArgumentChanged`: the course's functions leave their
+  arguments unchanged, and a test must never compute an expected value from an argument the
+  student's code rewrote (``predict(W, b, X)`` then ``reference_predict(W, b, X)``, or a
+  reference cache that holds the test's own ``Z``).
 
 So expected values, tolerances, hidden test code and the reference stay in this process, and
 the verdict is whatever the test code here decides. A student function that hangs is
@@ -33,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import zmq
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.blocking import BlockingKernelClient
 
 from autograder import wire
@@ -51,6 +56,54 @@ _EXCEPTIONS = {
 }  # fmt: skip
 
 
+#: Largest message part (ZMQ frame) the grader receives from a kernel: ZMQ drops a larger one
+#: before it is read (a kernel can send a message as large as its memory).
+MAX_FRAME = 2 * wire.MAX_MESSAGE + 2**20
+#: Stands for a message part with more than ``wire.MAX_VALUES`` JSON values, which the grader
+#: does not parse: it reads as an output of any type (stream, display, error, comm) saying so,
+#: and never as the end of a cell.
+DROPPED = "[a message from the kernel was dropped: it held more values than the grader reads]"
+
+
+def _stand_in() -> dict:
+    return {"name": "stdout", "text": DROPPED + "\n", "data": {"text/plain": DROPPED},
+            "metadata": {}, "execution_count": None, "ename": "OutputDropped", "evalue": DROPPED,
+            "traceback": [DROPPED], "wait": False, "comm_id": "", "execution_state": "busy",
+            "status": "error", "prompt": ""}  # fmt: skip
+
+
+def limited_unpack(unpack: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
+    """``unpack`` (a Jupyter session's JSON reader), refusing to parse a part with too many
+    values."""
+
+    def read(data: bytes) -> Any:
+        return _stand_in() if wire.too_many_values(data) else unpack(data)
+
+    return read
+
+
+class _Limited:
+    """A kernel client that reads only bounded messages: frames of at most :data:`MAX_FRAME`
+    bytes (the context's sockets refuse larger ones) and at most ``wire.MAX_VALUES`` values."""
+
+    def _context_default(self):
+        context = super()._context_default()
+        context.setsockopt(zmq.MAXMSGSIZE, MAX_FRAME)
+        return context
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.session.unpack = limited_unpack(self.session.unpack)
+
+
+class LimitedBlockingClient(_Limited, BlockingKernelClient):
+    """A blocking kernel client with the grader's limits (:class:`KernelLink`'s)."""
+
+
+class LimitedAsyncClient(_Limited, AsyncKernelClient):
+    """An asynchronous kernel client with the grader's limits (nbclient's, while grading)."""
+
+
 class KernelLost(Exception):
     """The kernel died or would not stop when interrupted: it must be restarted."""
 
@@ -67,15 +120,20 @@ class ChannelError(Exception):
     """The kernel's answer was not data the grader reads (or the channel broke)."""
 
 
+class ArgumentChanged(AssertionError):
+    """The student's function changed an array it was given (a failed test)."""
+
+
 class KernelLink:
     """A client of its own on the student's kernel, speaking :mod:`autograder.bridge`'s protocol.
 
     Every IOPub message the kernel sends while the link waits is read and counted in
-    ``output_chars`` (of every type) and thrown away.
+    ``output_chars`` (of every type) and thrown away. The client reads bounded messages only
+    (:class:`LimitedBlockingClient`).
     """
 
     def __init__(self, connection_info: dict, is_alive: Callable[[], bool]):
-        self.client = BlockingKernelClient()
+        self.client = LimitedBlockingClient()
         self.client.load_connection_info(connection_info)
         self.client.start_channels()
         self.is_alive = is_alive
@@ -87,6 +145,7 @@ class KernelLink:
 
     def close(self) -> None:
         self.client.stop_channels()
+        self.client.context.destroy(linger=0)
 
     def interrupt(self) -> None:
         self.client.control_channel.send(self.client.session.msg("interrupt_request", {}))
@@ -199,6 +258,13 @@ def _locate(args: tuple, kwargs: dict, path: Any) -> Any:
         return None
 
 
+def _argument(path: list) -> str:
+    """``"argument 2"``, ``"argument labels"``, ``"item 1 of argument 2"`` for a write-back path."""
+    kind, key, *rest = path
+    name = f"argument {key + 1 if kind == 'a' else key}"
+    return f"item {rest[0]} of {name}" if rest else name
+
+
 def rebuild_exception(kind: Any, message: Any) -> Exception:
     """The exception a student's function raised, as an object of this process."""
     kind, message = str(kind)[:80], str(message)[:2000]
@@ -240,7 +306,7 @@ class Proxy:
         judge.calls.append(record)
         done = judge.link.exchange(request, lambda m: _run_callback(handles, m), judge.deadline)
         try:
-            self._write_back(done, args, kwargs, encoder)
+            changed = self._write_back(done, args, kwargs, encoder)
             outcome = done.get("result")
             if type(outcome) is not dict:
                 raise wire.WireError("no result")
@@ -252,30 +318,40 @@ class Proxy:
         except (wire.WireError, KeyError, TypeError, ValueError) as error:
             raise ChannelError(f"{self.name} returned something the grader cannot read "
                                f"({error})") from None
+        if changed:
+            record.raised = ("ArgumentChanged", f"{self.name} changed {_argument(changed[0])} in "
+                             "place; the course's functions leave their arguments unchanged "
+                             "(work on a copy, or build a new array)")
+            raise ArgumentChanged(record.raised[1])
         if record.raised:
             raise rebuild_exception(*record.raised)
         return record.result
 
     @staticmethod
-    def _write_back(done: dict, args: tuple, kwargs: dict, encoder: wire.Encoder) -> None:
+    def _write_back(done: dict, args: tuple, kwargs: dict, encoder: wire.Encoder) -> list:
+        """Copy the changed arrays into the grader's arguments and the generators' states into
+        the grader's generators; returns the paths of the arrays written."""
         import numpy as np
 
+        written = []
         for path, data in done.get("changed", []):
             target = _locate(args, kwargs, path)
             if type(target) is np.ndarray and target.flags.writeable:
                 new = wire.Decoder().decode(data)
                 if type(new) is np.ndarray and new.shape == target.shape:
                     np.copyto(target, new, casting="unsafe")
+                    written.append(path)
         for rng_handle, state in done.get("rngs", []):
             if rng_handle in encoder.rngs:
                 wire.set_state(encoder.rngs[rng_handle], wire.Decoder().decode(state))
+        return written
 
 
 def _run_callback(handles: dict[int, Callable], message: dict) -> dict:
     """Call a grader callable for the kernel; its arguments are data from the kernel."""
-    function = handles.get(message.get("fn"))
     decoder = wire.Decoder()
     try:
+        function = handles.get(message.get("fn")) if type(message.get("fn")) is int else None
         if function is None:
             raise wire.WireError("unknown callback")
         args, kwargs = decoder.decode(message.get("args")), decoder.decode(message.get("kwargs"))

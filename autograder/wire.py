@@ -19,9 +19,12 @@ anything else                 ``{"__opaque__": type name}``
 ============================  =============================================================
 
 Decoding never runs code: no pickle, no eval, no import by name. Types are rebuilt only from the
-table above; a generator is rebuilt from NumPy's own bit generators by name; anything malformed,
-too deep or too large raises :class:`WireError`. An object the kernel could not encode arrives as
-a :class:`Foreign` instance that names its type and fails every check.
+table above; a generator is rebuilt from NumPy's own bit generators by name, from a state laid
+out exactly like that bit generator's own (NumPy trusts a state's fields: an MT19937 position
+past its key reads outside it and crashes the process); anything malformed, too deep, too large
+or holding too many values raises :class:`WireError`, and nothing else. An object the kernel
+could not encode arrives as a :class:`Foreign` instance that names its type and fails every
+check.
 
 This module is part of the student kit: it holds no answers.
 """
@@ -29,6 +32,7 @@ This module is part of the student kit: it holds no answers.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import math
 import re
@@ -41,7 +45,14 @@ import numpy as np
 MAX_MESSAGE = 64 * 2**20
 #: Deepest nesting of lists, tuples and dicts.
 MAX_DEPTH = 32
+#: Most JSON values in one message (bounded by its count of ``[``, ``{`` and ``,``): every value
+#: is a Python object once parsed, and a million of them is already ~100 MB.
+MAX_VALUES = 1_000_000
+#: Most generators rebuilt from one message.
+MAX_GENERATORS = 100
 BIT_GENERATORS = ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")
+#: The positions a bit generator's state indexes its buffer with, and their largest value.
+_POSITIONS = {"MT19937": (("state", "pos"), 624), "Philox": (("buffer_pos",), 4)}
 _DTYPE = re.compile(r"^[<>|=]?[biufc]\d{1,2}$")
 _TYPE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]{0,79}$")
 
@@ -61,9 +72,14 @@ class Foreign:
 
 def foreign(type_name: str) -> Foreign:
     """An instance of a class named like the student's type, so messages say 'a Matrix'."""
-    name = type_name if _TYPE_NAME.match(type_name or "") else "object"
-    short = name.rsplit(".", 1)[-1]
-    return type(short, (Foreign,), {"type_name": name})()
+    name = type_name if type(type_name) is str and _TYPE_NAME.match(type_name) else "object"
+    return _foreign_class(name)()
+
+
+@functools.lru_cache(maxsize=256)
+def _foreign_class(name: str) -> type[Foreign]:
+    """One class per type name (a million opaque values make a million instances, not classes)."""
+    return type(name.rsplit(".", 1)[-1], (Foreign,), {"type_name": name})
 
 
 class Encoder:
@@ -140,7 +156,10 @@ class Decoder:
             return tuple(self.decode(v, depth + 1) for v in body)
         if tag == "__dict__" and type(body) is list:
             pairs = [self._pair(p, depth) for p in body]
-            return dict(pairs)
+            try:
+                return dict(pairs)
+            except TypeError:  # a tuple key holding a list
+                raise WireError("dict keys must be hashable") from None
         if tag == "__nd__":
             return _array(body)
         if tag == "__np__":
@@ -168,6 +187,8 @@ class Decoder:
             raise WireError("a generator must name one of NumPy's bit generators")
         if handle in self.rngs:
             return self.rngs[handle]
+        if len(self.rngs) >= MAX_GENERATORS:
+            raise WireError(f"more than {MAX_GENERATORS} generators in one message")
         rng = np.random.Generator(getattr(np.random, name)())
         set_state(rng, self.decode(state, depth + 1))
         self.rngs[handle] = rng
@@ -175,11 +196,43 @@ class Decoder:
 
 
 def set_state(rng: np.random.Generator, state: Any) -> None:
-    """Give ``rng`` a state received over the channel (WireError if NumPy rejects it)."""
+    """Give ``rng`` a state received over the channel.
+
+    The state must have the layout of a fresh generator of the same kind (the same keys, ints
+    in ``[0, 2**128)`` where it has ints, arrays of the same shape and dtype) and positions
+    within the buffer they index; otherwise, or if NumPy rejects it, WireError.
+    """
+    name = type(rng.bit_generator).__name__
+    path, largest = _POSITIONS.get(name, ((), 0))
+    position = functools.reduce(lambda d, k: d.get(k) if type(d) is dict else None, path, state)
+    if not _same_layout(state, type(rng.bit_generator)().state) or (
+        path and not 0 <= position <= largest
+    ):
+        raise WireError(f"not a valid {name} generator state")
     try:
         rng.bit_generator.state = state
     except (TypeError, ValueError, KeyError, OverflowError) as error:
         raise WireError(f"not a valid generator state ({error})") from None
+
+
+def _same_layout(value: Any, template: Any) -> bool:
+    """Whether ``value`` is laid out like ``template``, a state NumPy made itself."""
+    if type(template) is dict:
+        return (type(value) is dict and value.keys() == template.keys()
+                and all(_same_layout(value[k], template[k]) for k in template))
+    if type(template) is np.ndarray:
+        return (type(value) is np.ndarray and value.shape == template.shape
+                and value.dtype == template.dtype)
+    if type(template) is int:
+        return type(value) is int and 0 <= value < 2**128
+    return type(value) is type(template) and value == template
+
+
+def too_many_values(text: str | bytes) -> bool:
+    """Whether JSON ``text`` may hold more than :data:`MAX_VALUES` values (a cheap upper bound:
+    its ``[``, ``{`` and ``,`` characters, counted without parsing)."""
+    marks = ("[", "{", ",") if type(text) is str else (b"[", b"{", b",")
+    return sum(text.count(mark) for mark in marks) > MAX_VALUES
 
 
 def dumps(data: Any) -> str:
@@ -196,6 +249,8 @@ def loads(text: Any) -> Any:
         raise WireError("a message must be text")
     if len(text) > MAX_MESSAGE:
         raise WireError(f"a message of {len(text):,} characters (the limit is {MAX_MESSAGE:,})")
+    if too_many_values(text):
+        raise WireError(f"a message of more than {MAX_VALUES:,} values")
     try:
         return json.loads(text, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as error:
@@ -233,4 +288,7 @@ def _array(body: Any) -> np.ndarray:
         raise WireError(f"bad array data ({error})") from None
     if len(data) != dt.itemsize * math.prod(shape):
         raise WireError("array data does not match its shape and dtype")
-    return np.frombuffer(data, dtype=dt).reshape(shape).copy()
+    try:
+        return np.frombuffer(data, dtype=dt).reshape(shape).copy()
+    except ValueError as error:  # an empty array with absurd other dimensions
+        raise WireError(f"bad array shape ({error})") from None

@@ -154,10 +154,15 @@ def test_callables_are_called_back_and_generators_come_back_advanced(judge):
     assert outcome.passed, outcome.message
 
 
-def test_arrays_changed_by_the_student_are_written_back(judge):
+def test_arrays_changed_by_the_student_are_written_back_and_the_call_fails(judge):
     outcome = run(judge, """
         Z = np.zeros((2, 2))
-        add_one_in_place(Z)
+        try:
+            add_one_in_place(Z)
+        except AssertionError as error:
+            assert "add_one_in_place changed argument 1 in place" in str(error), error
+        else:
+            raise AssertionError("changing an argument passed")
         assert (Z == 1).all(), Z
     """)
     assert outcome.passed, outcome.message
