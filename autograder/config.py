@@ -50,23 +50,19 @@ def configure(
     # disqualify answer cells that import the reference or patch libraries, and run the
     # notebook with kernel restarts and an output cap.
     c.RebuildFromRelease.release_directory = str(root)
-    c.Autograde.sanitize_preprocessors = [
-        "nbgrader.preprocessors.ClearOutput",
-        "autograder.rebuild.RebuildFromRelease",  # before DeduplicateIds, to flag duplicates
-        "nbgrader.preprocessors.DeduplicateIds",
-        "nbgrader.preprocessors.OverwriteKernelspec",
-        "nbgrader.preprocessors.OverwriteCells",
-        "nbgrader.preprocessors.CheckCellMetadata",
-        "autograder.integrity.CheckAnswerCells",
-    ]
-    c.Autograde.autograde_preprocessors = [
-        "autograder.execution.ResilientExecute",
-        "nbgrader.preprocessors.IgnorePattern",
-        "nbgrader.preprocessors.LimitOutput",
-        "nbgrader.preprocessors.SaveAutoGrades",
-        "nbgrader.preprocessors.AssignLatePenalties",
-        "nbgrader.preprocessors.CheckCellMetadata",
-    ]
+    c.Autograde.sanitize_preprocessors = derived(
+        nbgrader_steps("Autograde", "sanitize_preprocessors"),
+        after={"ClearOutput": ["autograder.rebuild.RebuildFromRelease"]},  # flags duplicates
+        append=["autograder.integrity.CheckAnswerCells"],
+    )
+    # ResilientExecute caps every output as it arrives, so nbgrader's LimitOutput would only
+    # cut the course's own figures a second time.
+    c.Autograde.autograde_preprocessors = derived(
+        nbgrader_steps("Autograde", "autograde_preprocessors"),
+        replace={"Execute": "autograder.execution.ResilientExecute"},
+        drop={"LimitOutput"},
+        after={"SaveAutoGrades": ["autograder.flags.FlagInGradebook"]},
+    )
     c.Execute.timeout = CELL_TIMEOUT
     c.Execute.interrupt_on_timeout = True
     c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:"]
@@ -103,6 +99,40 @@ def configure(
         )
     }
     return c
+
+
+def nbgrader_steps(converter: str, trait: str) -> list[str]:
+    """The dotted names of nbgrader's own default preprocessors for ``converter.trait``."""
+    import nbgrader.converters
+
+    classes = getattr(nbgrader.converters, converter).class_traits()[trait].default()
+    return [f"{cls.__module__}.{cls.__name__}" for cls in classes]
+
+
+def derived(
+    steps: list[str],
+    replace: dict[str, str] | None = None,
+    after: dict[str, list[str]] | None = None,
+    drop: set[str] | None = None,
+    append: list[str] | None = None,
+) -> list[str]:
+    """nbgrader's ``steps`` with the course's changes, each step named by its class name:
+    ``replace`` one by another, insert steps ``after`` one, ``drop`` some, ``append`` others.
+    A step nbgrader no longer has is an error, so an nbgrader upgrade cannot silently skip one.
+    """
+    replace, after, drop = replace or {}, after or {}, drop or set()
+    names = {step.rsplit(".", 1)[-1] for step in steps}
+    missing = (set(replace) | set(after) | drop) - names
+    if missing:
+        raise RuntimeError(f"nbgrader has no step {sorted(missing)}: update autograder/config.py")
+    result = []
+    for step in steps:
+        name = step.rsplit(".", 1)[-1]
+        if name in drop:
+            continue
+        result.append(replace.get(name, step))
+        result += after.get(name, [])
+    return result + list(append or [])
 
 
 def put_tools_on_path() -> None:
