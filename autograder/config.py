@@ -76,12 +76,14 @@ def configure(
         c.Execute.kernel_manager_class = "jupyter_client.manager.AsyncKernelManager"
     # Feedback must never show hidden tests, nor run what a student wrote; it stands alone
     # (formulas render offline) and says what awaits grading (autograder.feedback_pages).
-    c.GenerateFeedback.preprocessors = [
-        "autograder.feedback.GetGradesAwaiting",
-        "autograder.feedback.HideHiddenTests",
-        "autograder.feedback.ClearHiddenTestRegions",
-        "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
-    ]
+    c.GenerateFeedback.preprocessors = derived(
+        nbgrader_steps("GenerateFeedback", "preprocessors"),
+        replace={"GetGrades": "autograder.feedback.GetGradesAwaiting"},
+        after={"GetGrades": ["autograder.feedback.HideHiddenTests",
+                             "autograder.feedback.ClearHiddenTestRegions"]},
+    )
+    # nbgrader zip_collect maps LMS file names (Canvas, Moodle) to students through the roster.
+    c.ZipCollectApp.collector_plugin = "autograder.lms.CourseCollector"
     page = c.GenerateFeedback.HTMLExporter  # the feedback exporter's only, not formgrader's
     page.template_name = "course_feedback"
     page.template_file = "feedback_page.html.j2"
