@@ -67,11 +67,12 @@ def configure(
     c.Execute.interrupt_on_timeout = True
     c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:"]
     if sandbox:
+        from autograder.kit import student_runtime
+
         c.Execute.kernel_manager_class = "autograder.sandbox.SandboxedKernelManager"
         c.SandboxedKernelManager.memory_limit = memory_limit
-        c.SandboxedKernelManager.hidden_paths = sorted(
-            {str(Path.home()), "/home", "/root", str(root), str(REPOSITORY)}
-        )
+        # The kernel imports the course's support code from the answer-free kit, nothing else.
+        c.SandboxedKernelManager.runtime_paths = [str(student_runtime())]
     else:
         c.Execute.kernel_manager_class = "jupyter_client.manager.AsyncKernelManager"
     # Feedback must never show hidden tests, nor run what a student wrote; it stands alone
