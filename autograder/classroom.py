@@ -68,6 +68,8 @@ def jobs_for(
     gradebook.ensure_assignment(assignment, root, url)
     snapshot = gradebook.worker_snapshot(assignment, root, url)
     release = assignments.release_path(assignment, root).read_bytes()
+    config_file = root / "nbgrader_config.py"
+    config = config_file.read_text() if config_file.is_file() else ""
     jobs, skipped = [], []
     for sub in submissions:
         job = GradeJob(
@@ -78,6 +80,7 @@ def jobs_for(
             snapshot,
             release,
             settings,
+            config,
         )
         if not force and recorded_digest(root, assignment, sub.student) == job.digest:
             skipped.append(sub.student)

@@ -86,7 +86,7 @@ class GradeResult:
     problem: str | None = None
     seconds: float = 0.0
     #: nbgrader's late-submission penalty per notebook (its ``LateSubmissionPlugin``).
-    penalties: dict[str, float] = field(default_factory=dict)
+    penalties: dict[str, float | None] = field(default_factory=dict)
 
     @property
     def score(self) -> float:
@@ -244,7 +244,7 @@ def _read_scores(gradebook: Path, job: GradeJob) -> tuple[dict[str, CellScore], 
     with open_gradebook(f"sqlite:///{gradebook}") as gb:
         submission = gb.find_submission(job.assignment, job.student)
         for notebook in submission.notebooks:
-            penalties[notebook.name] = float(notebook.late_submission_penalty or 0.0)
+            penalties[notebook.name] = notebook.late_submission_penalty
             comments = {c.name: c.auto_comment for c in notebook.comments}
             for grade in notebook.grades:
                 cells[grade.name] = CellScore(

@@ -1,0 +1,103 @@
+"""`course grade` records what plain `nbgrader autograde` records, from the same nbgrader_config.py.
+
+Two copies of one course with a due date and nbgrader's "zero" late-penalty method: one graded
+by `nbgrader autograde` from the course directory, one by `course grade --workers 2`. The
+gradebooks must agree on every cell's score, every notebook's late penalty and flag, and every
+submission's timestamp and total.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder.classroom import grade_class
+from tests.tiny_course import ASSIGNMENT, SETTINGS, class_notebooks, make_course, submit
+
+pytestmark = pytest.mark.e2e
+
+CONFIG = """from pathlib import Path
+
+from autograder.config import configure
+
+c = get_config()  # noqa: F821
+configure(c, Path(__file__).resolve().parent)
+c.Execute.timeout = {timeout}
+{extra}
+"""
+DUE = "2026-03-01 12:00:00"
+ON_TIME, LATE = "2026-03-01 11:00:00", "2026-03-02 09:30:00"
+
+
+def gradebook(root: Path) -> dict:
+    """Everything nbgrader keeps per submission that a grade depends on."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        return {
+            sub.student_id: {
+                "timestamp": str(sub.timestamp),
+                "score": sub.score,
+                "notebooks": {
+                    nb.name: {
+                        "penalty": nb.late_submission_penalty,
+                        "flagged": nb.flagged,
+                        "cells": {g.name: (g.auto_score, g.needs_manual_grade) for g in nb.grades},
+                    }
+                    for nb in sub.notebooks
+                },
+            }
+            for sub in gb.assignment_submissions(ASSIGNMENT)
+        }
+
+
+def course_copy(root: Path, penalty: str) -> Path:
+    from nbgrader.api import Gradebook
+
+    extra = f'c.LateSubmissionPlugin.penalty_method = "{penalty}"' if penalty else ""
+    root.mkdir()
+    (root / "nbgrader_config.py").write_text(CONFIG.format(timeout=SETTINGS.cell_timeout,
+                                                           extra=extra))
+    make_course(root)
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        gb.update_or_create_assignment(ASSIGNMENT, duedate=DUE)
+    notebooks = class_notebooks(root, 6)
+    submit(root, notebooks)
+    for i, student in enumerate(sorted(notebooks)):
+        (root / "submitted" / student / ASSIGNMENT / "timestamp.txt").write_text(
+            LATE if i % 2 else ON_TIME)
+    return root
+
+
+@pytest.mark.parametrize("penalty", ["", "zero"])
+def test_course_grade_and_nbgrader_autograde_record_the_same(tmp_path, penalty):
+    by_nbgrader = course_copy(tmp_path / "nbgrader", penalty)
+    by_course = tmp_path / "course"
+    shutil.copytree(by_nbgrader, by_course)
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    # nbgrader reports the student whose file is not JSON and grades the others
+    subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "autograde", ASSIGNMENT,
+                    "--create"], cwd=by_nbgrader, env=env, capture_output=True, text=True)
+    grade_class(ASSIGNMENT, by_course, workers=2, settings=SETTINGS)
+    theirs, ours = gradebook(by_nbgrader), gradebook(by_course)
+    # nbgrader stops on the file that is not JSON and on the missing one (course grade gives them
+    # 0 with the reason): the others are compared
+    graded = {s for s in theirs
+              if (by_nbgrader / "autograded" / s / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").is_file()}
+    assert len(graded) >= 4
+    for student in graded:
+        assert ours[student] == theirs[student], student
+    late = [s for s in graded if theirs[s]["timestamp"] == LATE]
+    assert late
+    penalties = {theirs[s]["notebooks"][ASSIGNMENT]["penalty"] for s in late}
+    if penalty == "zero":  # the penalty takes the whole raw score
+        assert all(theirs[s]["notebooks"][ASSIGNMENT]["penalty"] == theirs[s]["score"]
+                   for s in late)
+        assert max(penalties) > 0
+    else:
+        assert penalties == {None}
