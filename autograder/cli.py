@@ -283,6 +283,7 @@ def cmd_report(args) -> int:
         console.print(integrity)
     else:
         console.print("integrity: no flags")
+    _print_mistakes(console, rows)
     png = save_histogram(
         args.root / "reports" / f"{args.assignment}-scores.png", args.assignment, columns, rows
     )
@@ -290,6 +291,24 @@ def cmd_report(args) -> int:
     csv_path = write_grades_csv(args.assignment, args.root, args.db)
     console.print(f"grades CSV: {csv_path.relative_to(args.root)}")
     return 0
+
+
+def _print_mistakes(console, rows) -> None:
+    """The misconceptions the diagnostics named across the class, most common first (a student
+    counts once per mistake however many tests it failed)."""
+    from rich.table import Table
+
+    from autograder.diagnostics import summarise
+
+    counted = summarise(key for row in rows for key in dict.fromkeys(row.mistakes))
+    if not counted:
+        return
+    table = Table(title="common mistakes (students)", title_justify="left")
+    for column in ("mistake", "students", "what the feedback says"):
+        table.add_column(column)
+    for key, message, count in counted:
+        table.add_row(key, str(count), message)
+    console.print(table)
 
 
 def cmd_check(args) -> int:

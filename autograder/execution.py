@@ -36,9 +36,17 @@ from nbclient.exceptions import DeadKernelError
 from nbgrader.preprocessors import Execute
 from traitlets import Float, Integer
 
+from autograder import diagnostics
 from autograder.cells import is_answer_cell, is_setup_cell, is_test_cell, nbgrader_meta
-from autograder.flags import add_flags
-from autograder.judge import DROPPED, INTERRUPT_GRACE, Judge, KernelLink, LimitedAsyncClient
+from autograder.flags import DIAGNOSES_KEY, add_flags
+from autograder.judge import (
+    DROPPED,
+    INTERRUPT_GRACE,
+    Call,
+    Judge,
+    KernelLink,
+    LimitedAsyncClient,
+)
 from autograder.rebuild import COURSE_CELL_KEY
 
 HIDDEN_MARKER = "### BEGIN HIDDEN TESTS"
@@ -156,7 +164,10 @@ class ResilientExecute(Execute):
         self._output_total = 0
         self._capped: set[int] = set()
         trusted = trusted_sources(resources)
-        judge = Judge(answer_functions(nb, trusted), cell_timeout=self.timeout or 30)
+        self._diagnoses: dict[str, str] = {}
+        judge = Judge(answer_functions(nb, trusted), cell_timeout=self.timeout or 30,
+                      explain=self._explain, watch=diagnostics.Recorded,
+                      snapshot=diagnostics.snapshot)
         flags: list[str] = []
         broken: set[int] = set()
         started = time.monotonic()
@@ -203,6 +214,8 @@ class ResilientExecute(Execute):
         self.set_widgets_metadata()
         flags += self._cell_flags()
         self._cap_notebook(flags)
+        if self._diagnoses:
+            self.nb.metadata[DIAGNOSES_KEY] = self._diagnoses
         add_flags(self.nb, [f for f in flags if f])
         return self.nb, self.resources
 
@@ -212,6 +225,7 @@ class ResilientExecute(Execute):
         grade_id = nbgrader_meta(cell).get("grade_id", "")
         if is_test_cell(cell):
             source = trusted.get(grade_id, cell.source) if trusted else cell.source
+            self._diagnosing = grade_id
             outcome = judge.run_test(source, f"<test {grade_id}>", hidden=HIDDEN_MARKER in source)
             cell.outputs = [nbformat.from_dict(o) for o in outcome.outputs]
             cell.execution_count = None
@@ -222,6 +236,17 @@ class ResilientExecute(Execute):
             except Exception as error:  # noqa: BLE001 - reported; the tests will fail
                 self.log.error("set-up cell %s failed in the grader: %s", grade_id, error)
         self.preprocess_cell(cell, resources, index)
+        return None
+
+    def _explain(self, calls: list[Call]) -> str | None:
+        """The first catalogued mistake that reproduces one of a failed test's calls."""
+        for call in calls:
+            result = diagnostics.Raised(*call.raised) if call.raised else call.result
+            found = diagnostics.diagnose(call.name, call.args, call.kwargs, result,
+                                         call.substitutes)
+            if found:
+                self._diagnoses[self._diagnosing] = found.key
+                return found.message
         return None
 
     def _replay_before(self, index: int, broken: set[int]) -> None:

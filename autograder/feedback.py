@@ -20,6 +20,7 @@ import nbformat
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades, NbGraderPreprocessor
 
 from autograder.cells import is_test_cell, nbgrader_meta
+from autograder.judge import MISTAKE_PREFIX
 
 BEGIN, END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 DESCRIPTION_PREFIX = "# Hidden test:"
@@ -98,9 +99,11 @@ def verdict_output(cell) -> nbformat.NotebookNode:
     )
     points = points_phrase(nbgrader_meta(cell).get("points", 0))
     verdict = f"failed (0 of {points})" if failed else f"passed ({points})"
-    return nbformat.v4.new_output(
-        "stream", name="stdout", text=f"Hidden test {verdict}: {description(cell)}\n"
-    )
+    errors = [str(o.get("evalue", "")) for o in cell.get("outputs", [])
+              if o.get("output_type") == "error"]
+    mistakes = [line for e in errors for line in e.splitlines() if line.startswith(MISTAKE_PREFIX)]
+    text = f"Hidden test {verdict}: {description(cell)}\n" + "".join(f"{m}\n" for m in mistakes[:1])
+    return nbformat.v4.new_output("stream", name="stdout", text=text)
 
 
 def without_helper_frames(output) -> nbformat.NotebookNode:

@@ -11,6 +11,9 @@ from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 FLAGS_KEY = "course_flags"
+#: Notebook metadata: ``test grade_id -> key`` of the mistake the diagnostics named in each
+#: failed test (``autograder.diagnostics``), for the class report.
+DIAGNOSES_KEY = "course_diagnoses"
 
 
 def add_flags(nb, flags: list[str]) -> None:
@@ -18,6 +21,19 @@ def add_flags(nb, flags: list[str]) -> None:
     if flags:
         nb.metadata.setdefault(FLAGS_KEY, [])
         nb.metadata[FLAGS_KEY] = list(nb.metadata[FLAGS_KEY]) + flags
+
+
+def diagnosed_mistakes(folder) -> list[str]:
+    """The keys of the mistakes named in the autograded notebooks in ``folder``, test by test."""
+    import json
+
+    keys = []
+    for path in sorted(folder.glob("*.ipynb")):
+        try:
+            keys += json.loads(path.read_text()).get("metadata", {}).get(DIAGNOSES_KEY, {}).values()
+        except (OSError, ValueError, AttributeError):
+            continue
+    return keys
 
 
 class FlagInGradebook(NbGraderPreprocessor):

@@ -17,6 +17,7 @@ import nbformat
 
 from autograder import assignments
 from autograder.cells import answer_sources, function_of, nbgrader_meta
+from autograder.flags import diagnosed_mistakes
 from autograder.gradebook import default_url, open_gradebook, sqlite_path
 from autograder.grading import MARKER
 
@@ -28,6 +29,8 @@ class StudentGrades:
     needs_manual: int = 0
     problem: str | None = None
     flags: list[str] = field(default_factory=list)
+    #: Keys of the mistakes the diagnostics named, one per failed test that named one.
+    mistakes: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> float:
@@ -109,6 +112,7 @@ def class_grades(
                 info = json.loads(marker.read_text())
                 row.problem, row.flags = info.get("problem"), info.get("flags", [])
             row.flags = row.flags + assignments.unexpected_files(assignment, row.student, root)
+            row.mistakes = diagnosed_mistakes(root / "autograded" / row.student / assignment)
             rows.append(row)
     present = {k for r in rows for k in r.by_function}
     columns = [c for c in ordered if c in present or not rows] + sorted(present - set(ordered))

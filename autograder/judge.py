@@ -46,6 +46,8 @@ from autograder import wire
 INTERRUPT_GRACE = 5.0
 #: Characters of a test's own printed output kept in the notebook.
 MAX_TEST_PRINT = 10_000
+#: Starts the line of a failed test's message that names the student's likely mistake.
+MISTAKE_PREFIX = "Likely mistake: "
 SERVE = "import autograder.bridge as _course_bridge\n_course_bridge.serve()"
 _EXCEPTIONS = {
     name: getattr(builtins, name)
@@ -246,6 +248,11 @@ def _snapshot(value: Any) -> Any:
         return value
 
 
+def _is_function(value: Any) -> bool:
+    """A grader callable (not a class, not a student function's proxy)."""
+    return callable(value) and not isinstance(value, type | Proxy)
+
+
 def _locate(args: tuple, kwargs: dict, path: Any) -> Any:
     """The grader's object at a write-back path ``["a", i(, j)]`` or ``["k", name(, j)]``."""
     if type(path) is not list or len(path) not in (2, 3):
@@ -295,14 +302,18 @@ class Proxy:
             handles[len(handles) + 1] = function
             return len(handles)
 
-        substitutes = judge.substitutes(self.name)
+        keep = judge.watch
+        args = tuple(keep(a) if _is_function(a) else a for a in args)
+        kwargs = {k: keep(v) if _is_function(v) else v for k, v in kwargs.items()}
+        substitutes = {name: keep(f) for name, f in judge.substitutes(self.name).items()}
         encoder = wire.Encoder(callable_handle=handle)
         request = {
             "op": "call", "name": self.name,
             "args": encoder.encode(list(args)), "kwargs": encoder.encode(dict(kwargs)),
             "substitutes": {name: handle(f) for name, f in substitutes.items()},
         }  # fmt: skip
-        record = Call(self.name, _snapshot(args), _snapshot(kwargs), substitutes=substitutes)
+        record = Call(self.name, judge.snapshot(args), judge.snapshot(kwargs),
+                      substitutes=substitutes)
         judge.calls.append(record)
         done = judge.link.exchange(request, lambda m: _run_callback(handles, m), judge.deadline)
         try:
@@ -404,7 +415,9 @@ class Judge:
 
     ``functions`` are the names the answer cells define: while a test has bound one of them to
     something else, calls of the student's other functions see that instead. ``explain`` (the
-    diagnostics) turns a failed test's calls into a sentence naming the likely mistake.
+    diagnostics) turns a failed test's calls into a sentence naming the likely mistake; for it,
+    ``watch`` wraps each grader callable a call hands to the kernel (so that its calls can be
+    replayed) and ``snapshot`` keeps the arguments as they were before the call.
     """
 
     def __init__(
@@ -412,10 +425,14 @@ class Judge:
         functions: Iterable[str] = (),
         cell_timeout: float = 30.0,
         explain: Callable[[list[Call]], str | None] | None = None,
+        watch: Callable[[Callable], Callable] = lambda function: function,
+        snapshot: Callable[[Any], Any] = _snapshot,
     ):
         self.functions = set(functions)
         self.cell_timeout = cell_timeout
         self.explain = explain
+        self.watch = watch
+        self.snapshot = snapshot
         self.namespace: dict[str, Any] = {"__name__": "__course_tests__", "__builtins__": builtins}
         self.owned: set[str] = set()
         self.fetched: set[str] = set()
@@ -491,7 +508,7 @@ class Judge:
             message = f"{type(error).__name__}: {error}"
             hint = self.explain(self.calls) if self.explain else None
             if hint:
-                message += f"\nLikely mistake: {hint}"
+                message += f"\n{MISTAKE_PREFIX}{hint}"
             return self._failed(label, message, lines, None)
         text = printed.getvalue()[:MAX_TEST_PRINT]
         outputs = [{"output_type": "stream", "name": "stdout", "text": text}] if text else []
