@@ -7,7 +7,8 @@ student's kernel with stdin allowed. :func:`serve` then talks to the grader thro
 
 1. it says ``{"op": "ready"}``; the grader answers with a request:
    ``{"op": "describe", "names": [...]}`` — what each name is in the notebook's namespace, or
-   ``{"op": "call", "name": f, "args": [...], "kwargs": {...}, "substitutes": {g: handle}}``;
+   ``{"op": "call", "name": f, "args": [...], "kwargs": {...}, "substitutes": {g: handle}}``
+   (a ``None`` handle: the test deleted ``g``, so it is missing for the call);
 2. while the student's function runs, a grader callable it was given (an objective, a sampler,
    a substitute for another graded function) is called back with
    ``{"op": "callback", "fn": handle, "args": [...], "kwargs": {...}}``, answered by
@@ -30,6 +31,8 @@ import numpy as np
 from autograder import wire
 
 _MISSING = object()
+#: Largest array sent when a test reads a name of the notebook (not an argument or a result).
+MAX_VALUE_BYTES = 8 * 2**20
 _EXCEPTIONS = {
     name: getattr(builtins, name)
     for name in ("ValueError", "TypeError", "IndexError", "KeyError", "ZeroDivisionError",
@@ -78,6 +81,8 @@ def _describe(namespace: dict, name: str) -> dict:
         return {"kind": "module"}
     if callable(value):
         return {"kind": "callable"}
+    if type(value) is np.ndarray and value.nbytes > MAX_VALUE_BYTES:
+        return {"kind": "value", "value": {"__opaque__": "ndarray (too large to send)"}}
     try:
         data = wire.Encoder().encode(value)
         wire.dumps(data)
@@ -106,7 +111,10 @@ def _call(namespace: dict, request: dict) -> dict:
     saved = {}
     for name, handle in request.get("substitutes", {}).items():
         saved[name] = namespace.get(name, _MISSING)
-        namespace[name] = Callback(handle)
+        if handle is None:  # the test deleted the name
+            namespace.pop(name, None)
+        else:
+            namespace[name] = Callback(handle)
     try:
         function = namespace.get(request["name"], _MISSING)
         if function is _MISSING:

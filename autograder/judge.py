@@ -305,15 +305,16 @@ class Proxy:
         keep = judge.watch
         args = tuple(keep(a) if _is_function(a) else a for a in args)
         kwargs = {k: keep(v) if _is_function(v) else v for k, v in kwargs.items()}
-        substitutes = {name: keep(f) for name, f in judge.substitutes(self.name).items()}
+        substitutes = {name: f if f is None else keep(f)
+                       for name, f in judge.substitutes(self.name).items()}
         encoder = wire.Encoder(callable_handle=handle)
         request = {
             "op": "call", "name": self.name,
             "args": encoder.encode(list(args)), "kwargs": encoder.encode(dict(kwargs)),
-            "substitutes": {name: handle(f) for name, f in substitutes.items()},
+            "substitutes": {n: f if f is None else handle(f) for n, f in substitutes.items()},
         }  # fmt: skip
         record = Call(self.name, judge.snapshot(args), judge.snapshot(kwargs),
-                      substitutes=substitutes)
+                      substitutes={n: f for n, f in substitutes.items() if f is not None})
         judge.calls.append(record)
         done = judge.link.exchange(request, lambda m: _run_callback(handles, m), judge.deadline)
         try:
@@ -393,10 +394,10 @@ def assigned_names(tree: ast.AST) -> set[str]:
     return names
 
 
-def free_names(tree: ast.AST) -> set[str]:
-    """Names the code reads but never binds (candidates to look up in the kernel)."""
+def read_names(tree: ast.AST) -> set[str]:
+    """Names the code reads anywhere (candidates to look up in the kernel), builtins aside."""
     read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    return read - assigned_names(tree) - set(dir(builtins))
+    return read - set(dir(builtins))
 
 
 @dataclass
@@ -440,14 +441,17 @@ class Judge:
         self.deadline = 0.0
         self.calls: list[Call] = []
 
-    def substitutes(self, calling: str) -> dict[str, Callable]:
-        """Graded functions (other than ``calling``) that the test bound to a grader callable."""
-        found = {}
-        for name in self.functions | self.fetched:
-            value = self.namespace.get(name)
-            if name != calling and callable(value) and not (
-                isinstance(value, Proxy) and value.name == name
-            ):
+    def substitutes(self, calling: str) -> dict[str, Callable | None]:
+        """Graded functions (other than ``calling``) that the test bound to a grader callable,
+        and (as None) the kernel's names the test deleted (``del squares``)."""
+        found: dict[str, Callable | None] = {}
+        for name in (self.functions | self.fetched) - {calling}:
+            if name not in self.namespace:
+                if name in self.fetched:
+                    found[name] = None
+                continue
+            value = self.namespace[name]
+            if callable(value) and not (isinstance(value, Proxy) and value.name == name):
                 found[name] = value
         return found
 
@@ -477,7 +481,9 @@ class Judge:
                 except wire.WireError:
                     self.namespace[name] = wire.foreign("unreadable")
             else:
-                self.namespace.pop(name, None)
+                if name in self.fetched:  # gone from the kernel since the last test
+                    self.namespace.pop(name, None)
+                    self.fetched.discard(name)
                 continue
             self.fetched.add(name)
 
@@ -489,10 +495,9 @@ class Judge:
             tree = ast.parse(source)
         except SyntaxError as error:
             return self._failed(label, f"the test cell does not parse: {error}", [], None)
-        self.owned |= assigned_names(tree) - free_names(tree)
         self.deadline = time.monotonic() + self.cell_timeout
         try:
-            self._look_up(free_names(tree))
+            self._look_up(read_names(tree))
             with contextlib.redirect_stdout(printed):
                 exec(compile(tree, label, "exec"), self.namespace)  # noqa: S102 - course code
         except KernelLost as lost:
@@ -510,6 +515,9 @@ class Judge:
             if hint:
                 message += f"\n{MISTAKE_PREFIX}{hint}"
             return self._failed(label, message, lines, None)
+        finally:
+            # what the test bound is the test's (a later test reads it here, not in the kernel)
+            self.owned |= assigned_names(tree) - self.functions
         text = printed.getvalue()[:MAX_TEST_PRINT]
         outputs = [{"output_type": "stream", "name": "stdout", "text": text}] if text else []
         return TestOutcome(True, outputs, calls=self.calls)

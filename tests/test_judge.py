@@ -29,6 +29,12 @@ def search(objective, sampler, n, rng):
     best = min(history, key=lambda h: h[1])
     return best[0], best[1], history
 
+def squares(n):
+    return [i * i for i in range(1, n + 1)]
+
+def sum_of_squares(n):
+    return sum(squares(n))
+
 def add_one_in_place(Z):
     Z += 1
     return None
@@ -78,7 +84,7 @@ def kernel():
 
 @pytest.fixture
 def judge(kernel):
-    judge = Judge(["softmax", "grads", "search", "add_one_in_place", "positive", "odd", "loud",
+    judge = Judge(["softmax", "grads", "search", "squares", "sum_of_squares", "add_one_in_place", "positive", "odd", "loud",
                    "slow", "stubborn"], cell_timeout=3)
     judge.link = KernelLink(kernel.get_connection_info(), kernel.is_alive)
     judge.run_setup("import numpy as np\nfrom autograder.checks import check_close, replaced")
@@ -133,6 +139,31 @@ def test_replaced_swaps_the_function_in_the_kernel_for_a_grader_callback(judge):
         # outside the block the student's own softmax is back
         check_close("softmax", softmax(np.array([[0.0], [0.0]])), [[0.5], [0.5]])
     """)
+    assert outcome.passed, outcome.message
+
+
+def test_a_name_the_test_deletes_is_missing_in_the_kernel_for_the_call(judge):
+    """nbgrader's own documentation example: does sum_of_squares use squares?"""
+    outcome = run(judge, """
+        orig_squares = squares
+        del squares
+        try:
+            sum_of_squares(1)
+        except NameError:
+            pass
+        else:
+            raise AssertionError("sum_of_squares does not use squares")
+        finally:
+            squares = orig_squares
+        assert sum_of_squares(3) == 14
+    """)
+    assert outcome.passed, outcome.message
+
+
+def test_what_a_test_bound_is_there_for_later_tests(judge):
+    assert run(judge, "from autograder.checks import check_equal\nexpected = [1, 4]").passed
+    outcome = run(judge, "assert squares(2) == expected\ncheck_equal('x', np.ones(1), [1.0], "
+                  "kind='float')")
     assert outcome.passed, outcome.message
 
 
