@@ -5,6 +5,9 @@ For ``Z`` of shape (n, m), every unit (row) is normalised over the m examples of
 ``Z_norm = (Z - mu) / sqrt(var + eps)`` and ``Z_tilde = gamma * Z_norm + beta``, with ``gamma``
 and ``beta`` learnable (n, 1) columns. At test time the batch statistics are replaced by
 running averages (as most frameworks do; the paper uses population statistics instead).
+
+The code is written to be read beside the lecture: one line per formula, named as there. A
+version tuned for speed, with the same results, is :mod:`course_lib.fast`.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import numpy as np
 
 from course_lib._validate import as_2d, as_column
 
+#: The cache of :func:`batchnorm_forward`, a plain tuple in the contract's order:
+#: ``(Z, Z_norm, mu, var, gamma, beta, eps)``.
 Cache = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]
 
 
@@ -22,96 +27,100 @@ def _check_eps(eps: float) -> float:
     return float(eps)
 
 
-BLOCK_ELEMENTS = 1 << 18  # entries per block of rows (2 MiB of float64), see ``_row_blocks``
+def forward_arguments(Z, gamma, beta, eps) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """``(Z, gamma, beta, eps)`` as float arrays (n, m), (n, 1), (n, 1) and a float > 0.
 
-
-def _row_blocks(n: int, m: int) -> list[slice]:
-    """Slices of about ``BLOCK_ELEMENTS`` entries covering the rows 0..n of an (n, m) array.
-
-    Batch norm treats every row (unit) on its own, so working block by block gives the same
-    numbers as working on the whole array. It is faster on large batches: batch norm is
-    memory-bound, and a block small enough to stay in the CPU cache is read from main memory
-    once, where whole-array NumPy expressions would read it once per pass.
+    Raises ``ValueError`` naming the argument otherwise, or if ``Z`` has no column (a batch of
+    no examples has no mean).
     """
-    rows = max(1, BLOCK_ELEMENTS // max(m, 1))
-    return [slice(start, start + rows) for start in range(0, n, rows)]
+    Z = as_2d("Z", Z)
+    n, m = Z.shape
+    if m == 0:
+        raise ValueError(f"Z must hold at least one example (column); got shape {Z.shape}")
+    return Z, as_column("gamma", gamma, n), as_column("beta", beta, n), _check_eps(eps)
+
+
+def gradient_argument(dZ_tilde, Z: np.ndarray) -> np.ndarray:
+    """``dZ_tilde`` as a float array of the shape of ``Z``; ``ValueError`` naming it otherwise."""
+    dZ_tilde = as_2d("dZ_tilde", dZ_tilde)
+    if dZ_tilde.shape != Z.shape:
+        raise ValueError(f"dZ_tilde must have the shape of Z {Z.shape}; got {dZ_tilde.shape}")
+    return dZ_tilde
 
 
 def batchnorm_forward(Z, gamma, beta, eps: float = 1e-5) -> tuple[np.ndarray, Cache]:
     """Normalise each row of ``Z`` over the batch, then scale by ``gamma`` and shift by ``beta``.
 
+    For every row, over the m examples (axis 1)::
+
+        mu      = (1/m) * sum(Z)
+        var     = (1/m) * sum((Z - mu)**2)          biased: divides by m, not m - 1
+        Z_norm  = (Z - mu) / sqrt(var + eps)        eps inside the root
+        Z_tilde = gamma * Z_norm + beta
+
     Parameters
     ----------
-    Z : (n, m) pre-activations, one column per example
+    Z : (n, m) pre-activations, one column per example, m >= 1
     gamma, beta : (n, 1)
     eps : float > 0, added to the variance inside the square root
 
     Returns
     -------
-    Z_tilde : (n, m), ``gamma * (Z - mu) / sqrt(var + eps) + beta``
-    cache : ``(Z, Z_norm, mu, var, gamma, beta, eps)`` for the backward pass
+    Z_tilde : (n, m), ``gamma * Z_norm + beta``
+    cache : the tuple ``(Z, Z_norm, mu, var, gamma, beta, eps)`` for the backward pass,
+        ``mu`` and ``var`` (n, 1)
 
-    Notes
-    -----
-    Written for speed without changing the formula (each line is the formula for one block of
-    rows, see ``_row_blocks``): ``Z - mu`` is computed once and normalised in place (multiplied
-    by ``1 / sqrt(var + eps)``: one division per row instead of one per entry); the row sums are
-    matrix-vector products with a vector of ones, and ``vecdot(D, D)`` is the row-wise
-    ``sum(D**2, axis=1)`` without a temporary (both run in BLAS).
+    Raises
+    ------
+    ValueError
+        If ``Z`` is not 2-D with at least one column, ``gamma`` or ``beta`` is not (n, 1), or
+        ``eps <= 0``; the message names the argument.
     """
-    Z = as_2d("Z", Z)
-    n, m = Z.shape
-    gamma, beta = as_column("gamma", gamma, n), as_column("beta", beta, n)
-    eps = _check_eps(eps)
-    Z_norm, Z_tilde = np.empty_like(Z), np.empty_like(Z)
-    mu, var = np.empty((n, 1)), np.empty((n, 1))
-    ones = np.ones(m)
-    for rows in _row_blocks(n, m):
-        mu[rows, 0] = Z[rows] @ ones / m  # mean(Z, axis=1)
-        D = np.subtract(Z[rows], mu[rows], out=Z_norm[rows])  # centred, normalised in place
-        var[rows, 0] = np.vecdot(D, D) / m  # mean((Z - mu)**2, axis=1)
-        D *= 1 / np.sqrt(var[rows] + eps)
-        np.multiply(gamma[rows], D, out=Z_tilde[rows])
-        Z_tilde[rows] += beta[rows]
+    Z, gamma, beta, eps = forward_arguments(Z, gamma, beta, eps)
+    mu = np.mean(Z, axis=1, keepdims=True)
+    var = np.mean((Z - mu) ** 2, axis=1, keepdims=True)  # biased: divides by m
+    Z_norm = (Z - mu) / np.sqrt(var + eps)
+    Z_tilde = gamma * Z_norm + beta
     return Z_tilde, (Z, Z_norm, mu, var, gamma, beta, eps)
 
 
 def batchnorm_backward(dZ_tilde, cache: Cache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Gradients of a loss through ``batchnorm_forward``.
+    """Gradients of a loss through :func:`batchnorm_forward`, given ``dZ_tilde`` = dJ/dZ_tilde.
 
-    With ``g = gamma * dZ_tilde`` (the gradient with respect to ``Z_norm``), every example's
-    normalised value depends on the whole batch through ``mu`` and ``var``, which gives
-    ``dZ = (g - mean(g) - Z_norm * mean(g * Z_norm)) / sqrt(var + eps)`` (means over axis 1);
-    ``dgamma = sum(dZ_tilde * Z_norm, axis=1)`` and ``dbeta = sum(dZ_tilde, axis=1)``.
+    Every example contributes one term to the parameters' gradients, summed over the batch;
+    ``Z`` reaches the loss directly and through the batch's ``mu`` and ``var``. With
+    ``g = gamma * dZ_tilde``, the gradient with respect to ``Z_norm``, and sums and means over
+    the examples (axis 1)::
 
-    Since ``gamma`` is constant along a row, ``mean(g) = gamma * dbeta / m`` and
-    ``mean(g * Z_norm) = gamma * dgamma / m``, so the same formula reads
-    ``dZ = gamma / sqrt(var + eps) * (dZ_tilde - dbeta / m - Z_norm * dgamma / m)``,
-    which is what the code computes, one block of rows at a time (see ``_row_blocks``): it
-    reuses the two sums and builds ``dZ`` in place (``vecdot(A, B)`` is ``sum(A * B, axis=1)``
-    without the temporary ``A * B``).
+        dbeta  = sum(dZ_tilde)
+        dgamma = sum(dZ_tilde * Z_norm)
+        dZ     = (g - mean(g) - Z_norm * mean(g * Z_norm)) / sqrt(var + eps)
+
+    In ``dZ`` the second term comes from the mean, the third from the variance.
+
+    Parameters
+    ----------
+    dZ_tilde : (n, m), the shape of ``Z``
+    cache : ``(Z, Z_norm, mu, var, gamma, beta, eps)`` as returned by :func:`batchnorm_forward`
 
     Returns
     -------
     dZ : (n, m)
     dgamma, dbeta : (n, 1)
+
+    Raises
+    ------
+    ValueError
+        If ``dZ_tilde`` is not 2-D of the shape of the cached ``Z``.
     """
     Z, Z_norm, mu, var, gamma, beta, eps = cache
-    dZ_tilde = as_2d("dZ_tilde", dZ_tilde)
-    if dZ_tilde.shape != Z.shape:
-        raise ValueError(f"dZ_tilde must have the shape of Z {Z.shape}; got {dZ_tilde.shape}")
-    n, m = Z.shape
-    dZ = np.empty_like(dZ_tilde)
-    dgamma, dbeta = np.empty((n, 1)), np.empty((n, 1))
-    scale = gamma / np.sqrt(var + eps)
-    ones = np.ones(m)
-    for rows in _row_blocks(n, m):
-        dbeta[rows, 0] = dZ_tilde[rows] @ ones  # sum(dZ_tilde, axis=1)
-        dgamma[rows, 0] = np.vecdot(dZ_tilde[rows], Z_norm[rows])  # sum(dZ_tilde * Z_norm)
-        D = np.multiply(Z_norm[rows], -dgamma[rows] / m, out=dZ[rows])
-        D += dZ_tilde[rows]
-        D -= dbeta[rows] / m
-        D *= scale[rows]
+    dZ_tilde = gradient_argument(dZ_tilde, Z)
+    dbeta = np.sum(dZ_tilde, axis=1, keepdims=True)
+    dgamma = np.sum(dZ_tilde * Z_norm, axis=1, keepdims=True)
+    g = gamma * dZ_tilde  # dJ/dZ_norm
+    g_mean = np.mean(g, axis=1, keepdims=True)  # through mu
+    g_Z_norm_mean = np.mean(g * Z_norm, axis=1, keepdims=True)  # through var
+    dZ = (g - g_mean - Z_norm * g_Z_norm_mean) / np.sqrt(var + eps)
     return dZ, dgamma, dbeta
 
 

@@ -228,10 +228,10 @@ class MLP:
                 if training:
                     Z_tilde, bn_cache = bn.forward(Z, gamma, beta)
                     if update_stats:
-                        mean, var = bn_cache[2], bn_cache[3]  # cache = (Z, Z_norm, mu, var, ...)
+                        _Z, _Z_norm, mu, var, _gamma, _beta, _eps = bn_cache
                         key_mean, key_var = f"mean{l}", f"var{l}"
                         self.running[key_mean], self.running[key_var] = bn.update_running_stats(
-                            self.running[key_mean], self.running[key_var], mean, var, self.momentum
+                            self.running[key_mean], self.running[key_var], mu, var, self.momentum
                         )
                 else:
                     Z_tilde = bn.inference(

@@ -2,6 +2,8 @@
 
 Examples are columns: logits ``Z`` and probabilities ``A`` are (C, m), one-hot labels ``Y``
 are (C, m), inputs ``X`` are (n_x, m), weights ``W`` are (C, n_x) and the bias ``b`` is (C, 1).
+The code is written to be read beside the lecture; :func:`course_lib.fast.softmax_fast` is
+``softmax`` with fewer new arrays, for large inputs.
 """
 
 from __future__ import annotations
@@ -25,12 +27,15 @@ def softmax(Z) -> np.ndarray:
     Returns
     -------
     A : (C, m) probabilities
+
+    Raises
+    ------
+    ValueError
+        If ``Z`` is not a 2-D array.
     """
     Z = as_2d("Z", Z)
-    E = Z - Z.max(axis=0, keepdims=True)
-    np.exp(E, out=E)  # in place: one (C, m) array for the whole computation
-    E /= np.ones(len(E)) @ E  # column sums, sum(E, axis=0), as one BLAS matrix-vector product
-    return E
+    E = np.exp(Z - np.max(Z, axis=0, keepdims=True))  # shifted: no overflow, same result
+    return E / np.sum(E, axis=0, keepdims=True)
 
 
 def one_hot(labels, C: int) -> np.ndarray:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from gradcheck import TOLERANCE, numeric_grad, rel_error
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from autograder import wire
 from course_lib.batch_norm import (
     batchnorm_backward,
     batchnorm_forward,
@@ -52,7 +55,7 @@ def test_forward_cache_is_exactly_the_contract_tuple():
     Z, gamma, beta = _random_layer(0)
     eps = 1e-3
     Z_tilde, cache = batchnorm_forward(Z, gamma, beta, eps)
-    assert isinstance(cache, tuple) and len(cache) == 7
+    assert type(cache) is tuple and len(cache) == 7  # a plain tuple, as check_tuple asks
     c_Z, c_Z_norm, c_mu, c_var, c_gamma, c_beta, c_eps = cache
     mu = Z.sum(axis=1, keepdims=True) / Z.shape[1]
     var = ((Z - mu) ** 2).sum(axis=1, keepdims=True) / Z.shape[1]  # biased: 1/m
@@ -65,6 +68,16 @@ def test_forward_cache_is_exactly_the_contract_tuple():
     np.testing.assert_array_equal(c_beta, beta)
     assert c_eps == eps
     np.testing.assert_allclose(Z_tilde, gamma * c_Z_norm + beta, rtol=1e-14, atol=1e-14)
+
+
+def test_forward_cache_crosses_the_grading_channel_as_the_same_tuple():
+    # Hidden tests hand the reference's cache to the student's batchnorm_backward through the
+    # data-only channel, which carries plain tuples (a tuple subclass would arrive opaque).
+    _, cache = batchnorm_forward(*_random_layer(1), 1e-3)
+    received = wire.Decoder().decode(json.loads(json.dumps(wire.Encoder().encode(cache))))
+    assert type(received) is tuple and len(received) == 7
+    for sent, got in zip(cache, received, strict=True):
+        np.testing.assert_array_equal(got, sent)
 
 
 def test_forward_uses_biased_variance_and_eps_inside_root():
@@ -271,6 +284,7 @@ def _cache():
     ("call", "match"),
     [
         (lambda: batchnorm_forward(np.zeros(4), ONES3, ZEROS3), "Z"),
+        (lambda: batchnorm_forward(np.zeros((3, 0)), ONES3, ZEROS3), "Z must hold at least one"),
         (lambda: batchnorm_forward(Z3, np.ones((3,)), ZEROS3), "gamma"),
         (lambda: batchnorm_forward(Z3, np.ones((2, 1)), ZEROS3), "gamma"),
         (lambda: batchnorm_forward(Z3, ONES3, np.zeros((1, 3))), "beta"),
@@ -306,42 +320,3 @@ def test_forward_and_backward_leave_their_inputs_unchanged():
         np.testing.assert_array_equal(after, before)
     for before, after in zip(cache_copies, cache, strict=True):
         np.testing.assert_array_equal(after, before)
-
-
-@pytest.mark.parametrize("block_elements", [1, 3 * 7, 4 * 7, 1 << 18])
-def test_blocked_rows_give_the_whole_array_formula(monkeypatch, block_elements):
-    # The reference works on blocks of rows (one row, three rows with a short last block, a
-    # block that divides n, everything at once); every split must give the lecture formula.
-    import course_lib.batch_norm as bn
-
-    monkeypatch.setattr(bn, "BLOCK_ELEMENTS", block_elements)
-    rng = np.random.default_rng(11)
-    n, m = 8, 7
-    Z, gamma, beta = rng.normal(1, 2, (n, m)), rng.normal(size=(n, 1)), rng.normal(size=(n, 1))
-    dZ_tilde = rng.normal(size=(n, m))
-    mu = Z.mean(axis=1, keepdims=True)
-    var = Z.var(axis=1, keepdims=True)
-    Z_norm = (Z - mu) / np.sqrt(var + 1e-5)
-    g = gamma * dZ_tilde
-    dZ = (g - g.mean(1, keepdims=True) - Z_norm * (g * Z_norm).mean(1, keepdims=True)) / np.sqrt(
-        var + 1e-5
-    )
-
-    Z_tilde, cache = bn.batchnorm_forward(Z, gamma, beta)
-    np.testing.assert_allclose(Z_tilde, gamma * Z_norm + beta, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(cache[2], mu, rtol=1e-12)
-    np.testing.assert_allclose(cache[3], var, rtol=1e-12)
-    got_dZ, dgamma, dbeta = bn.batchnorm_backward(dZ_tilde, cache)
-    np.testing.assert_allclose(got_dZ, dZ, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(dgamma, (dZ_tilde * Z_norm).sum(1, keepdims=True), rtol=1e-12)
-    np.testing.assert_allclose(dbeta, dZ_tilde.sum(1, keepdims=True), rtol=1e-12)
-
-
-def test_large_batch_spanning_several_blocks_matches_the_formula():
-    rng = np.random.default_rng(12)
-    Z = rng.normal(5, 3, size=(70, 8192))  # 32 rows per block: blocks of 32, 32 and 6
-    gamma, beta = rng.normal(size=(70, 1)), rng.normal(size=(70, 1))
-    Z_tilde, (_, Z_norm, mu, var, *_) = batchnorm_forward(Z, gamma, beta)
-    expected = (Z - Z.mean(1, keepdims=True)) / np.sqrt(Z.var(1, keepdims=True) + 1e-5)
-    np.testing.assert_allclose(Z_norm, expected, rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(Z_tilde, gamma * expected + beta, rtol=1e-9, atol=1e-12)

@@ -16,21 +16,17 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from course_lib.batch_norm import (
-    batchnorm_backward,
-    batchnorm_forward,
-    batchnorm_inference,
-    update_running_stats,
-)
+from course_lib.batch_norm import batchnorm_inference, update_running_stats
 from course_lib.data import Digits, load_digits_split
+from course_lib.fast import batchnorm_backward_fast, batchnorm_forward_fast, softmax_fast
 from course_lib.mlp import MLP, BatchNormFunctions, SoftmaxFunctions
-from course_lib.softmax import cross_entropy, one_hot, softmax
+from course_lib.softmax import cross_entropy, one_hot
 from course_lib.tuning import grid_search_points
 
 REFERENCE_BATCH_NORM = BatchNormFunctions(
-    batchnorm_forward, batchnorm_backward, update_running_stats, batchnorm_inference
+    batchnorm_forward_fast, batchnorm_backward_fast, update_running_stats, batchnorm_inference
 )
-REFERENCE_SOFTMAX = SoftmaxFunctions(softmax, one_hot, cross_entropy)
+REFERENCE_SOFTMAX = SoftmaxFunctions(softmax_fast, one_hot, cross_entropy)
 
 
 def reference_functions(batch_norm: bool = False) -> dict[str, Any]:
@@ -38,6 +34,8 @@ def reference_functions(batch_norm: bool = False) -> dict[str, Any]:
 
     A softmax output layer with the cross-entropy loss and, with ``batch_norm``, batch norm on
     every hidden layer: ``MLP([64, 32, 10], "relu", rng=rng, **reference_functions(True))``.
+    Batch norm's forward and backward passes and the softmax are the fast versions
+    (:mod:`course_lib.fast`), equal to the readable reference.
     """
     return {
         "batch_norm": REFERENCE_BATCH_NORM if batch_norm else None,
