@@ -60,11 +60,37 @@ def find_submissions(assignment: str, root: Path) -> list[Submission]:
     return found
 
 
+def already_graded(root: Path, assignment: str, sub: Submission, digest: str) -> bool:
+    """Whether this submission's grade is recorded: by ``course grade`` (the same bytes), or by
+    ``nbgrader autograde`` (an autograded notebook newer than the submitted one)."""
+    recorded = recorded_digest(root, assignment, sub.student)
+    if recorded is not None:
+        return recorded == digest
+    autograded = root / "autograded" / sub.student / assignment / f"{assignment}.ipynb"
+    return (sub.path is not None and autograded.is_file()
+            and autograded.stat().st_mtime >= sub.path.stat().st_mtime)
+
+
 def jobs_for(
-    assignment: str, root: Path, url: str, settings: GradeSettings, force: bool
+    assignment: str,
+    root: Path,
+    url: str,
+    settings: GradeSettings,
+    force: bool,
+    students: list[str] | None = None,
 ) -> tuple[list[GradeJob], list[str]]:
-    """The jobs still to do, and the students skipped because their grade is already recorded."""
+    """The jobs still to do, and the students skipped because their grade is already recorded.
+
+    ``students`` (ids) grades those students only, whether graded before or not.
+    """
     submissions = find_submissions(assignment, root)
+    if students:
+        unknown = sorted(set(students) - {sub.student for sub in submissions})
+        if unknown:
+            raise CourseError(f"no submission of '{assignment}' from {', '.join(unknown)}: "
+                              f"the students who submitted are "
+                              f"{', '.join(sub.student for sub in submissions)}")
+        submissions = [sub for sub in submissions if sub.student in students]
     gradebook.ensure_assignment(assignment, root, url)
     snapshot = gradebook.worker_snapshot(assignment, root, url)
     release = assignments.release_path(assignment, root).read_bytes()
@@ -82,7 +108,7 @@ def jobs_for(
             settings,
             config,
         )
-        if not force and recorded_digest(root, assignment, sub.student) == job.digest:
+        if not (force or students) and already_graded(root, assignment, sub, job.digest):
             skipped.append(sub.student)
         else:
             jobs.append(job)
@@ -128,6 +154,7 @@ def grade_class(
     scheduler: str | None = None,
     settings: GradeSettings | None = None,
     force: bool = False,
+    students: list[str] | None = None,
     on_result: Callable[[GradeResult, int, int], None] | None = None,
     db_url: str | None = None,
 ) -> tuple[list[GradeResult], list[str]]:
@@ -141,7 +168,7 @@ def grade_class(
     gradebook.check_readable(url)
     results = []
     with gradebook.explained_errors(url):
-        jobs, skipped = jobs_for(assignment, root, url, settings, force)
+        jobs, skipped = jobs_for(assignment, root, url, settings, force, students)
         timestamps = {job.student: job.timestamp for job in jobs}
         for result in run_jobs(jobs, workers or os.cpu_count() or 1, scheduler):
             record(root, url, result, timestamps[result.student])

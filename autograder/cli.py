@@ -75,6 +75,36 @@ def cmd_release(args) -> int:
     return 1 if bad else 0
 
 
+def release_to_exchange(name: str, args) -> None:
+    from autograder import exchange
+
+    folder = exchange.release(name, args.root, args.db)
+    course = folder.parent.parent.name
+    print(
+        f"  and to the exchange: {folder} (students: 'nbgrader fetch_assignment {name} "
+        f"--course {course}', or JupyterLab's Assignments tab)"
+    )
+
+
+def cmd_collect(args) -> int:
+    from autograder import assignments, exchange
+
+    assignments.check_name(args.assignment, args.root)
+    students, warnings = exchange.collect(args.assignment, args.root, args.db)
+    for line in warnings:
+        print(f"nbgrader: {line}", file=sys.stderr)
+    print(
+        f"collected {len(students)} new or newer submissions of {args.assignment} into "
+        f"submitted/: {', '.join(students) or 'none'}"
+    )
+    for student in students:
+        for note in assignments.unexpected_files(args.assignment, student, args.root):
+            print(f"{student}: {note}")
+    if students:
+        print(f"next: course grade {args.assignment}")
+    return 0
+
+
 def cmd_new(args) -> int:
     from autograder.scaffold import new_assignment
 
@@ -225,6 +255,7 @@ def cmd_grade(args) -> int:
             scheduler=args.scheduler,
             settings=settings,
             force=args.force,
+            students=args.students,
             on_result=advance,
             db_url=args.db,
         )
@@ -248,6 +279,18 @@ def cmd_feedback(args) -> int:
     pages = generate_feedback(args.assignment, args.root, args.db)
     for page in pages:
         print(f"feedback: {page.relative_to(args.root)}")
+    if args.release:
+        from autograder import exchange
+
+        released, notes = exchange.release_feedback(args.assignment, args.root, args.db)
+        for note in notes:
+            print(f"not released: {note}", file=sys.stderr)
+        print(
+            f"released feedback to the exchange for {len(released)} students: "
+            f"{', '.join(released) or 'none'} (they run 'nbgrader fetch_feedback "
+            f"{args.assignment}' or use the Assignments tab)"
+        )
+        return 1 if notes else 0
     return 0
 
 
@@ -407,6 +450,11 @@ def parser() -> argparse.ArgumentParser:
         metavar="ASSIGNMENT",
         help="default: every assignment in source/",
     )
+    p.add_argument(
+        "--exchange",
+        action="store_true",
+        help="also release them to nbgrader's exchange, for students to fetch",
+    )
     p.set_defaults(run=cmd_release)
 
     p = sub.add_parser("roster", help="the students in the gradebook")
@@ -439,6 +487,8 @@ def parser() -> argparse.ArgumentParser:
         help="bytes of memory per kernel (default 2 GiB)",
     )
     p.add_argument("--force", action="store_true", help="regrade submissions already graded")
+    p.add_argument("--student", action="append", metavar="ID", dest="students",
+                   help="grade (again) only this student; repeat for several")
     p.add_argument(
         "--unsafe-no-sandbox",
         action="store_true",

@@ -35,10 +35,9 @@ from pathlib import Path
 import nbformat
 
 from benchmarks import Comparison
+from tests import tiny_course  # the tests' course helpers: make a course, submit, read grades
 
 REPOSITORY = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPOSITORY / "tests"))
-import tiny_course  # noqa: E402 - the tests' course helpers: make a course, submit, read grades
 
 ASSIGNMENT = "batch_norm"
 BIN = Path(sys.executable).parent

@@ -101,3 +101,28 @@ def test_course_grade_and_nbgrader_autograde_record_the_same(tmp_path, penalty):
         assert max(penalties) > 0
     else:
         assert penalties == {None}
+
+
+def test_course_grade_keeps_what_nbgrader_graded_and_what_a_person_graded(tmp_path):
+    from nbgrader.api import Gradebook
+
+    root = course_copy(tmp_path / "course", "")
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "autograde", ASSIGNMENT,
+                    "--create"], cwd=root, env=env, capture_output=True, text=True)
+    graded = sorted(p.parent.parent.name for p in root.glob(f"autograded/*/{ASSIGNMENT}/*.ipynb"))
+    results, skipped = grade_class(ASSIGNMENT, root, workers=1, settings=SETTINGS)
+    assert set(graded) <= set(skipped)  # nbgrader's grades stand
+    assert not {r.student for r in results} & set(graded)
+
+    student = graded[0]
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:  # a person grades a cell
+        grade = gb.find_grade("test_square", ASSIGNMENT, ASSIGNMENT, student)
+        grade.manual_score = 1.5
+        grade.needs_manual_grade = False
+        gb.db.commit()
+    results, _ = grade_class(ASSIGNMENT, root, workers=1, settings=SETTINGS, students=[student])
+    assert [r.student for r in results] == [student]
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        grade = gb.find_grade("test_square", ASSIGNMENT, ASSIGNMENT, student)
+        assert (grade.manual_score, grade.score, grade.needs_manual_grade) == (1.5, 1.5, False)
