@@ -49,10 +49,12 @@ def notebooks(assignment: str, root: Path) -> list[str]:
 
 def unexpected_files(assignment: str, student: str, root: Path) -> list[str]:
     """A note naming the files in ``submitted/<student>/<a>/`` that are not the assignment's
-    notebooks, files released with them, or nbgrader's ``timestamp.txt`` (empty if none)."""
+    notebooks, files released with them, or nbgrader's ``timestamp.txt`` and
+    ``submission_secret.txt`` (``nbgrader submit`` writes both; empty if none)."""
     folder = root / "submitted" / student / assignment
     release = root / "release" / assignment
-    expected = {f"{name}.ipynb" for name in notebooks(assignment, root)} | {"timestamp.txt"}
+    expected = {f"{name}.ipynb" for name in notebooks(assignment, root)}
+    expected |= {"timestamp.txt", "submission_secret.txt"}
     expected |= {p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file()}
     found = sorted(
         path.relative_to(folder).as_posix()

@@ -72,6 +72,8 @@ def cmd_release(args) -> int:
                 f"released {name} -> release/{name}/ ({', '.join(files)}; no solutions, "
                 f"no hidden tests, ids unique)"
             )
+            if args.exchange:
+                release_to_exchange(name, args)
     return 1 if bad else 0
 
 
@@ -496,8 +498,17 @@ def parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(run=cmd_grade)
 
+    p = sub.add_parser("collect", help="copy the submissions in nbgrader's exchange to submitted/")
+    p.add_argument("assignment")
+    p.set_defaults(run=cmd_collect)
+
     p = sub.add_parser("feedback", help="write feedback pages (hidden tests stay hidden)")
     p.add_argument("assignment")
+    p.add_argument(
+        "--release",
+        action="store_true",
+        help="then hand them out through nbgrader's exchange (each student gets their own)",
+    )
     p.set_defaults(run=cmd_feedback)
 
     p = sub.add_parser("report", help="score distribution, pass rate per function, integrity flags")

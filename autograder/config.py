@@ -24,6 +24,9 @@ CELL_TIMEOUT = 30
 #: Bytes of memory a grading kernel may map (RLIMIT_AS); a larger allocation is a MemoryError.
 MEMORY_LIMIT = 2 * 2**30
 
+#: nbgrader's exchange (see ``exchange_root``).
+EXCHANGE_ROOT = "/srv/nbgrader/exchange"
+
 
 def configure(
     c: Config,
@@ -101,7 +104,21 @@ def configure(
             "toc_label",
         )
     }
+
+    # The classroom exchange (release -> fetch -> submit -> collect -> release_feedback ->
+    # fetch_feedback, and the formgrader's release and collect buttons): nbgrader's folder
+    # exchange under the course id. A course_id and an existing, writable root are what keep
+    # the formgrader's "exchange directory ... does not exist" banner away.
+    c.Exchange.root = exchange_root()
     return c
+
+
+def exchange_root() -> str:
+    """The exchange folder: ``$COURSE_EXCHANGE``, else ``EXCHANGE_ROOT``. Every user of the
+    course writes there (mode 0777, as nbgrader asks); several courses share one, each under
+    its ``CourseDirectory.course_id``. A course's nbgrader_config.py may set ``c.Exchange.root``
+    after ``configure``."""
+    return os.environ.get("COURSE_EXCHANGE") or EXCHANGE_ROOT
 
 
 def nbgrader_steps(converter: str, trait: str) -> list[str]:
