@@ -37,5 +37,7 @@ bench: $(STAMP) system
 clean:
 	rm -rf submitted autograded feedback gradebook.db demo-class reports artifacts
 
+# The explorers as an app: open the landing page printed below (it links the four topics).
 explore: $(STAMP)
-	$(VENV)/bin/voila notebooks/ --no-browser --Voila.ip=127.0.0.1
+	@echo "Open http://127.0.0.1:8866/voila/render/index.ipynb (Ctrl-C stops the server)"
+	$(VENV)/bin/voila notebooks/ --no-browser --Voila.ip=127.0.0.1 --port=8866

@@ -1,14 +1,21 @@
-"""Execute the self-learner notebooks and keep only the outputs of cells tagged ``still``.
+"""Execute the self-learner notebooks and save their outputs, so they read without a kernel.
 
-Those cells show a static PNG of an explorer's starting state, so a notebook opened without a
-live kernel (or on a web page) still shows meaningful figures. Every other output, the
-execution counts and the saved widget state are removed.
+Every code cell keeps what it showed (printed numbers, figures). An explorer's cell keeps its
+stills: the kernel runs with ``COURSE_EXPLORER_STILLS`` set, so each explorer adds to its
+output a PNG of its lesson states (β = 0.9 / 0.99 / 0.999, γ and β undone, ...). The live
+widget's part of the output is dropped (no widget state is saved): opened without a kernel
+(nbconvert, a web page) the cell shows the stills; run in JupyterLab or Voilà, the live
+explorer replaces them, so the two are never shown together. Execution counts go too.
 
     .venv/bin/python scripts/refresh_notebook_stills.py [notebooks/NAME.ipynb ...]
+
+Without arguments: every notebook in notebooks/, experiments.ipynb included (its full runs
+take several minutes of CPU).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -16,34 +23,38 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
-SELF_LEARNER = ("tuning", "scale", "batch_norm", "softmax")
+sys.path.insert(0, str(ROOT))
+
+from course_lib.widgets._view import STILLS_ENV  # noqa: E402
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def refresh(path: Path) -> int:
+    """Run ``path`` top to bottom in a fresh kernel and save it with its outputs; its size."""
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=300, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    client = NotebookClient(nb, timeout=1800, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    client.execute(env={**os.environ, STILLS_ENV: "1", "PYTHONPATH": str(ROOT)})
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        if "still" in cell.metadata.get("tags", []):
-            cell.outputs = [o for o in cell.outputs if o.output_type == "execute_result"]
-            for output in cell.outputs:
-                output.data = {k: v for k, v in output.data.items()
-                               if k in ("image/png", "text/plain")}
+        for output in cell.outputs:
+            if "data" in output:
+                output.data.pop(WIDGET_VIEW, None)
+            if output.output_type == "execute_result":
                 output.execution_count = None
-        else:
-            cell.outputs = []
         cell.execution_count = None
+        cell.metadata.pop("execution", None)  # nbclient's timestamps: noise in every diff
     nb.metadata.pop("widgets", None)
     nbformat.write(nb, path)
     return path.stat().st_size
 
 
 def main(argv: list[str]) -> int:
-    paths = [Path(p) for p in argv] or [ROOT / "notebooks" / f"{n}.ipynb" for n in SELF_LEARNER]
+    paths = [Path(p) for p in argv] or sorted((ROOT / "notebooks").glob("*.ipynb"))
     for path in paths:
-        print(f"{path}: {refresh(path) / 1024:.0f} KiB")
+        print(f"{path}: {refresh(path) / 1024:.0f} KiB", flush=True)
     return 0
 
 

@@ -64,6 +64,42 @@ def test_outputs_are_written(tmp_path):
     assert all(line.endswith((",yes", ",no")) for line in csv_lines[1:])
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_figure_fits_a_notebook_column_with_readable_text(name):
+    fig = quick(name).figure
+    assert fig.get_size_inches()[0] * fig.dpi <= 850  # shown at its own size, not shrunk
+    fig.draw_without_rendering()
+    panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    rows: dict[float, int] = {}
+    for ax in panels:
+        top = round(ax.get_position().y1, 2)
+        rows[top] = rows.get(top, 0) + 1
+    assert max(rows.values()) <= 2, f"{name}: more than two panels in a row"
+    legends = [ax.get_legend() for ax in panels if ax.get_legend()] + fig.legends
+    for legend in legends:
+        for text in legend.get_texts():
+            assert text.get_fontsize() * fig.dpi / 72 >= 10, f"{name}: legend text under 10 px"
+
+
+def test_coarse_to_fine_trap_panel_marks_the_optimum_and_the_best_point():
+    result = quick("coarse_to_fine")
+    trap = result.figure.axes[2]
+    example = result.numbers["two basins"]
+    marks = {line.get_label(): np.ravel(line.get_data()) for line in trap.get_lines()}
+    surface = example["example_surface"]
+    np.testing.assert_allclose(marks["optimum (the narrow, deep basin)"],
+                               surface.centres[np.argmax(surface.depths)])
+    np.testing.assert_allclose(marks["best point found"], example["example_best"])
+
+
+def test_random_vs_grid_median_curve_is_not_cut():
+    result = quick("random_vs_grid")
+    ax = result.figure.axes[2]
+    low, high = ax.get_ylim()
+    n = result.numbers
+    assert low <= min(n["best_median"].min(), n["best_q25"].min()) and high >= 1.0
+
+
 # --- the CLI ------------------------------------------------------------------------------
 
 def _cli(*args: str, cwd=None) -> subprocess.CompletedProcess:

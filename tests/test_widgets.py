@@ -543,9 +543,9 @@ def test_coarse_to_fine_says_when_clipping_changes_a_side():
         assert side < before
     explorer = coarse_to_fine_explorer(seed=0)
     explorer.controls["shrink"].value = 0.9
-    assert "clipped" in explorer.stats.value
+    assert "Clipped by the edge of the search range" in explorer.stats.value
     explorer.controls["shrink"].value = 0.2
-    assert not explorer.state.clipped and "clipped" not in explorer.stats.value
+    assert not explorer.state.clipped and "Clipped" not in explorer.stats.value
 
 
 # ----------------------------------------------------------------------------- log vs uniform

@@ -175,11 +175,35 @@ COLORS = {"grid": "#1f77b4", "random": "#d62728", "sobol": "#2ca02c", "bn": "#d6
           "flat": "#1f77b4"}
 
 
+#: Figures are drawn for a notebook column at 100 dpi: at most FIGURE_WIDTH inches (840 px)
+#: wide, at most two panels a row, so 8-point legend text is 11 px on screen.
+FIGURE_WIDTH = 8.4
+DPI = 100
+
+
 def new_figure(ncols: int = 1, nrows: int = 1, width: float = 4.6, height: float = 3.6,
-               title: str | None = None) -> tuple[Figure, np.ndarray]:
-    """A Figure (not pyplot state) with a grid of axes, readable font sizes; axes flattened."""
-    fig = Figure(figsize=(width * ncols, height * nrows), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+               title: str | None = None, mosaic: list[list[str]] | None = None,
+               ) -> tuple[Figure, np.ndarray]:
+    """A Figure (not pyplot state) with readable font sizes; its axes flattened, in order.
+
+    ``ncols`` x ``nrows`` panels of ``width`` x ``height`` inches are laid out at most two a
+    row (four panels in a row become two rows of two, three become two and one) and shrunk
+    to :data:`FIGURE_WIDTH` when wider. ``mosaic`` (``Figure.subplot_mosaic`` names, a name
+    repeated to span cells) replaces the grid; the axes come in the order the names first
+    appear.
+    """
+    if mosaic is None:
+        count = ncols * nrows
+        per_row = min(ncols, 2)
+        names = [str(i) for i in range(count)]
+        mosaic = [names[i:i + per_row] for i in range(0, count, per_row)]
+        if len(mosaic[-1]) < per_row:  # an odd panel out spans the last row
+            mosaic[-1] = [mosaic[-1][0]] * per_row
+    columns = len(mosaic[0])
+    fig_width = min(width * columns, FIGURE_WIDTH)
+    fig = Figure(figsize=(fig_width, height * len(mosaic) * fig_width / (width * columns)),
+                 dpi=DPI, layout="constrained")
+    axes = np.array(list(fig.subplot_mosaic(mosaic).values()))
     for ax in axes:
         ax.grid(True, alpha=0.3)
         ax.tick_params(labelsize=9)

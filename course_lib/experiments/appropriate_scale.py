@@ -70,7 +70,7 @@ def make_figure(n: dict) -> Figure:
     ax[0].bar(x - 0.2, 100 * n["fractions_uniform"], 0.4, color=COLORS["uniform"], label="uniform")
     ax[0].bar(x + 0.2, 100 * n["fractions_log"], 0.4, color=COLORS["log"], label="log-uniform")
     ax[0].set_yscale("log")
-    ax[0].set_xticks(x, labels, fontsize=7)
+    ax[0].set_xticks(x, labels, fontsize=8)
     ax[0].set(xlabel="decade of alpha", ylabel="% of samples (log scale)",
               title=f"{n['n_samples']:,} samples in [1e-4, 1]")
     ax[0].legend(fontsize=8, loc="upper left")
@@ -82,7 +82,7 @@ def make_figure(n: dict) -> Figure:
     ax[1].set_xscale("log")
     ax[1].set(xlabel="learning rate alpha", ylabel="validation accuracy",
               title=f"digits MLP, {n['steps']} steps")
-    ax[1].legend(fontsize=7, loc="lower left")
+    ax[1].legend(fontsize=8, loc="lower left")
     s = n["trials"]
     for optimizer, ls in (("adam", "-"), ("sgd", "--")):
         for sampler in ("uniform", "log"):
@@ -90,7 +90,7 @@ def make_figure(n: dict) -> Figure:
                        label=f"{optimizer}, {'log-uniform' if sampler == 'log' else sampler}")
     ax[2].set(xlabel="trials s", ylabel="P(best of s is a good alpha)", ylim=(0, 1.03),
               title=f"good = within {100 * GOOD_MARGIN:.0f} points of best")
-    ax[2].legend(fontsize=7, loc="lower right")
+    ax[2].legend(fontsize=8, loc="lower right")
     x = np.arange(len(BETAS))
     ax[3].bar(x, n["windows"], 0.6, color=[COLORS["uniform"]] * 2 + [COLORS["log"]] * 2)
     for xi, window in zip(x, n["windows"], strict=True):

@@ -51,7 +51,7 @@ def train_pair(seed: int, steps: int, eval_every: int,
 
 def make_figure(n: dict) -> Figure:
     """(a) validation accuracy vs steps; (b, c) the sigmoid input percentiles without / with BN."""
-    fig, ax = new_figure(3, 1, width=4.3, height=3.6,
+    fig, ax = new_figure(2, 2, width=4.2, height=3.3, mosaic=[["a", "a"], ["b", "c"]],
                          title=f"Batch normalization, Ioffe & Szegedy Fig. 1, on digits "
                                f"(mean of {n['n_seeds']} seeds)")
     steps = n["eval_steps"]

@@ -75,21 +75,23 @@ def best_so_far_curves(kind: str, n_seeds: int, n_points: int, n_rounds: int, sh
             scores.append(surface(u))
             return scores[-1]
 
-        _, _, boxes = coarse_to_fine(recorded, LOW, HIGH, n_points, n_rounds, shrink, rng)
+        best, _, boxes = coarse_to_fine(recorded, LOW, HIGH, n_points, n_rounds, shrink, rng)
         curves["c2f"][i] = np.minimum.accumulate(scores)
         _, _, history = random_search(
             surface, lambda r: random_search_points(LOW, HIGH, 1, r)[0], budget, rng
         )
         curves["flat"][i] = np.minimum.accumulate([score for _, score in history])
         if example_boxes is None:
-            example_boxes, example_surface = boxes, surface
-    return {"curves": curves, "example_boxes": example_boxes, "example_surface": example_surface}
+            example_boxes, example_surface, example_best = boxes, surface, best
+    return {"curves": curves, "example_boxes": example_boxes, "example_surface": example_surface,
+            "example_best": example_best}
 
 
 def make_figure(n: dict) -> Figure:
     """Best error vs trials for both surfaces, and the boxes of one coarse-to-fine run."""
-    fig, ax = new_figure(3, 1, width=4.4, height=3.6,
-                         title="Coarse to fine vs flat random search, equal budget")
+    fig, ax = new_figure(2, 2, width=4.4, height=3.4,
+                         title="Coarse to fine vs flat random search, equal budget",
+                         mosaic=[["one", "two"], ["trap", "trap"]])
     trials = np.arange(1, n["budget"] + 1)
     for a, kind in zip(ax[:2], ("one basin", "two basins"), strict=True):
         for key, label in (("flat", "flat random"), ("c2f", "coarse to fine")):
@@ -109,8 +111,17 @@ def make_figure(n: dict) -> Figure:
     fig.colorbar(cs, ax=ax[2], label="error (noise-free)")
     for k, (lo, hi) in enumerate(boxes):
         ax[2].add_patch(Rectangle(lo, *(hi - lo), fill=False, color="w", lw=1.8 - 0.3 * k))
+    deepest = surface.centres[np.argmax(surface.depths)]
+    ax[2].plot(*deepest, "P", color="w", mec="black", ms=12, ls="none",
+               label="optimum (the narrow, deep basin)")
+    best = n["two basins"]["example_best"]
+    ax[2].plot(*best, "*", color="gold", mec="black", ms=14, ls="none", label="best point found")
+    trapped = surface.mean(best) > surface.mean(deepest) + 0.05
+    ax[2].set_aspect("equal")
+    ax[2].legend(fontsize=8, loc="upper left", framealpha=0.9)
     ax[2].set(xlabel="log10 learning rate", ylabel="log10 (1 - beta)",
-              title="boxes of one coarse-to-fine run")
+              title="two basins: the boxes of one coarse-to-fine run"
+              + (", trapped in the broad basin" if trapped else ", in the deep basin"))
     return fig
 
 

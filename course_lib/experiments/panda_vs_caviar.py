@@ -82,7 +82,7 @@ def make_figure(n: dict) -> Figure:
             ax[0].barh(lane, end - start, left=start, height=0.4, color=color,
                        edgecolor="w", alpha=0.85)
             ax[0].text(start + (end - start) / 2, lane, str(k), ha="center", va="center",
-                       fontsize=7, color="w")
+                       fontsize=8, color="w")
         lanes.append((offset, f"{mode}\n{n[f'{mode}_seconds']:.1f} s"))
     ax[0].set_yticks([y for y, _ in lanes], [label for _, label in lanes], fontsize=9)
     ax[0].invert_yaxis()

@@ -166,7 +166,7 @@ def hypercube_experiment(n_targets: int, rng: np.random.Generator, d: int = 3,
 
 def make_figure(n: dict) -> Figure:
     """Four panels: the 9-trial designs, toy loss vs budget, digits efficiency, hypercube hits."""
-    fig, ax = new_figure(2, 2, width=5.0, height=3.8,
+    fig, ax = new_figure(2, 2, width=4.2, height=3.4,
                          title="Random vs grid search (Bergstra & Bengio 2012)")
     # (a) the designs on the toy, with the important dimension's values marked below
     xs = np.linspace(0, 1, 300)
@@ -181,7 +181,7 @@ def make_figure(n: dict) -> Figure:
     ax[0].plot(rand[:, 0], np.full(9, -0.16), "|", color=COLORS["random"], ms=12)
     ax[0].set(xlabel="x (matters)", ylabel="y (barely matters)", ylim=(-0.22, 1.3),
               title="(a) 9 trials: distinct values of x")
-    ax[0].legend(fontsize=7, loc="upper center", ncol=3, framealpha=0.9)
+    ax[0].legend(fontsize=8, loc="upper center", ncol=3, framealpha=0.9)
 
     budgets = n["toy_budgets"]
     for key, label in (("grid", "grid"), ("random", "random")):
@@ -200,7 +200,9 @@ def make_figure(n: dict) -> Figure:
     ax[2].plot(n["grid_sizes"], n["grid_best"], "s--", color=COLORS["grid"], ms=7,
                label="grid (cell centres)")
     ax[2].set_xscale("log", base=2)
-    ax[2].set(xlabel="trials", ylabel="best validation accuracy", ylim=(0.5, 1.0),
+    lowest = min(n["best_q25"].min(), n["best_median"].min(), n["grid_best"].min())
+    ax[2].set(xlabel="trials", ylabel="best validation accuracy",
+              ylim=(np.floor(10 * lowest) / 10, 1.0),  # the whole median curve shows
               title="(b) digits MLP, 4 hyperparameters")
     ax[2].legend(fontsize=8, loc="lower right")
 

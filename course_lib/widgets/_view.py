@@ -63,10 +63,6 @@ class LiveFigure:
         self.axes = list(self.ax.values())
         self.canvas = _frame_canvas_class()(self.figure)
         self.manager = FigureManager(self.canvas, 0)
-        self.canvas.header_visible = False
-        self.canvas.footer_visible = False
-        self.canvas.toolbar_visible = False
-        self.canvas.resizable = False
         self.canvas.layout.width = "auto"
         # What ipympl's own display hook (_repr_mimebundle_) sets, which never runs for a canvas
         # inside a Box: without it the front end's canvas is 0 x 0 until the "initialized"
@@ -148,8 +144,24 @@ def _frame_canvas_class():
     global _FRAME_CANVAS
     if _FRAME_CANVAS is None:
         from ipympl.backend_nbagg import Canvas
+        from traitlets import Bool, Enum
 
         class FrameCanvas(Canvas):
+            # A bare figure: no header, footer, toolbar or resize handle.
+            header_visible = Bool(False).tag(sync=True)
+            footer_visible = Bool(False).tag(sync=True)
+            toolbar_visible = Enum(
+                ["visible", "hidden", "fade-in-fade-out", True, False], default_value=False
+            ).tag(sync=True)
+            resizable = Bool(False).tag(sync=True)
+
+            def _handle_message(self, object, content, buffers):
+                super()._handle_message(object, content, buffers)
+                if content["type"] == "initialized":
+                    # Voilà's front end shows the model's default (a resize handle) until the
+                    # value is sent again once the view exists.
+                    self.send_state("resizable")
+
             def get_diff_image(self):
                 if not self._png_is_old:
                     return None

@@ -239,7 +239,8 @@ def _update_regions(explorer: Explorer, full: bool) -> None:
     explorer.live.refresh(full=full)
     final = f"{state.losses[-1]:.3f}" if state.losses else "–"
     explorer.stats.value = (
-        f"training accuracy {state.accuracy:.1%} · cross-entropy before the last step {final}"
+        f"after {v['steps']} gradient steps: training accuracy {state.accuracy:.1%} · "
+        f"cross-entropy before the last step {final}"
         + (f"<br><b style='color:#b22222'>{notice[0]}</b>: {notice[1]}" if notice else "")
     )
 

@@ -318,10 +318,14 @@ def _update_c2f(explorer: Explorer, full: bool) -> None:
         full = True
     explorer.live.refresh(full=full)
     sides = ", ".join(f"{(high - low)[0]:.3g}" for low, high in state.boxes)
-    notes = "".join(
-        f"<br><b>Round {k + 1}'s box was clipped</b> by the edge of the search range: its "
-        f"{AXIS_NAMES[axis]} side is {side:.3g}, not {shrink_side:.3g} (shrink × the last side)."
-        for k, axis, side, shrink_side in state.clipped
+    clipped: dict[int, list[str]] = {}
+    for k, axis, side, shrink_side in state.clipped:
+        clipped.setdefault(k, []).append(f"{AXIS_NAMES[axis]} {side:.3g} not {shrink_side:.3g}")
+    notes = (
+        "<br><b>Clipped by the edge of the search range</b> (a side shorter than shrink × the "
+        "last side): " + "; ".join(f"round {k + 1}: {', '.join(parts)}"
+                                   for k, parts in clipped.items())
+        if clipped else ""
     )
     explorer.stats.value = (
         f"coarse to fine: best point ({state.best_point[0]:.4f}, {state.best_point[1]:.4f}), "

@@ -1,8 +1,12 @@
-"""The explorers in a real browser: JupyterLab (every self-learner notebook) and Voilà.
+"""The explorers in a real browser: JupyterLab (every self-learner notebook) and Voilà (the app).
 
-For each explorer: the sliders render, the figure is drawn (not blank), and moving the first
-slider with the keyboard changes both the figure's pixels and the printed numbers.
-Screenshots go to artifacts/screenshots/.
+For each explorer the sliders render and the figure is drawn; then every slider is moved with
+the keyboard and the figure and the numbers must change, and each explorer's lesson must show
+after the move: the window axis log-scaled with β rising to the right, γ/β axes that follow
+the data on one y range, the random-wins share, the coarse-to-fine clipping note, an
+unambiguous sampling range, the softmax's steps, the divergence notice. The figure's axes are
+read from the explorer's (visually hidden) figure summary, its pixels from screenshots.
+Every wait is on a condition. Screenshots go to artifacts/screenshots/.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import urllib.request
 import numpy as np
 import pytest
 from PIL import Image
+
+from course_lib.widgets.tuning_explorer import random_win_share
 
 from .conftest import Server, get_json
 
@@ -45,7 +51,8 @@ def changed(before: bytes, after: bytes) -> float:
     return float(np.mean(np.any(np.abs(a - b) > 30, axis=2)))
 
 
-def poll(condition, timeout: float, what: str, interval: float = 0.25):
+def poll(condition, timeout: float, what: str, interval: float = 0.1):
+    """Check ``condition`` until it returns something true (returned) or ``timeout`` passes."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
@@ -84,53 +91,173 @@ def shut_down(server: Server, session: dict) -> None:
     urllib.request.urlopen(request, timeout=10).close()
 
 
-def figure_png(explorer) -> bytes:
-    return explorer.locator(".jupyter-matplotlib-canvas-div").first.screenshot()
+class Explorer:
+    """One explorer on the page (``kind`` its CSS name): figure, stats, summary, sliders."""
+
+    def __init__(self, page, kind: str, tag: str, screenshots) -> None:
+        self.root = page.locator(f".explorer-{kind}").first
+        self.kind, self.tag, self.screenshots = kind, tag, screenshots
+
+    def figure_png(self) -> bytes:
+        return self.root.locator(".jupyter-matplotlib-canvas-div").first.screenshot()
+
+    def stats(self) -> str:
+        return self.root.locator(".widget-html").nth(-2).inner_text()
+
+    def axes(self) -> dict:
+        summary = self.root.locator(".explorer-figure-summary [data-axes]").first
+        return json.loads(summary.get_attribute("data-axes"))
+
+    def slider(self, description: str):
+        return self.root.locator(".widget-slider").filter(has_text=description).first
+
+    def readout(self, description: str) -> str:
+        return self.slider(description).locator(".widget-readout").first.inner_text()
+
+    def wait_drawn(self) -> bytes:
+        self.root.scroll_into_view_if_needed()
+        self.root.locator(".widget-slider").first.wait_for(state="visible", timeout=60_000)
+
+        def drawn_figure():
+            png = self.figure_png()
+            return png if drawn(png) else None
+
+        return poll(drawn_figure, 120, f"{self.tag}: the figure to be drawn")
+
+    def press(self, description: str, *keys: str, handle: int = 0) -> None:
+        """Focus a slider's handle and press keys; wait for the figure and numbers to change."""
+        before_png, before_stats = self.figure_png(), self.stats()
+        page = self.root.page
+        self.slider(description).locator(".noUi-handle").nth(handle).focus()
+        for key in keys:
+            page.keyboard.press(key)
+        poll(lambda: self.stats() != before_stats, 60,
+             f"{self.tag}: the numbers to change after moving {description!r}")
+        poll(lambda: changed(before_png, self.figure_png()) > 1e-4, 60,
+             f"{self.tag}: the figure to change after moving {description!r}")
+
+    def settled(self) -> bytes:
+        """The figure once the kernel's last frame is shown: two checks in a row agree."""
+        previous = [self.figure_png()]
+
+        def same():
+            current = self.figure_png()
+            stable = changed(previous[0], current) == 0
+            previous[0] = current
+            return current if stable else None
+
+        return poll(same, 20, f"{self.tag}: the figure to settle", interval=0.15)
+
+    def shoot(self, name: str) -> None:
+        self.root.screenshot(path=self.screenshots / f"{self.tag}-{name}.png")
+        (self.screenshots / f"{self.tag}-figure-{name}.png").write_bytes(self.settled())
 
 
-def exercise_explorer(page, explorer, tag: str, screenshots) -> None:
-    """Wait for the explorer to draw, move its first slider, check the figure and numbers change."""
-    explorer = explorer.first
-    explorer.scroll_into_view_if_needed()
-    explorer.locator(".widget-slider").first.wait_for(state="visible", timeout=60_000)
-    def drawn_figure():
-        png = figure_png(explorer)
-        return png if drawn(png) else None
+def no_resize_handle(png: bytes) -> bool:
+    """ipympl draws a resize handle as a dark gradient in the canvas's bottom-right corner."""
+    corner = pixels(png)[-14:, -14:]
+    return bool(corner.min() > 245)  # the figure's white margin, untouched
 
-    before = poll(drawn_figure, 120, f"{tag}: the figure to be drawn")
-    stats_before = explorer.locator(".widget-html").last.inner_text()
-    explorer.screenshot(path=screenshots / f"{tag}-before.png")
-    (screenshots / f"{tag}-figure-before.png").write_bytes(before)
 
-    handle = explorer.locator(".widget-slider .noUi-handle").first
-    handle.focus()
-    for _ in range(3):
-        page.keyboard.press("ArrowRight")
-    def changed_figure():
-        png = figure_png(explorer)
-        return png if changed(before, png) > 0.001 else None
-
-    poll(changed_figure, 60, f"{tag}: the figure to change after ArrowRight")
-    poll(lambda: explorer.locator(".widget-html").last.inner_text() != stats_before, 30,
-         f"{tag}: the printed numbers to change")
-    after = settled_figure(explorer, tag)
-    (screenshots / f"{tag}-figure-after.png").write_bytes(after)
-    explorer.screenshot(path=screenshots / f"{tag}-after.png")
+def exercise(explorer: Explorer) -> None:
+    """Move every slider of the explorer and check what it must now show."""
+    before = explorer.wait_drawn()
+    assert no_resize_handle(before), f"{explorer.tag}: a resize handle on the figure"
+    explorer.shoot("before")
+    CHECKS[explorer.kind](explorer)
+    after = explorer.settled()
     assert drawn(after) and changed(before, after) > 0.001
+    explorer.shoot("after")
 
 
-def settled_figure(explorer, tag: str) -> bytes:
-    """The figure once the last frame has arrived: two screenshots 0.4 s apart agree."""
-    previous = figure_png(explorer)
+def check_gamma_beta(e: Explorer) -> None:
+    start = e.axes()
+    assert len({json.dumps(a["ylim"]) for a in start.values()}) == 1  # one shared y range
+    e.press("batch mean", "ArrowRight", "ArrowRight", "ArrowRight")
+    e.press("batch spread", "Home")
+    e.press("γ (scale)", "End")
+    e.press("β (shift)", "End")
+    axes = e.axes()
+    # z̃ = 4 z_norm + 4 reaches past 12: the shared x axis follows it
+    assert axes["z"]["xlim"][1] >= 12 > start["z"]["xlim"][1]
+    assert all(a["xlim"] == axes["z"]["xlim"] for a in axes.values())
+    assert len({json.dumps(a["ylim"]) for a in axes.values()}) == 1
+    e.press("ε", "End")  # ε = 1 against σ² = 0.0625: z_norm shrinks
+    e.press("batch size m", "Home")
+    e.root.get_by_role("button", name="set γ = √(σ²+ε), β = μ").click()
+    poll(lambda: "undone" in e.stats(), 20, "the undo button to give back z")
+    e.shoot("undone")
 
-    def same():
-        nonlocal previous
-        time.sleep(0.4)
-        current = figure_png(explorer)
-        stable, previous = changed(previous, current) == 0, current
-        return current if stable else None
 
-    return poll(same, 20, f"{tag}: the figure to settle", interval=0)
+def check_ewa_window(e: Explorer) -> None:
+    axes = e.axes()["window"]
+    assert axes["xscale"] == axes["yscale"] == "log"
+    assert axes["xlim"][0] > axes["xlim"][1]  # 1 − β falls to the right: β grows
+    assert e.readout("β") == "0.900"
+    e.press("β", "ArrowRight", "ArrowRight", "ArrowRight")
+    beta = float(e.readout("β"))
+    assert beta > 0.9 and e.readout("β") in e.stats()
+    e.press("β", "End")
+    assert e.readout("β") == "0.999499"
+    assert f"{10 ** 3.3:,.1f}" in e.stats()  # the window 1 / (1 − β) of β = 1 − 10^−3.3
+
+
+def check_grid_random(e: Explorer) -> None:
+    assert f"random wins in {random_win_share(4):.0%} of 100 seeds" in e.stats()
+    e.press("n (n² trials)", "ArrowRight")
+    assert f"random wins in {random_win_share(5):.0%} of 100 seeds" in e.stats()
+    for name in ("grid", "random", "x0"):
+        assert e.axes()[name]["xlim"][0] < 0 < 1 < e.axes()[name]["xlim"][1]
+
+
+def check_coarse_to_fine(e: Explorer) -> None:
+    e.press("points per round", "ArrowRight")
+    e.press("rounds", "End")
+    assert "flat random search, same 78 trials" in e.stats()
+    e.press("shrink", "End")
+    assert "Clipped by the edge of the search range" in e.stats()
+    assert e.axes()["curve"]["yscale"] == "log"
+
+
+def check_log_uniform(e: Explorer) -> None:
+    label = e.root.locator(".widget-html").first
+    assert label.inner_text() == "samples in [10⁻⁴, 10⁰), 4 decades"
+    assert e.axes()["bars"]["yscale"] == "log"
+    e.press("range: a, b", "ArrowRight", handle=0)
+    assert label.inner_text() == "samples in [10⁻³, 10⁰), 3 decades"
+    e.press("samples n", "ArrowRight")
+    assert "10⁻³–10⁻²" in e.stats()
+
+
+def check_softmax(e: Explorer) -> None:
+    assert "1/C = 0.250" in e.stats() and "e^((z − max z)/T)" in e.stats()
+    for k in range(1, 5):
+        e.press(f"logit z{k}", "ArrowRight", "ArrowRight", "ArrowRight")
+    e.press("temperature T", "End")
+    assert "+0.53" in e.stats()  # z₁ / T = 5.3 / 10
+
+
+def check_regions(e: Explorer) -> None:
+    assert "diverged" not in e.stats()
+    e.press("classes C", "End")
+    e.press("blob spread", "End")
+    e.press("gradient steps", "End")
+    e.press("learning rate α", "End")
+    poll(lambda: "training diverged" in e.stats(), 30, "the divergence notice")
+    loss = e.axes()["loss"]
+    assert loss["ylim"][1] >= 2.7 and loss["xlim"][1] == 300  # the loss is on the plot
+
+
+CHECKS = {
+    "gamma-beta": check_gamma_beta, "ewa-window": check_ewa_window,
+    "grid-random": check_grid_random, "coarse-to-fine": check_coarse_to_fine,
+    "log-uniform": check_log_uniform, "softmax": check_softmax, "regions": check_regions,
+}
+
+
+def assert_no_stills_beside_live_explorers(root) -> None:
+    """The saved stills live in the explorers' own outputs: once live, no image is left."""
+    assert root.locator(".jp-OutputArea-output img").count() == 0
 
 
 @pytest.mark.parametrize("name", sorted(NOTEBOOK_EXPLORERS))
@@ -141,6 +268,9 @@ def test_notebook_explorers_in_jupyterlab(name, lab_server, page, screenshots):
               f"&token={lab_server.token}")
     panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").first
     panel.wait_for(timeout=60_000)
+    # opened without running: the saved stills show in the explorers' cells
+    poll(lambda: panel.locator(".jp-OutputArea-output img").count()
+         == len(NOTEBOOK_EXPLORERS[name]), 60, f"{name}: the saved stills")
     panel.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(
         timeout=60_000
     )
@@ -151,15 +281,9 @@ def test_notebook_explorers_in_jupyterlab(name, lab_server, page, screenshots):
         explorers = NOTEBOOK_EXPLORERS[name]
         poll(lambda: panel.locator(".course-explorer").count() == len(explorers), 120,
              f"{name}: {len(explorers)} explorers to render")
-        for tag in explorers:
-            exercise_explorer(page, panel.locator(f".explorer-{tag}"), f"lab-{name}-{tag}",
-                              screenshots)
-        if name == "batch_norm":
-            explorer = panel.locator(".explorer-gamma-beta").first
-            explorer.get_by_role("button", name="set γ = √(σ²+ε), β = μ").click()
-            poll(lambda: "undone" in explorer.locator(".widget-html").last.inner_text(), 10,
-                 "the undo button to give back z")
-            explorer.screenshot(path=screenshots / f"lab-{name}-undone.png")
+        for kind in explorers:
+            exercise(Explorer(panel, kind, f"lab-{name}-{kind}", screenshots))
+        assert_no_stills_beside_live_explorers(panel)
         page.screenshot(path=screenshots / f"lab-{name}-page.png")
         # the page holds no Python error
         assert panel.locator(".jp-RenderedText[data-mime-type='application/vnd.jupyter.stderr']"
@@ -168,15 +292,43 @@ def test_notebook_explorers_in_jupyterlab(name, lab_server, page, screenshots):
         shut_down(lab_server, session)
 
 
-def test_batch_norm_explorer_in_voila(voila_server, page, screenshots):
-    page.goto(f"{voila_server.base}/voila/render/batch_norm.ipynb")
-    exercise_explorer(page, page.locator(".explorer-gamma-beta"), "voila-batch_norm-gamma-beta",
-                      screenshots)
-    page.screenshot(path=screenshots / "voila-batch_norm-page.png", full_page=True)
+@pytest.mark.parametrize("name", sorted(NOTEBOOK_EXPLORERS))
+def test_topic_as_an_app_in_voila(name, voila_server, page, screenshots):
+    page.goto(f"{voila_server.base}/voila/render/{name}.ipynb")
+    explorers = NOTEBOOK_EXPLORERS[name]
+    poll(lambda: page.locator(".course-explorer").count() == len(explorers), 120,
+         f"{name}: {len(explorers)} explorers to render in Voilà")
+    # the frame every topic shares: a way back to the landing page first
+    home = page.get_by_role("link", name="All topics").first
+    assert home.get_attribute("href") == "index.ipynb"
+    for kind in explorers:
+        exercise(Explorer(page, kind, f"voila-{name}-{kind}", screenshots))
+    assert_no_stills_beside_live_explorers(page)
+    # no bare reprs: every text output is a printed sentence, not "(array([...]), ...)"
+    for text in page.locator(".jp-OutputArea-output pre").all_inner_texts():
+        assert not text.lstrip().startswith(("(", "array(", "[")), text
+    page.screenshot(path=screenshots / f"voila-{name}-page.png", full_page=True)
 
 
-def test_voila_tree_lists_the_notebooks(voila_server, page):
+def test_voila_landing_page_links_the_four_topics(voila_server, page, screenshots):
+    page.goto(f"{voila_server.base}/voila/render/index.ipynb")
+    titles = {"tuning": "The tuning process", "scale": "Using an appropriate scale",
+              "batch_norm": "Batch normalization", "softmax": "Softmax regression"}
+    for name, title in titles.items():
+        link = page.get_by_role("link", name=title).first
+        link.wait_for(timeout=60_000)
+        assert link.get_attribute("href") == f"{name}.ipynb"
+    page.screenshot(path=screenshots / "voila-index-page.png", full_page=True)
+    page.get_by_role("link", name="The tuning process").first.click()
+    page.wait_for_url("**/voila/render/tuning.ipynb")
+    poll(lambda: page.locator(".course-explorer").count() == 2, 120,
+         "the tuning topic to open from the landing page")
+
+
+def test_voila_tree_lists_every_notebook(voila_server, page):
     page.goto(f"{voila_server.base}/")
-    for name in NOTEBOOK_EXPLORERS:
-        page.get_by_text(f"{name}.ipynb").first.wait_for(timeout=30_000)
-    assert json.dumps(sorted(NOTEBOOK_EXPLORERS))
+    page.get_by_text("index.ipynb", exact=True).first.wait_for(timeout=90_000)
+    items = page.locator(".jp-DirListing-item[data-file-type='notebook'] .jp-DirListing-itemText")
+    listed = {text.strip() for text in items.all_inner_texts()}
+    assert listed == {p.name for p in voila_server.root.glob("*.ipynb")}
+    assert "index.ipynb" in listed
