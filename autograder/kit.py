@@ -3,7 +3,8 @@
 :data:`KIT_MODULES` is an allow-list of this distribution's modules that hold no answers: the
 test helpers, the grader's channel (kernel side and the student's own ``course check``), the
 data, the small network that trains on functions it is given. The reference implementation of
-the graded functions (``course_lib.tuning``, ``scale``, ``batch_norm``, ``softmax``), the
+the graded functions (``course_lib.tuning``, ``scale``, ``batch_norm``, ``softmax`` and their
+fast variants in ``course_lib.fast``), the
 grader and the sample answers are not in it.
 
 - :func:`student_runtime` lays these modules out in a folder that the grading sandbox binds

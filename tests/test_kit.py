@@ -19,7 +19,7 @@ from autograder.kit import KIT_MODULES, student_runtime, write_kit
 from autograder.sample_class import solved
 
 ASSIGNMENTS = ("tuning", "scale", "batch_norm", "softmax")
-REFERENCE_MODULES = ("tuning", "scale", "batch_norm", "softmax")
+REFERENCE_MODULES = ("tuning", "scale", "batch_norm", "softmax", "fast")
 #: Lines that only convert an argument (``labels = np.asarray(labels)``): no answer in them.
 ARGUMENT_CHECK = re.compile(r"^(\w+) = np\.asarray\(\1(, dtype=[\w.]+)?\)$")
 REGION = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
@@ -97,7 +97,7 @@ def test_no_solution_hidden_test_or_reference_line_is_in_the_kit(kit):
 
 def test_no_module_of_the_kit_imports_the_reference_or_the_grader():
     forbidden = re.compile(r"^\s*(from|import)\s+(nbgrader|autograder\.sample_submissions|"
-                           r"course_lib\.(tuning|scale|batch_norm|softmax))", re.M)
+                           r"course_lib\.(tuning|scale|batch_norm|softmax|fast))", re.M)
     for name in KIT_MODULES:
         text = (REPOSITORY / name).read_text()
         assert not forbidden.search(text), (name, forbidden.search(text).group())
