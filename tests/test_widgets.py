@@ -31,6 +31,7 @@ from course_lib.widgets import (
     EXPLORERS,
     coarse_to_fine_explorer,
     decision_regions_explorer,
+    decision_regions_state,
     ewa_window_explorer,
     gamma_beta_explorer,
     grid_vs_random_explorer,
@@ -644,6 +645,17 @@ def test_decision_regions_explorer_shows_the_trained_regions():
     assert not explorer.artists["notice"].get_visible() and "diverged" not in explorer.stats.value
     ax = explorer.live.ax["loss"]
     assert 60 <= ax.get_xlim()[1] <= 2.5 * 60  # the step axis follows the steps
+
+
+def test_decision_regions_explorer_state_is_decision_regions_state_at_every_step_count():
+    explorer = decision_regions_explorer(seed=4)
+    explorer.controls["learning_rate"].value = 1.0
+    for steps in (90, 30, 0, 120):  # fewer steps after more: a prefix of the same descent
+        explorer.controls["steps"].value = steps
+        expected = decision_regions_state(3, 1.0, steps, 1.0, np.random.default_rng(4))
+        np.testing.assert_array_equal(explorer.state.W, expected.W)
+        np.testing.assert_array_equal(explorer.state.regions, expected.regions)
+        assert explorer.state.losses == expected.losses
 
 
 def test_decision_regions_loss_axis_follows_and_divergence_is_announced_at_alpha_2():

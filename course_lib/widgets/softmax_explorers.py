@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import ipywidgets as widgets
 import numpy as np
@@ -131,23 +132,37 @@ def softmax_explorer(logits: Sequence[float] = (5.0, 2.0, -1.0, 3.0)) -> Explore
                     columns=2, lessons=lessons, n_classes=C)
 
 
+class TrainingPath:
+    """Batch gradient descent from ``W = 0``, ``b = 0`` with ``softmax_regression_grads``, kept
+    step by step: the parameters after any number of steps are at hand, and asking for more
+    steps goes on from the last ones.
+
+    ``X`` (n_x, m), ``labels`` (m,). Each step: ``W -= lr * dW``, ``b -= lr * db``.
+    """
+
+    def __init__(self, X: np.ndarray, labels: np.ndarray, n_classes: int,
+                 learning_rate: float) -> None:
+        self.X, self.Y, self.learning_rate = X, one_hot(labels, n_classes), learning_rate
+        self.Ws = [np.zeros((n_classes, X.shape[0]))]
+        self.bs = [np.zeros((n_classes, 1))]
+        self.losses: list[float] = []
+
+    def at(self, steps: int) -> tuple[np.ndarray, np.ndarray, list[float]]:
+        """``(W (C, n_x), b (C, 1), losses)`` after ``steps`` steps, the loss before each."""
+        steps = positive_int("steps", steps, minimum=0)
+        while len(self.losses) < steps:
+            loss, dW, db = softmax_regression_grads(self.Ws[-1], self.bs[-1], self.X, self.Y)
+            self.losses.append(loss)
+            self.Ws.append(self.Ws[-1] - self.learning_rate * dW)
+            self.bs.append(self.bs[-1] - self.learning_rate * db)
+        return self.Ws[steps], self.bs[steps], self.losses[:steps]
+
+
 def train_softmax_regression(
     X: np.ndarray, labels: np.ndarray, n_classes: int, steps: int, learning_rate: float
 ) -> tuple[np.ndarray, np.ndarray, list[float]]:
-    """Batch gradient descent from ``W = 0``, ``b = 0`` with ``softmax_regression_grads``.
-
-    ``X`` (n_x, m), ``labels`` (m,). Each step: ``W -= lr * dW``, ``b -= lr * db``.
-    Returns ``(W (C, n_x), b (C, 1), losses)`` with the loss before each step.
-    """
-    steps = positive_int("steps", steps, minimum=0)
-    Y = one_hot(labels, n_classes)
-    W, b = np.zeros((n_classes, X.shape[0])), np.zeros((n_classes, 1))
-    losses = []
-    for _ in range(steps):
-        loss, dW, db = softmax_regression_grads(W, b, X, Y)
-        losses.append(loss)
-        W, b = W - learning_rate * dW, b - learning_rate * db
-    return W, b, losses
+    """``steps`` steps of :class:`TrainingPath`: ``(W (C, n_x), b (C, 1), losses)``."""
+    return TrainingPath(X, labels, n_classes, learning_rate).at(steps)
 
 
 GRID_LIMIT = 6.5
@@ -190,19 +205,35 @@ class RegionsState:
         return None
 
 
-def decision_regions_state(
-    n_classes: int, spread: float, steps: int, learning_rate: float, rng: np.random.Generator,
-    n_per_class: int = 40,
-) -> RegionsState:
-    """``make_blobs(n_per_class, n_classes, spread, rng)``, then :func:`train_softmax_regression`
-    and ``predict(W, b, grid)`` on the plotting grid."""
-    data = make_blobs(n_per_class, n_classes, spread, generator(rng))
-    W, b, losses = train_softmax_regression(data.X, data.labels, n_classes, steps, learning_rate)
+def regions_state(data, W: np.ndarray, b: np.ndarray, losses: list) -> RegionsState:
+    """The :class:`RegionsState` of a trained model: ``predict(W, b, grid)`` on the plotting
+    grid and the training accuracy on ``data`` (``X`` (2, m), ``labels`` (m,))."""
     xs = np.linspace(-GRID_LIMIT, GRID_LIMIT, GRID_SIZE)
     X1, X2 = np.meshgrid(xs, xs)
     regions = predict(W, b, np.stack([X1.ravel(), X2.ravel()])).reshape(X1.shape)
     accuracy = float(np.mean(predict(W, b, data.X) == data.labels))
     return RegionsState(data.X, data.labels, W, b, losses, regions, accuracy)
+
+
+def decision_regions_state(
+    n_classes: int, spread: float, steps: int, learning_rate: float, rng: np.random.Generator,
+    n_per_class: int = 40,
+) -> RegionsState:
+    """``make_blobs(n_per_class, n_classes, spread, rng)``, then :func:`train_softmax_regression`
+    and :func:`regions_state`."""
+    data = make_blobs(n_per_class, n_classes, spread, generator(rng))
+    return regions_state(
+        data, *train_softmax_regression(data.X, data.labels, n_classes, steps, learning_rate)
+    )
+
+
+@lru_cache(maxsize=16)
+def _blobs_and_path(n_classes: int, spread: float, learning_rate: float, seed: int):
+    """The explorer's data (``make_blobs(40, n_classes, spread, default_rng(seed))``) and its
+    :class:`TrainingPath`, kept while the steps slider moves (as decision_regions_state with
+    a fresh ``default_rng(seed)`` would give)."""
+    data = make_blobs(40, n_classes, spread, np.random.default_rng(seed))
+    return data, TrainingPath(data.X, data.labels, n_classes, learning_rate)
 
 
 MAX_STEPS = 300
@@ -215,10 +246,8 @@ REGION_RGB = np.round(
 
 def _update_regions(explorer: Explorer, full: bool) -> None:
     v = explorer.values()
-    state = decision_regions_state(
-        v["n_classes"], v["spread"], v["steps"], v["learning_rate"],
-        np.random.default_rng(v["seed"]),
-    )
+    data, path = _blobs_and_path(v["n_classes"], v["spread"], v["learning_rate"], v["seed"])
+    state = regions_state(data, *path.at(v["steps"]))
     explorer.state = state
     art, ax = explorer.artists, explorer.live.ax["loss"]
     art["regions"].set_data(REGION_RGB[state.regions])
