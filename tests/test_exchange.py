@@ -6,97 +6,26 @@ documentation says (mode 0777), with the instructor's course in the instructor's
 
 from __future__ import annotations
 
-import json
 import pwd
 import shutil
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
-import nbformat
 import pytest
 from bs4 import BeautifulSoup
-from tiny_course import ASSIGNMENT, source_notebook
-from unix_class import INSTRUCTOR, ROOT, STUDENTS, as_user, chown, ensure_class
+from tiny_course import ASSIGNMENT
+from unix_class import ALICE, ANSWERS, BOB, INSTRUCTOR, ROOT, STUDENTS, Classroom
 
 from autograder.config import COURSE_ID
 
 pytestmark = pytest.mark.e2e
 
-ALICE, BOB = STUDENTS
-#: What each student writes: Alice answers both functions right, Bob gets ``square`` wrong.
-ANSWERS = {
-    ALICE: {"square": "return x * x", "halve": "return x / 2"},
-    BOB: {"square": "return 2 * x", "halve": "return x / 2"},
-}
-#: Run as a student: put an answer into each answer cell named by its grade id.
-EDIT = """
-import sys, json, nbformat
-path, answers = sys.argv[1], json.loads(sys.argv[2])
-nb = nbformat.read(path, as_version=4)
-for cell in nb.cells:
-    name = cell.metadata.get("nbgrader", {}).get("grade_id")
-    if name in answers:
-        cell.source = f"def {name}(x):\\n    {answers[name]}"
-nbformat.write(nb, path)
-"""
-
-
-class Classroom:
-    """The folders and users of one run, and each user's commands."""
-
-    def __init__(self, base: Path, homes: dict[str, Path]):
-        self.base = base
-        self.exchange = base / "exchange"
-        self.exchange.mkdir()
-        self.exchange.chmod(0o777)  # nbgrader's docs: an exchange every user can write
-        self.course = homes[INSTRUCTOR] / base.name
-        (self.course / "source" / ASSIGNMENT).mkdir(parents=True)
-        nbformat.write(source_notebook(), self.course / "source" / ASSIGNMENT / "tiny.ipynb")
-        shutil.copyfile(ROOT / "nbgrader_config.py", self.course / "nbgrader_config.py")
-        chown(self.course, INSTRUCTOR)
-        self.work = {}
-        for student in STUDENTS:  # each student works in a folder of their own, for this run
-            self.work[student] = homes[student] / base.name
-            self.work[student].mkdir()
-            chown(self.work[student], student)
-        (base / "edit.py").write_text(EDIT)
-
-    def course_cmd(self, *args: str, check: bool = True, exchange: Path | None = None):
-        env = {"COURSE_EXCHANGE": str(exchange or self.exchange)}
-        return as_user(INSTRUCTOR, ["course", *args], self.course, env=env, check=check)
-
-    def nbgrader(self, student: str, *args: str, check: bool = True):
-        where = [f"--course={COURSE_ID}", f"--Exchange.root={self.exchange}"]
-        return as_user(student, ["nbgrader", *args, *where], self.work[student], check=check)
-
-    def python(self, user: str, *args: str, cwd: Path, check: bool = True):
-        return as_user(user, ["python", *args], cwd, check=check)
-
-    def remove(self) -> None:
-        for folder in [self.course, *self.work.values(), self.base]:
-            shutil.rmtree(folder, ignore_errors=True)
-
 
 @pytest.fixture(scope="module")
 def classroom():
-    homes = ensure_class()
-    base = Path(tempfile.mkdtemp(prefix="course-exchange-", dir="/tmp"))
-    base.chmod(0o755)
-    room = Classroom(base, homes)
+    room = Classroom()
     yield room
     room.remove()
-
-
-def gradebook_scores(course: Path) -> dict[str, tuple[float, float]]:
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
-        return {
-            sub.student_id: (sub.score, sub.max_score)
-            for sub in gb.assignment_submissions(ASSIGNMENT)
-        }
 
 
 def test_the_whole_loop_with_an_instructor_and_two_students(classroom):
@@ -111,8 +40,7 @@ def test_the_whole_loop_with_an_instructor_and_two_students(classroom):
         room.nbgrader(student, "fetch_assignment", ASSIGNMENT)
         notebook = room.work[student] / ASSIGNMENT / "tiny.ipynb"
         assert "BEGIN SOLUTION" not in notebook.read_text()
-        answers = json.dumps(ANSWERS[student])
-        room.python(student, str(room.base / "edit.py"), str(notebook), answers, cwd=room.base)
+        room.answer(student, notebook)
         room.nbgrader(student, "submit", ASSIGNMENT)
 
     # A student cannot see another's submission: the inbound folder cannot be listed.
@@ -133,7 +61,7 @@ def test_the_whole_loop_with_an_instructor_and_two_students(classroom):
 
     grade = room.course_cmd("grade", ASSIGNMENT)
     assert "graded 2 submissions" in grade.stdout
-    scores = gradebook_scores(room.course)
+    scores = room.scores()
     # tiny: square is worth 2 points, halve 1 (tests/tiny_course.py); Bob's square is wrong.
     assert scores[ALICE] == (3.0, 3.0), grade.stdout + grade.stderr
     assert scores[BOB] == (1.0, 3.0)

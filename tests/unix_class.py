@@ -18,15 +18,21 @@ the path otherwise.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import pwd
 import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 from pathlib import Path
 
+import nbformat
 import pytest
+from tiny_course import ASSIGNMENT, source_notebook
+
+from autograder.config import COURSE_ID
 
 ROOT = Path(__file__).resolve().parents[1]
 VERSION = f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -144,3 +150,91 @@ def python_view(user: str) -> tuple[str, ...]:
         if folder != closed and closed in folder.parents:
             view += ["--perms", "0755", "--dir", str(folder)]
     return (*view, "--ro-bind", str(base), str(base), "--")
+
+
+ALICE, BOB = STUDENTS
+#: What each student writes: Alice answers both functions right, Bob gets ``square`` wrong.
+ANSWERS = {
+    ALICE: {"square": "return x * x", "halve": "return x / 2"},
+    BOB: {"square": "return 2 * x", "halve": "return x / 2"},
+}
+#: Run as a student: put an answer into each answer cell named by its grade id.
+EDIT = """
+import sys, json, nbformat
+path, answers = sys.argv[1], json.loads(sys.argv[2])
+nb = nbformat.read(path, as_version=4)
+for cell in nb.cells:
+    name = cell.metadata.get("nbgrader", {}).get("grade_id")
+    if name in answers:
+        cell.source = f"def {name}(x):\\n    {answers[name]}"
+nbformat.write(nb, path)
+"""
+
+
+class Classroom:
+    """One run's class: the users (made if missing), an exchange folder made as nbgrader's
+    documentation says (mode 0777), the ``tiny`` course in the instructor's home, a folder of
+    each student's own, and each user's commands. ``remove`` deletes the folders (the users
+    stay, for the next run)."""
+
+    def __init__(self):
+        self.homes = homes = ensure_class()
+        self.base = base = Path(tempfile.mkdtemp(prefix="course-exchange-", dir="/tmp"))
+        base.chmod(0o755)
+        self.exchange = base / "exchange"
+        self.exchange.mkdir()
+        self.exchange.chmod(0o777)  # nbgrader's docs: an exchange every user can write
+        self.course = homes[INSTRUCTOR] / base.name
+        (self.course / "source" / ASSIGNMENT).mkdir(parents=True)
+        nbformat.write(source_notebook(), self.course / "source" / ASSIGNMENT / "tiny.ipynb")
+        shutil.copyfile(ROOT / "nbgrader_config.py", self.course / "nbgrader_config.py")
+        chown(self.course, INSTRUCTOR)
+        self.work = {}
+        for student in STUDENTS:  # each student works in a folder of their own, for this run
+            self.work[student] = homes[student] / base.name
+            self.work[student].mkdir()
+            chown(self.work[student], student)
+        (base / "edit.py").write_text(EDIT)
+        # What nbgrader and JupyterLab keep in a student's home between runs: where the hub's
+        # Assignments tab fetches to, nbgrader's copies of submissions, the open tabs.
+        self.leftovers = [
+            homes[student] / part
+            for student in STUDENTS
+            for part in (
+                ASSIGNMENT,
+                f".local/share/jupyter/nbgrader_cache/{COURSE_ID}",
+                ".jupyter/lab/workspaces",
+            )
+        ]
+        for folder in self.leftovers:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def course_cmd(self, *args: str, check: bool = True, exchange: Path | None = None):
+        env = {"COURSE_EXCHANGE": str(exchange or self.exchange)}
+        return as_user(INSTRUCTOR, ["course", *args], self.course, env=env, check=check)
+
+    def nbgrader(self, student: str, *args: str, check: bool = True):
+        where = [f"--course={COURSE_ID}", f"--Exchange.root={self.exchange}"]
+        return as_user(student, ["nbgrader", *args, *where], self.work[student], check=check)
+
+    def python(self, user: str, *args: str, cwd: Path, check: bool = True):
+        return as_user(user, ["python", *args], cwd, check=check)
+
+    def answer(self, student: str, notebook: Path) -> None:
+        """As ``student``, write their :data:`ANSWERS` into ``notebook``."""
+        answers = json.dumps(ANSWERS[student])
+        self.python(student, str(self.base / "edit.py"), str(notebook), answers, cwd=self.base)
+
+    def scores(self) -> dict[str, tuple[float, float]]:
+        """Each student's (score, maximum) for ``tiny`` in the course's gradebook."""
+        from nbgrader.api import Gradebook
+
+        with Gradebook(f"sqlite:///{self.course / 'gradebook.db'}", COURSE_ID) as gb:
+            return {
+                sub.student_id: (sub.score, sub.max_score)
+                for sub in gb.assignment_submissions(ASSIGNMENT)
+            }
+
+    def remove(self) -> None:
+        for folder in [self.course, *self.work.values(), *self.leftovers, self.base]:
+            shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,161 @@
+"""The course hub (``hub/jupyterhub_config.py``) with real Unix users, in headless Chromium.
+
+The hub runs as root on 127.0.0.1 with PAM: the test's users log in with the Unix password set
+by ``chpasswd`` (the authenticator a course server uses, limited to the course's two groups).
+A student fetches the released assignment in nbgrader's Assignments tab, completes it and
+submits it there; the instructor collects and grades it with ``course`` and finds the
+formgrader without its exchange warning. The hub stops at the end, and with it every server.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from tiny_course import ASSIGNMENT
+from unix_class import (
+    ALICE,
+    INSTRUCTOR,
+    INSTRUCTOR_GROUP,
+    PASSWORD,
+    ROOT,
+    STUDENT_GROUP,
+    Classroom,
+    python_view,
+)
+
+from autograder.config import COURSE_ID
+
+from .conftest import wait_for_http
+
+pytestmark = pytest.mark.browser
+
+HUB = ROOT / "hub"
+PROXY = HUB / "node_modules" / ".bin" / "configurable-http-proxy"
+
+
+def free_ports(count: int) -> int:
+    """The first of ``count`` consecutive free ports on 127.0.0.1 (the hub uses three)."""
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            first = s.getsockname()[1]
+        try:
+            for port in range(first, first + count):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+    raise RuntimeError("no free ports")
+
+
+@pytest.fixture(scope="module")
+def room():
+    classroom = Classroom()
+    classroom.course_cmd("release", ASSIGNMENT, "--exchange")
+    yield classroom
+    classroom.remove()
+
+
+@pytest.fixture(scope="module")
+def hub(room):
+    if not PROXY.exists():
+        subprocess.run([str(HUB / "install-proxy")], check=True)
+    port = free_ports(3)
+    env = {
+        **os.environ,
+        "COURSE_HUB_PORT": str(port),
+        "COURSE_HUB_STATE": str(room.base / "hub"),
+        "COURSE_EXCHANGE": str(room.exchange),
+        "COURSE_DIR": str(room.course),
+        "COURSE_STUDENTS": STUDENT_GROUP,
+        "COURSE_INSTRUCTORS": INSTRUCTOR_GROUP,
+    }
+    command = [*python_view(ALICE), str(Path(sys.prefix) / "bin" / "jupyterhub"),
+               "-f", str(HUB / "jupyterhub_config.py")]  # fmt: skip
+    log = room.base / "hub.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            command, env=env, cwd=room.base, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{base}/hub/api", process, log)
+        yield base
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)  # the hub stops every user's server first
+        process.wait(timeout=60)
+    deadline = time.monotonic() + 30
+    while (left := servers_of([ALICE, INSTRUCTOR])) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not left, f"left running after the hub stopped: {left}"
+
+
+def servers_of(users: list[str]) -> str:
+    """The command lines of ``users``' processes (empty when they have none)."""
+    found = subprocess.run(["pgrep", "-a", "-u", ",".join(users)], capture_output=True, text=True)
+    return found.stdout.strip()
+
+
+def log_in(browser, base: str, user: str):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(f"{base}/hub/login")
+    page.fill("#username_input", user)
+    page.fill("#password_input", PASSWORD)
+    page.click("#login_submit")
+    page.wait_for_url(f"**/user/{user}/lab**")
+    page.wait_for_selector("#jp-main-dock-panel")
+    return page
+
+
+def test_a_student_fetches_and_submits_in_the_hub_and_the_instructor_grades(
+    hub, room, browser, screenshots
+):
+    page = log_in(browser, hub, ALICE)
+    page.get_by_text("Nbgrader", exact=True).click()
+    menu = page.locator(".lm-Menu-content").last
+    assert menu.inner_text().split() == ["Assignment", "List"]  # no formgrader for students
+    page.get_by_text("Assignment List", exact=True).click()
+    released = page.locator("#released_assignments_list")
+    released.get_by_text(ASSIGNMENT, exact=True).wait_for()
+    assert COURSE_ID in released.inner_text()
+    page.screenshot(path=screenshots / "hub-student-assignments-released.png")
+
+    released.get_by_role("button", name="Fetch").click()
+    fetched = page.locator("#fetched_assignments_list")
+    fetched.get_by_role("button", name="Submit").wait_for()
+    notebook = room.homes[ALICE] / ASSIGNMENT / "tiny.ipynb"  # fetched into the home folder
+    assert notebook.is_file() and notebook.stat().st_uid == pwd.getpwnam(ALICE).pw_uid
+
+    room.answer(ALICE, notebook)
+    fetched.get_by_role("button", name="Submit").click()
+    submitted = page.locator("#submitted_assignments_list")
+    submitted.get_by_text("UTC").first.wait_for()
+    page.screenshot(path=screenshots / "hub-student-assignments-submitted.png")
+    inbound = room.exchange / COURSE_ID / "inbound"
+    assert [p.name.split("+")[:2] for p in inbound.iterdir()] == [[ALICE, ASSIGNMENT]]
+
+    done = room.course_cmd("collect", ASSIGNMENT)
+    assert f"collected 1 new or newer submissions of {ASSIGNMENT} into submitted/: {ALICE}" in (
+        done.stdout
+    )
+    room.course_cmd("grade", ASSIGNMENT)
+    assert room.scores()[ALICE] == (3.0, 3.0)  # both of Alice's answers are right
+
+    teacher = log_in(browser, hub, INSTRUCTOR)
+    teacher.goto(f"{hub}/user/{INSTRUCTOR}/formgrader")
+    teacher.get_by_text(ASSIGNMENT, exact=True).first.wait_for()
+    teacher.screenshot(path=screenshots / "hub-instructor-formgrader.png")
+    assert teacher.locator("#warning-exchange").count() == 0
+    assert teacher.locator("#warning-course-id").count() == 0
