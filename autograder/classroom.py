@@ -27,12 +27,33 @@ from autograder.grading import (
     warm_up,
 )
 
+#: Most bytes of files other than notebooks taken from one submission into grading.
+MAX_EXTRA_BYTES = 50 * 2**20
+
 
 @dataclass(frozen=True)
 class Submission:
     student: str
-    path: Path | None  # None when the student's folder holds no notebook
+    folder: Path
     timestamp: str | None
+
+    def notebooks(self, names: list[str]) -> dict[str, Path]:
+        """The submitted notebooks among ``names`` (the assignment's), by name."""
+        return {n: self.folder / f"{n}.ipynb" for n in names
+                if (self.folder / f"{n}.ipynb").is_file()}
+
+    def files(self, names: list[str]) -> dict[str, bytes]:
+        """The other files handed in (data the notebooks read), up to :data:`MAX_EXTRA_BYTES`."""
+        skip = {f"{n}.ipynb" for n in names} | {"timestamp.txt"}
+        found, total = {}, 0
+        for path in sorted(self.folder.rglob("*")):
+            name = path.relative_to(self.folder).as_posix()
+            if path.is_file() and not path.is_symlink() and name not in skip:
+                total += path.stat().st_size
+                if total > MAX_EXTRA_BYTES:
+                    break
+                found[name] = path.read_bytes()
+        return found
 
 
 def find_submissions(assignment: str, root: Path) -> list[Submission]:
@@ -43,15 +64,9 @@ def find_submissions(assignment: str, root: Path) -> list[Submission]:
         folder = student_dir / assignment
         if not folder.is_dir():
             continue
-        notebook = folder / f"{assignment}.ipynb"
         stamp = folder / "timestamp.txt"
-        found.append(
-            Submission(
-                student_dir.name,
-                notebook if notebook.is_file() else None,
-                stamp.read_text().strip() if stamp.is_file() else None,
-            )
-        )
+        found.append(Submission(student_dir.name, folder,
+                                stamp.read_text().strip() if stamp.is_file() else None))
     if not found:
         raise CourseError(
             f"no submissions for '{assignment}' in {base}: copy them to "
@@ -66,9 +81,11 @@ def already_graded(root: Path, assignment: str, sub: Submission, digest: str) ->
     recorded = recorded_digest(root, assignment, sub.student)
     if recorded is not None:
         return recorded == digest
-    autograded = root / "autograded" / sub.student / assignment / f"{assignment}.ipynb"
-    return (sub.path is not None and autograded.is_file()
-            and autograded.stat().st_mtime >= sub.path.stat().st_mtime)
+    submitted = sub.notebooks(assignments.notebooks(assignment, root))
+    graded = root / "autograded" / sub.student / assignment
+    return bool(submitted) and all(
+        (graded / path.name).is_file() and (graded / path.name).stat().st_mtime
+        >= path.stat().st_mtime for path in submitted.values())
 
 
 def jobs_for(
@@ -93,7 +110,8 @@ def jobs_for(
         submissions = [sub for sub in submissions if sub.student in students]
     gradebook.ensure_assignment(assignment, root, url)
     snapshot = gradebook.worker_snapshot(assignment, root, url)
-    release = assignments.release_path(assignment, root).read_bytes()
+    names = assignments.notebooks(assignment, root)
+    releases = {n: assignments.release_path(assignment, root, n).read_bytes() for n in names}
     config_file = root / "nbgrader_config.py"
     config = config_file.read_text() if config_file.is_file() else ""
     jobs, skipped = [], []
@@ -101,12 +119,13 @@ def jobs_for(
         job = GradeJob(
             assignment,
             sub.student,
-            sub.path.read_bytes() if sub.path else None,
+            {n: path.read_bytes() for n, path in sub.notebooks(names).items()},
             sub.timestamp,
             snapshot,
-            release,
+            releases,
             settings,
             config,
+            sub.files(names),
         )
         if not (force or students) and already_graded(root, assignment, sub, job.digest):
             skipped.append(sub.student)
@@ -133,19 +152,6 @@ def run_jobs(
                 yield future.result()
 
 
-def check_gradable(assignment: str, root: Path) -> None:
-    """Refuse, in one line, an assignment ``grade_class`` cannot grade (unknown, or with
-    notebooks other than ``<a>.ipynb``: one :class:`GradeJob` holds one notebook)."""
-    assignments.check_name(assignment, root)
-    names = assignments.notebooks(assignment, root)
-    if names != [assignment]:
-        raise CourseError(
-            f"'{assignment}' has the notebooks {', '.join(names)}; course grade grades an "
-            f"assignment with one notebook named {assignment}.ipynb: grade this one with "
-            f"'nbgrader autograde {assignment}'"
-        )
-
-
 def grade_class(
     assignment: str,
     root: Path,
@@ -162,7 +168,7 @@ def grade_class(
 
     ``db_url`` is the gradebook (default ``sqlite:///<root>/gradebook.db``).
     """
-    check_gradable(assignment, root)
+    assignments.check_name(assignment, root)
     settings = settings or GradeSettings()
     url = db_url or gradebook.default_url(root)
     gradebook.check_readable(url)

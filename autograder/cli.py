@@ -207,10 +207,10 @@ def cmd_grade(args) -> int:
         TimeRemainingColumn,
     )
 
-    from autograder import classroom
+    from autograder import assignments, classroom
     from autograder.grading import GradeSettings
 
-    classroom.check_gradable(args.assignment, args.root)
+    assignments.check_name(args.assignment, args.root)
     if args.submissions:
         collect_submissions(args)
     settings = GradeSettings(

@@ -272,7 +272,7 @@ class ResilientExecute(Execute):
             if cell.cell_type != "code":
                 continue
             errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-            if any(o.get("ename") == "CellTimeoutError" for o in errors):
+            if any(o.get("ename") in ("CellTimeoutError", "TimeoutError") for o in errors):
                 flags.append(f"{_label(cell, i)} timed out after {self.timeout} s")
             if any(o.get("ename") == "MemoryError" for o in errors):
                 flags.append(f"{_label(cell, i)} hit the memory limit")

@@ -45,22 +45,30 @@ class GradeSettings:
 
 @dataclass(frozen=True)
 class GradeJob:
-    """One submission to grade, self-contained so that it can travel to another machine."""
+    """One submission to grade, self-contained so that it can travel to another machine.
+
+    ``notebooks`` are the submitted notebooks by name (one missing from it was not submitted),
+    ``releases`` the released ones, ``files`` the other files the student handed in.
+    """
 
     assignment: str
     student: str
-    notebook: bytes | None
+    notebooks: dict[str, bytes]
     timestamp: str | None
     gradebook: bytes
-    release: bytes
+    releases: dict[str, bytes]
     settings: GradeSettings = GradeSettings()
     #: The course's ``nbgrader_config.py`` (its text): the settings nbgrader itself would use.
     config: str = ""
+    files: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def digest(self) -> str:
         """A hash of the submitted bytes: a resumed run skips submissions already recorded."""
-        return hashlib.sha256(self.notebook or b"").hexdigest()
+        digest = hashlib.sha256()
+        for name, data in sorted({**self.notebooks, **self.files}.items()):
+            digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+        return digest.hexdigest()
 
 
 @dataclass
@@ -81,7 +89,8 @@ class GradeResult:
     student: str
     digest: str
     cells: dict[str, CellScore] = field(default_factory=dict)
-    autograded: bytes | None = None
+    #: The autograded notebooks by name (none when nothing could be graded).
+    autograded: dict[str, bytes] = field(default_factory=dict)
     flags: list[str] = field(default_factory=list)
     problem: str | None = None
     seconds: float = 0.0
@@ -134,13 +143,41 @@ def _configure_job(root: Path, job: GradeJob):
     return cfg
 
 
-def _empty_scores(gradebook: Path, assignment: str) -> dict[str, CellScore]:
+def _empty_scores(gradebook: Path, assignment: str, notebooks=None) -> dict[str, CellScore]:
+    """0 points for every graded cell of the assignment's ``notebooks`` (default: all)."""
     cells = {}
     with open_gradebook(f"sqlite:///{gradebook}") as gb:
         for notebook in gb.find_assignment(assignment).notebooks:
-            for cell in notebook.grade_cells:
-                cells[cell.name] = CellScore(0.0, cell.max_score, False)
+            if notebooks is None or notebook.name in notebooks:
+                for cell in notebook.grade_cells:
+                    cells[cell.name] = CellScore(0.0, cell.max_score, False)
     return cells
+
+
+def _lay_out(root: Path, job: GradeJob) -> dict[str, str]:
+    """Write the private course (release, submission) and return each notebook's problem."""
+    release = root / "release" / job.assignment
+    release.mkdir(parents=True)
+    (root / "source" / job.assignment).mkdir(parents=True)
+    submitted = root / "submitted" / job.student / job.assignment
+    submitted.mkdir(parents=True)
+    for name, data in job.releases.items():
+        (release / f"{name}.ipynb").write_bytes(data)
+    for name, data in job.files.items():
+        target = (submitted / name).resolve()
+        if submitted.resolve() in target.parents:  # never outside the submission's folder
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+    problems = {}
+    for name in job.releases:
+        problem = notebook_problem(job.notebooks.get(name))
+        if problem:
+            problems[name] = f"{name}.ipynb: {problem}" if len(job.releases) > 1 else problem
+        else:
+            (submitted / f"{name}.ipynb").write_bytes(job.notebooks[name])
+    if job.timestamp:
+        (submitted / "timestamp.txt").write_text(job.timestamp)
+    return problems
 
 
 def grade_one(job: GradeJob) -> GradeResult:
@@ -155,20 +192,12 @@ def grade_one(job: GradeJob) -> GradeResult:
         root = Path(tmp)
         gradebook = root / "gradebook.db"
         gradebook.write_bytes(job.gradebook)
-        (root / "source" / job.assignment).mkdir(parents=True)
-        release = root / "release" / job.assignment
-        release.mkdir(parents=True)
-        (release / f"{job.assignment}.ipynb").write_bytes(job.release)
-        result.problem = notebook_problem(job.notebook)
-        if result.problem:
+        problems = _lay_out(root, job)
+        result.problem = "; ".join(problems.values()) or None
+        if len(problems) == len(job.releases):
             result.cells = _empty_scores(gradebook, job.assignment)
             result.seconds = time.perf_counter() - started
             return result
-        submitted = root / "submitted" / job.student / job.assignment
-        submitted.mkdir(parents=True)
-        (submitted / f"{job.assignment}.ipynb").write_bytes(job.notebook)
-        if job.timestamp:
-            (submitted / "timestamp.txt").write_text(job.timestamp)
         try:
             run_converter(
                 "Autograde",
@@ -178,12 +207,16 @@ def grade_one(job: GradeJob) -> GradeResult:
                 create_student=True,
             )
             result.cells, result.penalties = _read_scores(gradebook, job)
+            result.cells |= _empty_scores(gradebook, job.assignment, set(problems))
             autograded = root / "autograded" / job.student / job.assignment
-            result.autograded = (autograded / f"{job.assignment}.ipynb").read_bytes()
-            result.flags = format_flags(job.notebook) + autograded_flags(result.autograded)
+            for name in set(job.releases) - set(problems):
+                result.autograded[name] = (autograded / f"{name}.ipynb").read_bytes()
+                result.flags += format_flags(job.notebooks[name])
+                result.flags += autograded_flags(result.autograded[name])
         except Exception as error:  # noqa: BLE001 - one student's failure must not stop a class
             result.problem = f"nbgrader could not grade this submission: {error}".splitlines()[0]
             result.cells = _empty_scores(gradebook, job.assignment)
+            result.autograded = {}
     result.seconds = time.perf_counter() - started
     return result
 
@@ -285,8 +318,8 @@ def record(course_root: Path, db_url: str, result: GradeResult, timestamp: str |
         gb.db.commit()
     folder = course_root / "autograded" / result.student / result.assignment
     folder.mkdir(parents=True, exist_ok=True)
-    if result.autograded is not None:
-        (folder / f"{result.assignment}.ipynb").write_bytes(result.autograded)
+    for name, data in result.autograded.items():
+        (folder / f"{name}.ipynb").write_bytes(data)
     if timestamp:
         (folder / "timestamp.txt").write_text(timestamp)
     summary = {

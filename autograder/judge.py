@@ -506,7 +506,7 @@ class Judge:
                                 "restarted and the remaining cells still count", [], str(lost))
         except CallTimeout:
             function = self.calls[-1].name if self.calls else "your code"
-            return self._failed(label, f"{function} did not return within "
+            return self._failed(label, f"TimeoutError: {function} did not return within "
                                 f"{self.cell_timeout:.0f} s and was interrupted", [], None)
         except Exception as error:  # noqa: BLE001 - any failure of a test is its verdict
             lines = [] if hidden else _test_lines(error, label, source)

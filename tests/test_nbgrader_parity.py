@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from autograder.classroom import grade_class
+from autograder.sample_class import solved
+from tests import nbgrader_example
 from tests.tiny_course import ASSIGNMENT, SETTINGS, class_notebooks, make_course, submit
 
 pytestmark = pytest.mark.e2e
@@ -34,7 +36,7 @@ DUE = "2026-03-01 12:00:00"
 ON_TIME, LATE = "2026-03-01 11:00:00", "2026-03-02 09:30:00"
 
 
-def gradebook(root: Path) -> dict:
+def gradebook(root: Path, assignment: str = ASSIGNMENT) -> dict:
     """Everything nbgrader keeps per submission that a grade depends on."""
     from nbgrader.api import Gradebook
 
@@ -52,7 +54,7 @@ def gradebook(root: Path) -> dict:
                     for nb in sub.notebooks
                 },
             }
-            for sub in gb.assignment_submissions(ASSIGNMENT)
+            for sub in gb.assignment_submissions(assignment)
         }
 
 
@@ -126,3 +128,47 @@ def test_course_grade_keeps_what_nbgrader_graded_and_what_a_person_graded(tmp_pa
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         grade = gb.find_grade("test_square", ASSIGNMENT, ASSIGNMENT, student)
         assert (grade.manual_score, grade.score, grade.needs_manual_grade) == (1.5, 1.5, False)
+
+
+def nbgrader_autograde(root: Path, assignment: str) -> None:
+    """Plain ``nbgrader autograde`` from the course directory (it reports, never raises)."""
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "autograde", assignment,
+                    "--create"], cwd=root, env=env, capture_output=True, text=True)
+
+
+def test_nbgraders_own_example_grades_the_same_under_course_grade(tmp_path):
+    """nbgrader's documentation course: two notebooks and an image per submission."""
+    import nbformat
+
+    from autograder import assignments
+    from autograder.config import REPOSITORY
+
+    by_nbgrader = tmp_path / "nbgrader"
+    by_nbgrader.mkdir()
+    nbgrader_example.write_source(by_nbgrader)
+    shutil.copyfile(REPOSITORY / "nbgrader_config.py", by_nbgrader / "nbgrader_config.py")
+    assignments.generate(nbgrader_example.ASSIGNMENT, by_nbgrader)
+    release = by_nbgrader / "release" / nbgrader_example.ASSIGNMENT
+    for student, complete in (("ada", True), ("bob", False)):
+        folder = by_nbgrader / "submitted" / student / nbgrader_example.ASSIGNMENT
+        folder.mkdir(parents=True)
+        shutil.copyfile(release / "jupyter.png", folder / "jupyter.png")
+        for name in ("problem1", "problem2"):
+            nb = nbformat.read(release / f"{name}.ipynb", 4)
+            if complete:
+                nb = solved(nb, nbformat.read(by_nbgrader / "source" / nbgrader_example.ASSIGNMENT
+                                              / f"{name}.ipynb", 4))
+            nbformat.write(nb, folder / f"{name}.ipynb")
+    by_course = tmp_path / "course"
+    shutil.copytree(by_nbgrader, by_course)
+    nbgrader_autograde(by_nbgrader, nbgrader_example.ASSIGNMENT)
+    results, _ = grade_class(nbgrader_example.ASSIGNMENT, by_course, workers=2)
+    assert {r.student: sorted(r.autograded) for r in results} == {
+        "ada": ["problem1", "problem2"], "bob": ["problem1", "problem2"]}
+    theirs = gradebook(by_nbgrader, nbgrader_example.ASSIGNMENT)
+    ours = gradebook(by_course, nbgrader_example.ASSIGNMENT)
+    assert ours == theirs
+    cells = theirs["ada"]["notebooks"]["problem1"]["cells"]
+    assert cells["correct_squares"] == (1.0, False)  # the solution earns the autograded points
+    assert theirs["bob"]["notebooks"]["problem1"]["cells"]["correct_squares"] == (0.0, False)

@@ -118,7 +118,7 @@ def result_summary(results) -> dict:
             "cells": {k: (c.score, c.max_score, c.needs_manual_grade) for k, c in r.cells.items()},
             "problem": r.problem,
             "flags": sorted(r.flags),
-            "graded": r.autograded is not None,
+            "graded": bool(r.autograded),
         }
         for r in results
     }
