@@ -40,6 +40,10 @@ KIT_MODULES = (
     "course_lib/_validate.py",
     "course_lib/data.py",
     "course_lib/mlp.py",
+    "course_lib/widgets/__init__.py",
+    "course_lib/widgets/_view.py",
+    "course_lib/widgets/batch_norm_explorer.py",
+    "course_lib/widgets/ewa_explorer.py",
 )
 KIT_NAME = "dl-course-kit"
 KIT_REQUIRES = (
