@@ -15,6 +15,7 @@ import functools
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
 import tempfile
 import time
@@ -29,6 +30,8 @@ from autograder.flags import FLAGS_KEY
 from autograder.gradebook import open_gradebook
 
 MARKER = ".course-graded.json"
+#: The file nbgrader's exchange puts in a submission; feedback goes back by it.
+SECRET = "submission_secret.txt"
 
 #: Prefix of the private course directory each submission is graded in.
 PRIVATE_PREFIX = "course-grade-"
@@ -322,6 +325,9 @@ def record(course_root: Path, db_url: str, result: GradeResult, timestamp: str |
         (folder / f"{name}.ipynb").write_bytes(data)
     if timestamp:
         (folder / "timestamp.txt").write_text(timestamp)
+    secret = course_root / "submitted" / result.student / result.assignment / SECRET
+    if secret.is_file():  # nbgrader's release_feedback finds the student by it
+        shutil.copyfile(secret, folder / SECRET)
     summary = {
         "digest": result.digest,
         "score": result.score,
