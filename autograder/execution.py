@@ -7,9 +7,10 @@
   source the gradebook holds (hidden tests included), calling the student's functions over the
   data-only channel; its verdict is written into the cell as outputs, which nbgrader's
   ``SaveAutoGrades`` then scores as usual (an error output: no points);
-- a kernel that dies (``os._exit``, a segfault, the memory cap) or ignores an interrupt is
-  restarted; the student's cells before the one that broke it run again, and the rest of the
-  notebook still earns its points;
+- a kernel that dies (``os._exit``, a segfault, the memory cap), ignores an interrupt, or never
+  ends a cell's output (a message too large to read was dropped) is restarted; the student's
+  cells before the one that broke it run again, and the rest of the notebook still earns its
+  points;
 - output is capped per cell as it arrives, counting every message type (streams, displays,
   display updates, errors, comm messages and their binary buffers): 100,000 characters for the
   student's cells, more for the course's own cells (their figures are never blamed on the
@@ -26,13 +27,16 @@ from __future__ import annotations
 import ast
 import copy
 import json
+import os
+import shutil
+import tempfile
 import time
 from queue import Empty
 
 import nbformat
 from jupyter_core.utils import ensure_async, run_sync
 from nbclient import NotebookClient
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute
 from traitlets import Float, Integer
 
@@ -119,6 +123,20 @@ class ResilientExecute(Execute):
         600.0, help="Wall-clock seconds for the whole submission, restarts and replays included"
     ).tag(config=True)
 
+    def start_new_kernel(self, **kwargs):
+        """nbclient's, in a working folder that is a copy of the notebook's folder without its
+        notebooks: nbgrader's autograde writes the sanitized notebook, its test cells restored
+        from the gradebook with their hidden tests, into the folder it then runs the kernel in.
+        Made once per notebook (kernels restarted later start in it too)."""
+        path = self.resources.get("metadata", {}).get("path")
+        if path and os.path.isdir(path) and "cwd" not in kwargs:
+            if self._workdir is None:
+                self._workdir = tempfile.TemporaryDirectory(prefix="course-cwd-")
+                shutil.copytree(path, self._workdir.name, symlinks=True, dirs_exist_ok=True,
+                                ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+            kwargs["cwd"] = self._workdir.name
+        run_sync(super().async_start_new_kernel)(**kwargs)
+
     def create_kernel_manager(self):
         """nbclient's kernel manager, whose clients read bounded messages only."""
         km = super().create_kernel_manager()
@@ -127,21 +145,23 @@ class ResilientExecute(Execute):
 
     def process_message(self, msg, cell, cell_index):
         """Count every output message of the cell (binary buffers included); drop what passes
-        the cell's cap or the notebook's."""
+        the cell's cap, or the notebook's (which counts the output kept)."""
         if msg["msg_type"] in _COUNTED:
             size = len(json.dumps(msg["content"])) + sum(map(len, msg.get("buffers") or []))
             used = self._output_used.get(cell_index, 0) + size
             self._output_used[cell_index] = used
-            self._output_total += size
             limit = (self.max_course_output_chars if cell.metadata.get(COURSE_CELL_KEY)
                      else self.max_output_chars)
-            if used > limit or self._output_total > self.max_notebook_chars:
+            beyond = (f"{limit:,} characters" if used > limit else
+                      f"the notebook's {self.max_notebook_chars:,} characters"
+                      if self._output_total + size > self.max_notebook_chars else None)
+            if beyond:
                 if cell_index not in self._capped:
                     self._capped.add(cell_index)
                     cell.outputs.append(nbformat.v4.new_output(
-                        "stream", name="stdout",
-                        text=f"\n[output beyond {limit:,} characters dropped]\n"))
+                        "stream", name="stdout", text=f"\n[output beyond {beyond} dropped]\n"))
                 return None
+            self._output_total += size
         return super().process_message(msg, cell, cell_index)
 
     async def _async_handle_timeout(self, timeout, cell=None):
@@ -162,6 +182,7 @@ class ResilientExecute(Execute):
         self._check_assign_resources(resources)
         self._output_used: dict[int, int] = {}
         self._output_total = 0
+        self._workdir: tempfile.TemporaryDirectory | None = None
         self._capped: set[int] = set()
         trusted = trusted_sources(resources)
         self._diagnoses: dict[str, str] = {}
@@ -208,6 +229,8 @@ class ResilientExecute(Execute):
                              f"cells from {_label(self.nb.cells[index], index)} on were not run"
                              if index < len(self.nb.cells) else "")
                 break
+        if self._workdir is not None:
+            self._workdir.cleanup()
         if len(broken) > self.max_restarts:
             flags.append("too many kernel restarts; the remaining cells were not run")
         self._mark_not_run(index)
@@ -235,7 +258,15 @@ class ResilientExecute(Execute):
                 judge.run_setup(trusted.get(grade_id, cell.source) if trusted else cell.source)
             except Exception as error:  # noqa: BLE001 - reported; the tests will fail
                 self.log.error("set-up cell %s failed in the grader: %s", grade_id, error)
-        self.preprocess_cell(cell, resources, index)
+        try:
+            self.preprocess_cell(cell, resources, index)
+        except CellTimeoutError:  # the reply came, the end of the output never did
+            why = (f"its output did not end within {self.iopub_timeout} s of its reply (a message "
+                   "too large to read, or a flood)")
+            cell.outputs.append(nbformat.v4.new_output(
+                "error", ename="OutputUnfinished", evalue=why,
+                traceback=[f"OutputUnfinished: {why}"]))
+            return why
         return None
 
     def _explain(self, calls: list[Call]) -> str | None:
@@ -276,6 +307,9 @@ class ResilientExecute(Execute):
                 flags.append(f"{_label(cell, i)} timed out after {self.timeout} s")
             if any(o.get("ename") == "MemoryError" for o in errors):
                 flags.append(f"{_label(cell, i)} hit the memory limit")
+            if any(o.get("ename") == "ChannelError" for o in errors):
+                flags.append(f"{_label(cell, i)}: the kernel answered the grader with something "
+                             "it does not read (its end of the channel was replaced?)")
             if DROPPED in json.dumps(cell.get("outputs", [])):
                 flags.append(f"{_label(cell, i)} sent a message with more values than the "
                              "grader reads; it was dropped")

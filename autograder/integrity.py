@@ -9,13 +9,18 @@ the student's reach), a cell is disqualified when it
   cannot be checked, so it is a violation, not a pass;
 - imports or names the reference (``course_lib``) or the grader (``autograder``), also in a
   string, including a string built from literal pieces (``"course_" + "lib"``,
-  ``"".join([...])``, an f-string of literals);
+  ``"".join([...])``, an f-string of literals, a literal reversed with ``[::-1]``);
+- names a forbidden module, name or attribute (below) in such a string, the way
+  ``getattr(x, "mod" + "ules")`` reaches what ``x.modules`` would, or reaches into a library's
+  private parts (``np.testing._private.utils.sys``);
 - reaches for the machinery that patches other code or digs into the grader
   (``FORBIDDEN_MODULES``, ``FORBIDDEN_NAMES``, ``FORBIDDEN_ATTRIBUTES``: ``importlib``,
   ``inspect``, ``sys``, ``__import__``, ``exec``, ``setattr``, ``__dict__``, ...);
 - uses IPython beyond the harmless magics (``HARMLESS_MAGICS``: ``%matplotlib``, ``obj?``) and
   the timing magics, whose code is checked like the cell's own (``CODE_MAGICS``): any other
-  magic, a shell command (``!``) or ``get_ipython()`` itself (events, transformers);
+  magic, a shell command (``!``) or ``get_ipython`` itself (events, transformers), by any path
+  (``IPython.get_ipython()``, ``from IPython import get_ipython as g``), or imports the
+  kernel's machinery (``KERNEL_MODULES``: IPython but ``IPython.display``, ipykernel, ZMQ);
 - assigns to an attribute of a module it imported (``np.allclose = ...``,
   ``numpy.testing.assert_allclose = ...``, ``math.isclose = ...``).
 
@@ -80,6 +85,14 @@ FORBIDDEN_ATTRIBUTES = {
 }
 
 
+#: The kernel's own machinery (its shell, hooks, sockets); ``IPython.display`` is allowed.
+KERNEL_MODULES = {"IPython", "ipykernel", "jupyter_client", "zmq", "traitlets", "comm"}
+ALLOWED_SUBMODULES = ("IPython.display",)
+
+#: Words that, as strings, reach what the names above reach (``getattr(x, "modules")``).
+_FORBIDDEN_WORDS = (FORBIDDEN_MODULES | FORBIDDEN_NAMES | FORBIDDEN_ATTRIBUTES | KERNEL_MODULES
+                    | {"get_ipython"})
+
 #: Magics that neither run code nor change the kernel: ``%matplotlib inline``, ``np.mean?``.
 HARMLESS_MAGICS = {"matplotlib", "pinfo", "pinfo2"}
 #: Magics that run Python code given to them: name -> the getopt options of their line.
@@ -115,6 +128,13 @@ def _literal_string(node: ast.AST) -> str | None:
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         left, right = _literal_string(node.left), _literal_string(node.right)
         return None if left is None or right is None else left + right
+    if (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.slice, ast.Slice)
+        and ast.unparse(node.slice) == "::-1"
+    ):
+        text = _literal_string(node.value)
+        return None if text is None else text[::-1]
     if isinstance(node, ast.JoinedStr | ast.FormattedValue):
         parts = node.values if isinstance(node, ast.JoinedStr) else [node.value]
         pieces = [_literal_string(part) for part in parts]
@@ -227,8 +247,13 @@ def _broken_rules(tree: ast.AST) -> list[str]:
                         if top == "course_lib"
                         else f"imports the grader ({name})"
                     )
-                elif top in FORBIDDEN_MODULES:
+                elif top in FORBIDDEN_MODULES or (
+                    top in KERNEL_MODULES
+                    and not any(name == m or name.startswith(m + ".") for m in ALLOWED_SUBMODULES)
+                ):
                     found.append(f"imports {name}, which answer cells may not use")
+            if any(a.name == "get_ipython" for a in node.names):
+                found.append("reaches into IPython (get_ipython), which answer cells may not use")
             if isinstance(node, ast.Import):
                 modules.update((a.asname or a.name).split(".")[0] for a in node.names)
             else:
@@ -236,7 +261,12 @@ def _broken_rules(tree: ast.AST) -> list[str]:
         elif text is not None and any(p in text for p in PROTECTED_PACKAGES):
             found.append(f"names the reference or the grader in a string ({text!r})")
             checked |= {id(sub) for sub in ast.walk(node)}
-        elif isinstance(node, ast.Name) and node.id == "get_ipython":
+        elif text is not None and text in _FORBIDDEN_WORDS:
+            found.append(f"names {text!r} in a string, which answer cells may not use")
+            checked |= {id(sub) for sub in ast.walk(node)}
+        elif (isinstance(node, ast.Name) and node.id == "get_ipython") or (
+            isinstance(node, ast.Attribute) and node.attr == "get_ipython"
+        ):
             found.append("reaches into IPython (get_ipython), which answer cells may not use")
         elif isinstance(node, ast.Name) and node.id in FORBIDDEN_NAMES:
             found.append(f"uses {node.id}(), which answer cells may not use")
@@ -253,6 +283,13 @@ def _broken_rules(tree: ast.AST) -> list[str]:
         for target in targets:
             if isinstance(target, ast.Attribute) and _root_name(target) in modules:
                 found.append(f"replaces {ast.unparse(target)} (patching a library)")
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr.startswith("_")
+            and not node.attr.endswith("__")
+            and _root_name(node) in modules
+        ):
+            found.append(f"reaches into a library's private parts ({ast.unparse(node)})")
     return list(dict.fromkeys(found))
 
 

@@ -443,7 +443,12 @@ class Judge:
 
     def substitutes(self, calling: str) -> dict[str, Callable | None]:
         """Graded functions (other than ``calling``) that the test bound to a grader callable,
-        and (as None) the kernel's names the test deleted (``del squares``)."""
+        and (as None) the kernel's names the test deleted (``del squares``).
+
+        Only graded functions: any other name the test binds (``from course_lib.softmax import
+        softmax as reference_softmax``) may also name a function the student defined, and that
+        must never become the test's callable in the kernel.
+        """
         found: dict[str, Callable | None] = {}
         for name in (self.functions | self.fetched) - {calling}:
             if name not in self.namespace:
@@ -451,7 +456,9 @@ class Judge:
                     found[name] = None
                 continue
             value = self.namespace[name]
-            if callable(value) and not (isinstance(value, Proxy) and value.name == name):
+            if name in self.functions and callable(value) and not (
+                isinstance(value, Proxy) and value.name == name
+            ):
                 found[name] = value
         return found
 

@@ -6,7 +6,10 @@ Students receive ``release/<a>/<a>.ipynb`` and can do anything to the file. Befo
 student, found by its ``grade_id`` or, when its metadata was lost, by the ``def`` of the
 function it must define. Cells the student added stay where they were. Everything unusual is
 returned as a flag for the grade report: a deleted, duplicated or re-typed answer cell, an
-edited or deleted test cell,.
+edited or deleted test cell, an absurd notebook (more than :data:`MAX_CELLS` cells, added cells
+of more than :data:`MAX_ADDED_CHARS` characters: only its answers are graded) or an answer cell
+longer than :data:`MAX_ANSWER_CHARS` (graded as unanswered), which would otherwise cost the
+kernel minutes and the feedback page megabytes.
 """
 
 from __future__ import annotations
@@ -27,6 +30,10 @@ from autograder.flags import add_flags
 COURSE_CELL_KEY = "course_cell"
 #: A submission with more cells than this keeps its answers only (its added cells are dropped).
 MAX_CELLS = 2000
+#: Characters of all the cells a student added; beyond it they are dropped, as above.
+MAX_ADDED_CHARS = 1_000_000
+#: Characters of one answer cell (code or written); a longer one is graded as unanswered.
+MAX_ANSWER_CHARS = 100_000
 
 
 def _grade_id(cell) -> str | None:
@@ -91,6 +98,12 @@ def rebuild(submission, release) -> tuple[nbformat.NotebookNode, list[str]]:
                 f"{chosen.cell_type}; graded as unanswered"
             )
             return copy.deepcopy(template)
+        if len(chosen.source) > MAX_ANSWER_CHARS:
+            flags.append(
+                f"answer cell '{grade_id}' holds {len(chosen.source):,} characters (more than "
+                f"{MAX_ANSWER_CHARS:,}); graded as unanswered"
+            )
+            return copy.deepcopy(template)
         cell = copy.deepcopy(template)
         cell.source = chosen.source
         return cell
@@ -126,9 +139,14 @@ def rebuild(submission, release) -> tuple[nbformat.NotebookNode, list[str]]:
             unchanged[_content(cell)] -= 1
         else:
             added_after.setdefault(anchor, []).append(_unmarked(cell))
+    added_chars = sum(len(c.source) for cells in added_after.values() for c in cells)
     if len(submission.cells) > MAX_CELLS:
         flags.append(f"the notebook has {len(submission.cells):,} cells (more than {MAX_CELLS:,}); "
                      "only its answer cells were graded")
+        added_after = {}
+    elif added_chars > MAX_ADDED_CHARS:
+        flags.append(f"the cells added to the notebook hold {added_chars:,} characters (more than "
+                     f"{MAX_ADDED_CHARS:,}); only its answer cells were graded")
         added_after = {}
     cells = list(added_after.get(None, []))
     for template in release.cells:

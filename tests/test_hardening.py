@@ -1,9 +1,10 @@
-"""Grading a class of strangers: hostile submissions beside honest ones, through real nbgrader.
+"""Grading a class of strangers: damaged and misbehaving submissions beside an honest one.
 
 One class of the ``softmax`` assignment is graded once (sandboxed kernels, 2 workers); each test
-checks what one hostile submission got, that the honest control kept full marks, and that nothing
-else in the gradebook changed. Separate tests cover an interrupted grader, damaged gradebooks,
-PostgreSQL, and plain ``nbgrader autograde`` getting the same protections.
+checks what one submission got, that the honest control kept full marks, and that nothing else
+in the gradebook changed. Separate tests cover an interrupted grader and damaged gradebooks.
+The cheating students (hooks, fake bridges, oracles, readers, floods) are in test_hostile.py;
+the size limits and the answer-cell check they meet first are checked here without a kernel.
 """
 
 from __future__ import annotations
@@ -17,114 +18,44 @@ import subprocess
 import sys
 import time
 
+import hostile_notebooks
 import nbformat
 import pytest
+from hostile_notebooks import HOOKS, PATCH_EVADER, WRONG_SOFTMAX, added_after, answer, spelled
 
-from autograder.cells import answer_sources, is_answer_cell, is_test_cell, nbgrader_meta
+from autograder.cells import is_answer_cell, is_test_cell, nbgrader_meta
 from autograder.classroom import grade_class
 from autograder.config import REPOSITORY
-from autograder.feedback import hidden_source_lines
-from autograder.feedback_pages import generate_feedback
-from autograder.gradetable import class_grades, function_of
+from autograder.gradetable import class_grades
 from autograder.grading import GradeSettings
-from autograder.sample_class import solved, with_answers
+from autograder.integrity import violations
+from autograder.rebuild import MAX_ADDED_CHARS, MAX_ANSWER_CHARS, rebuild
+from autograder.sample_class import with_answers
 
-pytestmark = pytest.mark.slow
 A = "softmax"
-WRONG = """import numpy as np
-
-def softmax(Z):
-    E = np.exp(Z - Z.max(axis=1, keepdims=True))  # rows instead of columns
-    return E / E.sum(axis=1, keepdims=True)
-"""
+WRONG = WRONG_SOFTMAX
 
 
-def release_nb():
-    return nbformat.read(REPOSITORY / "release" / A / f"{A}.ipynb", 4)
-
-
-def source_nb():
-    return nbformat.read(REPOSITORY / "source" / A / f"{A}.ipynb", 4)
+def end_to_end(test):
+    """Mark a test that grades through real nbgrader and kernels (slow, e2e)."""
+    return pytest.mark.e2e(pytest.mark.slow(test))
 
 
 def full():
-    return solved(release_nb(), source_nb())
+    return hostile_notebooks.full(A)
 
 
-def answer(nb, function: str) -> str:
-    return next(
-        c.source for c in nb.cells if is_answer_cell(c) and nbgrader_meta(c)["grade_id"] == function
-    )
-
-
-def insert_after_answer(nb, function: str, source: str):
-    """A copy of ``nb`` with a student-added code cell right after ``function``'s answer."""
-    nb = nbformat.from_dict(json.loads(nbformat.writes(nb)))
-    index = next(
-        i
-        for i, c in enumerate(nb.cells)
-        if is_answer_cell(c) and nbgrader_meta(c)["grade_id"] == function
-    )
-    nb.cells.insert(index + 1, nbformat.v4.new_code_cell(source))
-    return nb
+def release_nb():
+    return hostile_notebooks.release_nb(A)
 
 
 def hostile_class() -> dict[str, bytes | None]:
     """Student id -> submitted bytes (None: a folder with no notebook)."""
     good = full()
     correct_softmax = answer(good, "softmax")
-    # The sandbox promises to hide the course directory (under /tmp in these tests), this
-    # repository and home folders; the reader searches exactly those.
     students = {
         "control": good,
-        "reader": insert_after_answer(
-            good,
-            "softmax",
-            """import glob, os
-hits = [h for top in ("/tmp", "REPOSITORY", "/root", "/home", os.getcwd())
-        for h in glob.glob(f"{top}/**/source/**/*.ipynb", recursive=True)]
-print("FOUND", hits)
-for path in ["gradebook.db", "../../../gradebook.db", os.path.expanduser("~/.bashrc")]:
-    try:
-        os.open(path, os.O_RDWR)
-        print("OPENED", path)
-    except OSError as error:
-        print("blocked", type(error).__name__)
-""".replace("REPOSITORY", str(REPOSITORY)),
-        ),
-        "leaker": insert_after_answer(
-            with_answers(
-                good,
-                {
-                    "softmax": correct_softmax
-                    + """
-seen = []
-_reference_softmax = softmax
-
-def softmax(Z):
-    cell = get_ipython().user_ns["In"][-1]
-    seen.append(cell)
-    print(cell)
-    return _reference_softmax(Z)
-"""
-                },
-            ),
-            "predict",
-            "for cell in seen:\n    print(cell)",
-        ),
         "wrong": with_answers(good, {"softmax": WRONG}),
-        "patcher": with_answers(
-            good,
-            {
-                "softmax": WRONG
-                + """
-import math
-np.allclose = lambda *args, **kwargs: True
-np.testing.assert_allclose = lambda *args, **kwargs: None
-math.isclose = lambda *args, **kwargs: True
-"""
-            },
-        ),
         "alias-patcher": with_answers(
             good,
             {
@@ -151,7 +82,7 @@ def softmax(Z):
             },
         ),
         "importer": with_answers(good, {"softmax": "from course_lib.softmax import softmax\n"}),
-        "sneaky-importer": insert_after_answer(
+        "sneaky-importer": added_after(
             with_answers(good, {"softmax": WRONG}),
             "softmax",
             "from course_lib.softmax import softmax  # overrides my answer\n",
@@ -159,12 +90,13 @@ def softmax(Z):
         "test-editor": with_answers(good, {"softmax": WRONG}),
         "test-deleter": with_answers(good, {"softmax": WRONG}),
         "looper": with_answers(good, {"softmax": "while True:\n    pass\n" + correct_softmax}),
-        "killer": with_answers(good, {"one_hot": "import os\nos._exit(1)\n"}),
-        "hog": insert_after_answer(good, "softmax", "hog = bytearray(7 * 2**30)"),
-        "printer": insert_after_answer(
+        "killer": with_answers(good, {"one_hot": "import os\nimport signal\n"
+                                                 "os.kill(os.getpid(), signal.SIGKILL)\n"}),
+        "hog": added_after(good, "softmax", "hog = bytearray(7 * 2**30)"),
+        "printer": added_after(
             good, "softmax", "for i in range(2000):\n    print('x' * 25000)"
         ),
-        "duplicated": insert_after_answer(good, "softmax", ""),
+        "duplicated": added_after(good, "softmax", ""),
         "retyped": with_answers(good, {}),
         "lost-metadata": with_answers(good, {}),
         "old-format": good,
@@ -194,14 +126,6 @@ def softmax(Z):
     files["not-json"] = b'{"cells": [ oops'
     files["missing"] = None
     return files
-
-
-def printed_by(path) -> str:
-    """Everything the code cells of the notebook at ``path`` printed."""
-    nb = nbformat.read(path, 4)
-    return "".join(
-        o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-    )
 
 
 def make_course(tmp_path):
@@ -270,6 +194,7 @@ def flags(graded, student: str) -> str:
     return "; ".join(graded["rows"][student].flags + [graded["rows"][student].problem or ""])
 
 
+@end_to_end
 def test_the_control_keeps_full_marks_and_nothing_else_changed(graded):
     assert full_marks(graded, "control")
     control_now = {k: v for k, v in graded["after"].items() if k[0] == "control"}
@@ -282,44 +207,15 @@ def test_the_control_keeps_full_marks_and_nothing_else_changed(graded):
     assert len(set(counts.values())) == 1  # every student has every graded cell exactly once
 
 
-def test_the_sandbox_hides_the_course_and_the_gradebook(graded):
-    root = graded["root"]
-    assert full_marks(graded, "reader")
-    printed = printed_by(root / "autograded" / "reader" / A / f"{A}.ipynb")
-    assert "FOUND []" in printed
-    assert "OPENED" not in printed and printed.count("blocked") == 3
-    assert (root / "source" / A / f"{A}.ipynb").read_bytes() == graded["source_bytes"]
-
-
-def test_hidden_tests_stay_hidden_in_feedback(graded):
-    root = graded["root"]
-    assert full_marks(graded, "leaker")
-    pages = {p.parts[-3]: p.read_text() for p in generate_feedback(A, root)}
-    hidden = hidden_source_lines(source_nb())
-    assert hidden
-    autograded = (root / "autograded" / "leaker" / A / f"{A}.ipynb").read_text()
-    assert any(line in autograded for line in hidden), "the leak attempt did not run"
-    for student, html in pages.items():
-        import html as html_lib
-
-        text = html_lib.unescape(html)
-        leaked = [line for line in hidden if line in text]
-        assert not leaked, (student, leaked[:3])
-        assert "BEGIN HIDDEN TESTS" not in text
-    assert "Hidden test passed" in pages["control"]
-
-
-@pytest.mark.parametrize("student", ["patcher", "alias-patcher", "always-equal"])
+@end_to_end
+@pytest.mark.parametrize("student", ["alias-patcher", "always-equal"])
 def test_patching_numpy_or_faking_equality_earns_nothing(graded, student):
     score, top = points(graded, student, "softmax")
     assert score <= points(graded, "wrong", "softmax")[0] < top
     assert full_marks(graded, student, "one_hot", "cross_entropy", "predict")
 
 
-def test_patching_is_named_in_the_report(graded):
-    assert "patching a library" in flags(graded, "patcher")
-
-
+@end_to_end
 def test_importing_the_reference_costs_that_function_and_is_named(graded):
     assert points(graded, "importer", "softmax")[0] == 0
     assert full_marks(graded, "importer", "one_hot", "cross_entropy", "predict")
@@ -328,29 +224,34 @@ def test_importing_the_reference_costs_that_function_and_is_named(graded):
     assert "imports the reference" in flags(graded, "sneaky-importer")
 
 
+@end_to_end
 @pytest.mark.parametrize("student", ["test-editor", "test-deleter"])
 def test_editing_or_deleting_test_cells_changes_nothing(graded, student):
     assert graded["rows"][student].by_function == graded["rows"]["wrong"].by_function
     assert "restored from the release" in flags(graded, student)
 
 
+@end_to_end
 def test_an_infinite_loop_costs_only_its_function(graded):
     assert points(graded, "looper", "softmax")[0] == 0
     assert full_marks(graded, "looper", "one_hot", "cross_entropy", "predict")
     assert "timed out" in flags(graded, "looper")
 
 
+@end_to_end
 def test_a_kernel_that_dies_is_restarted_and_the_rest_still_counts(graded):
     assert points(graded, "killer", "one_hot")[0] == 0
     assert full_marks(graded, "killer", "softmax", "cross_entropy", "predict")
     assert "kernel died" in flags(graded, "killer")
 
 
+@end_to_end
 def test_a_huge_allocation_fails_inside_the_kernel(graded):
     assert full_marks(graded, "hog")
     assert "memory limit" in flags(graded, "hog")
 
 
+@end_to_end
 def test_megabytes_of_output_are_capped(graded):
     root = graded["root"]
     assert full_marks(graded, "printer")
@@ -364,6 +265,7 @@ def test_megabytes_of_output_are_capped(graded):
     ("student", "says"),
     [("not-json", "not valid JSON"), ("missing", "no notebook was submitted")],
 )
+@end_to_end
 def test_unreadable_submissions_get_zero_and_a_reason(graded, student, says):
     row = graded["rows"][student]
     assert row.total == 0 and says in (row.problem or "")
@@ -378,18 +280,20 @@ def test_unreadable_submissions_get_zero_and_a_reason(graded, student, says):
         ("old-format", True, "nbformat 3"),
     ],
 )
+@end_to_end
 def test_damaged_notebooks_are_graded_with_a_note(graded, student, softmax_full, says):
     assert full_marks(graded, student, "softmax") == softmax_full
     assert full_marks(graded, student, "one_hot", "cross_entropy", "predict")
     assert says in flags(graded, student)
 
 
+@end_to_end
 def test_the_report_lists_every_flag(graded, capsys):
     from autograder.cli import main
 
     assert main(["--root", str(graded["root"]), "report", A]) == 0
     out = capsys.readouterr().out
-    for student in ("importer", "patcher", "looper", "killer", "test-deleter", "not-json"):
+    for student in ("importer", "looper", "killer", "test-deleter", "not-json"):
         assert student in out.split("integrity and problems")[1]
 
 
@@ -397,6 +301,7 @@ def grading_command(root, *extra):
     return [sys.executable, "-m", "autograder.cli", "--root", str(root), "grade", A, *extra]
 
 
+@end_to_end
 def test_a_killed_grader_finishes_the_class_on_the_next_run(tmp_path):
     root = make_course(tmp_path)
     good, blank = nbformat.writes(full()).encode(), nbformat.writes(release_nb()).encode()
@@ -433,6 +338,7 @@ def test_a_killed_grader_finishes_the_class_on_the_next_run(tmp_path):
     assert totals["s0"] == totals["s3"] > totals["s1"] == totals["s4"] > totals["s2"] == 0
 
 
+@end_to_end
 def test_a_corrupt_gradebook_is_refused_without_writing(tmp_path):
     root = make_course(tmp_path)
     submit(root, "someone", nbformat.writes(full()).encode())
@@ -445,6 +351,7 @@ def test_a_corrupt_gradebook_is_refused_without_writing(tmp_path):
     assert not (root / "autograded").exists()
 
 
+@end_to_end
 def test_a_locked_gradebook_is_refused_and_nothing_is_half_written(tmp_path):
     root = make_course(tmp_path)
     submit(root, "someone", nbformat.writes(full()).encode())
@@ -466,31 +373,35 @@ def test_a_locked_gradebook_is_refused_and_nothing_is_half_written(tmp_path):
     assert {s for s, _ in snapshot(root)} == {"someone", "latecomer"}
 
 
-def test_plain_nbgrader_autograde_gets_the_same_protections(tmp_path):
-    from autograder.assignments import generate
+def test_an_absurd_notebook_keeps_only_its_answers_and_an_oversized_answer_is_unanswered():
+    release = release_nb()
+    submission = with_answers(full(), {"one_hot": "#" * (MAX_ANSWER_CHARS + 1)})
+    submission.cells.append(nbformat.v4.new_markdown_cell("y" * (MAX_ADDED_CHARS + 1)))
+    submission.cells.append(nbformat.v4.new_code_cell("print('added')"))
+    rebuilt, flags = rebuild(submission, release)
+    assert len(rebuilt.cells) == len(release.cells)
+    assert answer(rebuilt, "one_hot") == answer(release, "one_hot")
+    assert answer(rebuilt, "softmax") == answer(full(), "softmax")
+    assert any("only its answer cells were graded" in f for f in flags)
+    assert any(f"answer cell 'one_hot' holds {MAX_ANSWER_CHARS + 1:,} characters" in f
+               for f in flags)
 
-    root = make_course(tmp_path)
-    generate(A, root)
-    shutil.copy(REPOSITORY / "nbgrader_config.py", root / "nbgrader_config.py")
-    hostile = hostile_class()
-    for student in ("control", "importer", "reader"):
-        submit(root, student, hostile[student])
-    env = dict(os.environ, PATH=f"{os.path.dirname(sys.executable)}:{os.environ['PATH']}")
-    result = subprocess.run(
-        [sys.executable, "-m", "nbgrader", "autograde", A],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    scores = snapshot(root)
-    functions = list(answer_sources(source_nb()))
-    softmax_cells = {name for (_, name) in scores if function_of(name, functions) == "softmax"}
-    assert all(scores[("control", c)] > 0 for c in softmax_cells)
-    assert all(scores[("importer", c)] == 0 for c in softmax_cells)
-    meta = nbformat.read(root / "autograded" / "importer" / A / f"{A}.ipynb", 4).metadata
-    assert any("imports the reference" in f for f in meta["course_flags"])
-    reader = printed_by(root / "autograded" / "reader" / A / f"{A}.ipynb")
-    assert "FOUND []" in reader and "OPENED" not in reader
+
+@pytest.mark.parametrize("source", [
+    'm = getattr(np, "mod" + "ules")',
+    'g = getattr(ip, "get_" + "ipython")()',
+    'name = "egdirb.redargotua"[::-1]',
+    "import numpy as np\nsys = np.testing._private.utils.sys",
+    "import IPython\nIPython.get_ipython().events.register('pre_run_cell', print)",
+    "from IPython import get_ipython as shell",
+    "import ipykernel.comm",
+])  # fmt: skip
+def test_names_spelled_in_strings_or_reached_through_private_parts_are_flagged(source):
+    assert violations(source), source
+
+
+@pytest.mark.parametrize("source", [HOOKS, PATCH_EVADER, f"x = {spelled('modules')}"])
+def test_names_made_at_run_time_pass_the_static_check(source):
+    """The static check reads text: names built at run time pass it. So test_hostile.py's
+    attacks, written that way, run in the kernel, and what stops them is the design."""
+    assert violations(source) == []

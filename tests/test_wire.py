@@ -269,9 +269,10 @@ def test_callbacks_the_kernel_crafts_get_an_error_and_never_crash_the_grader():
     assert replies[-1]["ok"] == 4.0
 
 
-def test_a_name_the_student_adds_to_an_answer_cell_never_becomes_a_grader_callback():
+def test_a_name_the_student_defines_never_becomes_the_tests_callable_in_the_kernel():
     """With ``replaced`` a test binds graded functions to grader callables inside the kernel;
-    a student who also defines ``reference_softmax`` in the answer cell must not get the test's
+    a student who also defines ``reference_softmax`` (in the answer cell, or anywhere: the test
+    reads that name, so the grader looks it up in the kernel first) must not get the test's
     ``reference_softmax`` bound in the kernel (it would answer every hidden test)."""
     cell = nbformat.v4.new_code_cell(
         "def softmax(Z):\n    return reference_softmax(Z)\n\ndef reference_softmax(Z):\n    pass",
@@ -283,6 +284,7 @@ def test_a_name_the_student_adds_to_an_answer_cell_never_becomes_a_grader_callba
     assert set(answer_functions(nb, {})) == {"softmax", "reference_softmax"}  # course check
     done = {"softmax": {"op": "done", "result": {"ok": nd([[1.0]])}}}
     judge, outcome = judged("from course_lib.softmax import softmax as reference_softmax\n"
+                            "expected = reference_softmax(np.zeros((1, 1)))\n"
                             "softmax(np.zeros((1, 1)))", done, functions=functions)
     assert outcome.passed, outcome.message
     (call,) = [r for r in judge.link.requests if r["op"] == "call"]
