@@ -8,6 +8,7 @@ compute for the new values; the expectation is never read back from the widget i
 from __future__ import annotations
 
 import base64
+import html
 import io
 import json
 import math
@@ -38,7 +39,14 @@ from course_lib.widgets import (
     log_vs_uniform_explorer,
     softmax_explorer,
 )
-from course_lib.widgets._view import STILLS_ENV, follow_range, follow_upper
+from course_lib.widgets._view import (
+    STILLS_ENV,
+    FunctionError,
+    call_function,
+    follow_range,
+    follow_upper,
+    whole_pixels,
+)
 from course_lib.widgets.batch_norm_explorer import (
     gamma_beta_state,
     histogram,
@@ -258,20 +266,81 @@ def test_gamma_beta_explorer_runs_on_the_function_passed_in():
     assert explorer.error is None
 
 
+def stub(Z, gamma, beta, eps=1e-5):
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def over_the_units(Z, gamma, beta, eps=1e-5):
+    # a common mistake: the statistics over axis 0 (the units) instead of the examples
+    mu = Z.mean(axis=0, keepdims=True)
+    var = Z.var(axis=0, keepdims=True)
+    Z_norm = (Z - mu) / np.sqrt(var + eps)
+    return gamma * Z_norm + beta, (Z, Z_norm, mu, var, gamma, beta, eps)
+
+
 @pytest.mark.parametrize(
     ("function", "message"),
     [
+        (stub, "batchnorm_forward is not written yet (it raised NotImplementedError): write it, "
+               "run its cell, then run this cell again"),
         (lambda Z, gamma, beta, eps=1e-5: (_ for _ in ()).throw(NotImplementedError("todo")),
-         "batchnorm_forward raised NotImplementedError: todo"),
-        (lambda Z, gamma, beta, eps=1e-5: Z, "must return (Z_tilde, cache)"),
+         "batchnorm_forward is not written yet (it raised NotImplementedError: todo)"),
+        (lambda Z, gamma, beta, eps=1e-5: Z,
+         "must return (Z_tilde, cache) with Z_tilde of Z's shape (1, 256) and cache = (Z, "
+         "Z_norm, mu, var, gamma, beta, eps), mu and var of shape (1, 1); got ndarray, not a "
+         "pair (Z_tilde, cache)"),
+        (over_the_units,
+         "mu and var of shape (1, 1); got Z_tilde (1, 256), a cache of 7 items, Z_norm "
+         "(1, 256), mu (1, 256), var (1, 256)"),
+        (lambda Z, gamma, beta, eps=1e-5: (Z, 0.5),
+         "got Z_tilde (1, 256) and a float as the cache"),
     ],
 )
 def test_gamma_beta_explorer_shows_a_failing_function_in_one_line(function, message):
     explorer = gamma_beta_explorer(batchnorm_forward=function)  # no exception escapes
     assert message in explorer.error
-    assert message in explorer.stats.value and "Traceback" not in explorer.stats.value
+    assert explorer.live.canvas.layout.display == "none"  # no empty axes beside the message
+    shown = html.unescape(explorer.stats.value)
+    assert message in shown and "Traceback" not in shown
     explorer.controls["mean"].value = 0.5  # moving a slider keeps showing it
-    assert message in explorer.stats.value
+    assert message in html.unescape(explorer.stats.value)
+
+
+def test_the_figure_is_hidden_only_while_the_function_fails():
+    def needs_three(Z, gamma, beta, eps=1e-5):
+        if Z.shape[1] < 3:
+            raise IndexError("index 2 is out of bounds for axis 1 with size 2")
+        return batchnorm_forward(Z, gamma, beta, eps)
+
+    explorer = gamma_beta_explorer(batchnorm_forward=needs_three)
+    assert explorer.error is None and explorer.live.canvas.layout.display is None
+    explorer.controls["batch_size"].value = 2
+    assert explorer.error.startswith("batchnorm_forward raised IndexError: index 2")
+    assert explorer.live.canvas.layout.display == "none"
+    explorer.controls["batch_size"].value = 3
+    assert explorer.error is None and explorer.live.canvas.layout.display is None
+    assert "z_norm" in explorer.stats.value
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (ValueError("beta must be in [0, 1)"), "ewa raised ValueError: beta must be in [0, 1)"),
+        (KeyError(), "ewa raised KeyError"),  # no message: no dangling colon
+        (NotImplementedError(), "ewa is not written yet (it raised NotImplementedError): "
+                                "write it, run its cell, then run this cell again"),
+    ],
+)
+def test_call_function_turns_an_error_into_one_line_naming_the_function(error, message):
+    def failing(x):
+        raise error
+
+    with pytest.raises(FunctionError) as caught:
+        call_function("ewa", failing, 1.0)
+    assert str(caught.value) == message
+    assert caught.value.__suppress_context__  # shown without the student's traceback
+    assert call_function("ewa", lambda x, y=0: x + y, 1.0, y=2.0) == 3.0
 
 
 def test_the_kit_explorers_import_no_reference_module():
@@ -717,6 +786,18 @@ def test_every_explorer_is_a_layout_with_a_live_figure_that_blits(name):
     pixels = np.asarray(live.canvas.get_renderer().buffer_rgba())
     np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(frame))), pixels[..., :3])
     assert live.canvas.resizable is False
+
+
+def test_canvas_sizes_are_whole_pixels_so_the_bitmap_is_not_stretched():
+    # ipympl's front end truncates the bitmap's size and rounds the laid-out size: 4.6 in at
+    # 100 dpi is 459.99999999999994 px, a 459-row bitmap stretched over 460 rows (Chromium
+    # then left parts of the gamma/beta figure unpainted).
+    assert 4.6 * 100 < 460
+    inches = whole_pixels(4.6, 100)
+    assert inches * 100 >= 460 and inches - 4.6 < 1e-14
+    assert whole_pixels(5.4, 100) == 5.4  # 540.0000000000001 px already truncates to 540
+    width, height = gamma_beta_explorer().live.canvas._size
+    assert (int(width), int(height)) == (780, 460)
 
 
 @pytest.mark.parametrize("name", sorted(EXPLORERS))

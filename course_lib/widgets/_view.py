@@ -29,6 +29,20 @@ FIG_WIDTH = 7.8
 DPI = 100
 
 
+def whole_pixels(inches: float, dpi: float = DPI) -> float:
+    """``inches`` raised by the fewest floating-point steps for which ``inches * dpi`` (the
+    canvas size in pixels) is not below the whole number it rounds to.
+
+    ipympl's front end gives the canvas bitmap the size truncated (4.6 in * 100 dpi is
+    459.99999999999994 px: 459 rows) but lays it out at the size rounded (460 px), and Chromium
+    was seen to leave parts of such a stretched canvas unpainted after a redraw.
+    """
+    target = round(inches * dpi)
+    while inches * dpi < target:
+        inches = math.nextafter(inches, math.inf)
+    return inches
+
+
 class LiveFigure:
     """A matplotlib figure on an ipympl canvas, redrawn by blitting the animated artists.
 
@@ -55,7 +69,8 @@ class LiveFigure:
     ) -> None:
         from ipympl.backend_nbagg import FigureManager
 
-        self.figure = Figure(figsize=(FIG_WIDTH, height), dpi=DPI, layout="constrained")
+        self.figure = Figure(figsize=(FIG_WIDTH, whole_pixels(height)), dpi=DPI,
+                             layout="constrained")
         self.ax = self.figure.subplot_mosaic(
             mosaic, sharex=sharex, sharey=sharey, width_ratios=width_ratios,
             height_ratios=height_ratios,
@@ -243,11 +258,22 @@ class FunctionError(Exception):
 
 def call_function(name: str, function: Callable, *args, **kwargs):
     """``function(*args, **kwargs)``; any exception it raises becomes one :class:`FunctionError`
-    line naming ``name``, which the explorer shows instead of a traceback."""
+    line naming ``name``, which the explorer shows instead of a traceback.
+
+    A ``NotImplementedError`` (the stub a student receives) says the function is not written
+    yet, and that the explorer's cell must run again once it is: the explorer keeps the
+    function object it was given.
+    """
     try:
         return function(*args, **kwargs)
     except Exception as error:
-        raise FunctionError(f"{name} raised {type(error).__name__}: {error}") from None
+        raised = type(error).__name__ + (f": {error}" if str(error) else "")
+        if isinstance(error, NotImplementedError):
+            raise FunctionError(
+                f"{name} is not written yet (it raised {raised}): write it, run its cell, "
+                "then run this cell again"
+            ) from None
+        raise FunctionError(f"{name} raised {raised}") from None
 
 
 #: Set (to any value) in a kernel's environment to save each explorer's still with its output:
@@ -337,7 +363,8 @@ class Explorer(widgets.VBox):
     def update(self, full: bool = False) -> None:
         """Recompute the state from the controls and redraw (blit unless ``full``).
 
-        A :class:`FunctionError` (a function passed in failed) is shown in the stats box.
+        A :class:`FunctionError` (a function passed in failed) is shown in the stats box, and
+        the figure, which would show empty or stale axes, is hidden until the function works.
         """
         try:
             self._update(self, full)
@@ -345,6 +372,7 @@ class Explorer(widgets.VBox):
         except FunctionError as error:
             self.error = str(error)
             self.stats.value = f"<b style='color:#b22222'>{html.escape(self.error)}</b>"
+        self.live.canvas.layout.display = "none" if self.error else None
         self.figure_summary.value = summary_html(self.live.figure)
 
     def values(self) -> dict:

@@ -128,7 +128,8 @@ def gamma_beta_state(
 
     ``z_tilde, cache = batchnorm_forward(Z, [[gamma]], [[beta]], eps)`` with ``Z`` (1, m); the
     course's cache is ``(Z, Z_norm, mu, var, gamma, beta, eps)``. A ``batchnorm_forward`` that
-    raises or returns another shape raises :class:`FunctionError` saying so.
+    raises or returns another shape raises :class:`FunctionError` saying so, with the shapes
+    it returned.
     """
     forward = reference_forward(batchnorm_forward)
     Z = sample_preactivations(distribution, mean, spread, batch_size, rng)
@@ -146,12 +147,29 @@ def gamma_beta_state(
         raise FunctionError(
             "batchnorm_forward(Z, gamma, beta, eps) must return (Z_tilde, cache) with Z_tilde "
             f"of Z's shape {Z.shape} and cache = (Z, Z_norm, mu, var, gamma, beta, eps), "
-            "mu and var of shape (1, 1)"
+            f"mu and var of shape (1, 1); got {_returned(result)}"
         ) from None
     return GammaBetaState(
         z=Z[0], z_norm=Z_norm[0], z_tilde=Z_tilde[0], mu=float(mu[0, 0]), var=float(var[0, 0]),
         gamma=float(gamma), beta=float(beta), eps=float(eps),
     )
+
+
+def _returned(result) -> str:
+    """What a ``batchnorm_forward`` returned, in a few words: the shapes of ``Z_tilde`` and of
+    the cache's ``Z_norm``, ``mu`` and ``var`` (a type name for what has no shape)."""
+    if not isinstance(result, tuple | list) or len(result) != 2:
+        return f"{type(result).__name__}, not a pair (Z_tilde, cache)"
+
+    def shape(value) -> str:
+        return str(getattr(value, "shape", type(value).__name__))
+
+    Z_tilde, cache = result
+    if not isinstance(cache, tuple | list):
+        return f"Z_tilde {shape(Z_tilde)} and a {type(cache).__name__} as the cache"
+    named = zip(("Z_norm", "mu", "var"), cache[1:4], strict=False)  # a short cache: fewer
+    return ", ".join([f"Z_tilde {shape(Z_tilde)}", f"a cache of {len(cache)} items",
+                      *(f"{name} {shape(value)}" for name, value in named)])
 
 
 def histogram(values: np.ndarray, limits: tuple[float, float], bins: int = BINS
