@@ -444,8 +444,10 @@ def predict(W, b, X):
     return np.argmax(W @ X + b, axis=0)
 '''
 
+#: Processes that fork until the sandbox's process limit, then spin: a neighbour graded at the
+#: same time must not notice.
 FORK_BOMB = '''import os
-for _ in range(100_000):
+while True:
     try:
         os.fork()
     except OSError:
@@ -539,6 +541,8 @@ def softmax_class() -> dict[str, Hostile | object]:
         "markup": Hostile(added_after(with_answers(good, {"softmax": MARKUP_SOFTMAX}),
                                       "softmax", MARKUP, MARKUP_FLAGGED), "wrong",
                           "rich markup, escape codes and scripts in outputs and errors"),
+        "fork-bomb": Hostile(added_after(good, "predict", FORK_BOMB), "control",
+                             "processes forked until the limit, spinning"),
         "stubborn": Hostile(with_answers(good, {"one_hot": STUBBORN_ONE_HOT,
                                                 "predict": STUBBORN_PREDICT}), "one-hot-blank",
                             "loops that ignore SIGINT in an answer cell and in a tested call"),
