@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import NoReturn
 
-from autograder.config import course_config, run_converter
+from autograder.config import course_config, gradebook_url, run_converter
 from autograder.errors import CourseError
 
 LEAK_MARKERS = (
@@ -117,7 +117,7 @@ def generated_release(assignment: str, root: Path) -> dict[str, bytes]:
     with tempfile.TemporaryDirectory(prefix="course-release-") as tmp:
         scratch = Path(tmp)
         shutil.copytree(root / "source" / assignment, scratch / "source" / assignment)
-        generate(assignment, scratch, db_url=f"sqlite:///{scratch / 'gradebook.db'}")
+        generate(assignment, scratch, db_url=gradebook_url(scratch))
         return {
             name: release_path(assignment, scratch, name).read_bytes()
             for name in notebooks(assignment, root)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import assignments, gradebook
+from autograder.config import gradebook_url
 from autograder.errors import CourseError
 from autograder.grading import (
     GradeJob,
@@ -166,11 +167,11 @@ def grade_class(
 ) -> tuple[list[GradeResult], list[str]]:
     """Grade every submission of ``assignment``; return the new results and who was skipped.
 
-    ``db_url`` is the gradebook (default ``sqlite:///<root>/gradebook.db``).
+    ``db_url`` is the gradebook (default: :func:`~autograder.config.gradebook_url`).
     """
     assignments.check_name(assignment, root)
     settings = settings or GradeSettings()
-    url = db_url or gradebook.default_url(root)
+    url = db_url or gradebook_url(root)
     gradebook.check_readable(url)
     results = []
     with gradebook.explained_errors(url):

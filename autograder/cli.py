@@ -15,9 +15,10 @@ import time
 from pathlib import Path
 
 from autograder import __version__
-from autograder.config import put_tools_on_path
+from autograder.config import gradebook_url, put_tools_on_path
 from autograder.errors import CourseError
 from autograder.export import FORMATS
+from autograder.limits import CELL_TIMEOUT, MEMORY_LIMIT
 
 
 def _console():
@@ -116,10 +117,9 @@ def cmd_new(args) -> int:
 
 
 def cmd_roster(args) -> int:
-    from autograder.gradebook import default_url
     from autograder.lms import import_roster
 
-    added, updated = import_roster(args.file, args.db or default_url(args.root))
+    added, updated = import_roster(args.file, args.db or gradebook_url(args.root))
     print(f"roster: {added} students added, {updated} updated")
     return 0
 
@@ -136,11 +136,10 @@ def write_grades_csv(assignment: str, root: Path, db_url: str | None) -> Path:
 def cmd_export(args) -> int:
     from autograder import assignments
     from autograder.export import export
-    from autograder.gradebook import default_url
 
     assignments.check_name(args.assignment, args.root)
     out = args.out or args.root / "reports" / f"{args.assignment}-{args.format}.csv"
-    export(args.assignment, args.db or default_url(args.root), out, args.format, args.canvas_id)
+    export(args.assignment, args.db or gradebook_url(args.root), out, args.format, args.canvas_id)
     report = write_grades_csv(args.assignment, args.root, args.db)
     print(f"{args.format}: {out}")
     print(f"grades by function: {report.relative_to(args.root)}")
@@ -481,13 +480,10 @@ def parser() -> argparse.ArgumentParser:
         help="submissions graded at once (default: the number of cores)",
     )
     p.add_argument("--scheduler", help="address of a Dask scheduler to grade on (tcp://host:8786)")
-    p.add_argument("--timeout", type=_positive, default=30, help="seconds per cell (default 30)")
-    p.add_argument(
-        "--memory-limit",
-        type=_positive,
-        default=2 * 2**30,
-        help="bytes of memory per kernel (default 2 GiB)",
-    )
+    p.add_argument("--timeout", type=_positive, default=CELL_TIMEOUT,
+                   help=f"seconds per cell (default {CELL_TIMEOUT})")
+    p.add_argument("--memory-limit", type=_positive, default=MEMORY_LIMIT,
+                   help=f"bytes of memory per kernel (default {MEMORY_LIMIT / 2**30:g} GiB)")
     p.add_argument("--force", action="store_true", help="regrade submissions already graded")
     p.add_argument("--student", action="append", metavar="ID", dest="students",
                    help="grade (again) only this student; repeat for several")
@@ -546,9 +542,9 @@ def main(argv: list[str] | None = None) -> int:
             from autograder.gradebook import check_url
 
             check_url(args.db)
-        from autograder.gradebook import default_url, explained_errors
+        from autograder.gradebook import explained_errors
 
-        with explained_errors(args.db or default_url(args.root or Path.cwd())):
+        with explained_errors(args.db or gradebook_url(args.root or Path.cwd())):
             return args.run(args)
     except CourseError as error:
         print(f"course: {error}", file=sys.stderr)

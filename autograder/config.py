@@ -13,19 +13,20 @@ from pathlib import Path
 
 from traitlets.config import Config
 
+from autograder.limits import CELL_TIMEOUT, MEMORY_LIMIT
+
 ASSIGNMENTS = ("tuning", "scale", "batch_norm", "softmax")
 #: The gradebook's course id (PostgreSQL enforces the course row that SQLite lets slide).
 COURSE_ID = "dl-week3"
 REPOSITORY = Path(__file__).resolve().parent.parent
 
-#: Seconds a single cell may run before the kernel is interrupted and the next cell runs.
-CELL_TIMEOUT = 30
-
-#: Bytes of memory a grading kernel may map (RLIMIT_AS); a larger allocation is a MemoryError.
-MEMORY_LIMIT = 2 * 2**30
-
 #: nbgrader's exchange (see ``exchange_root``).
 EXCHANGE_ROOT = "/srv/nbgrader/exchange"
+
+
+def gradebook_url(root: Path | str) -> str:
+    """The default gradebook of the course directory ``root``: SQLite, ``root/gradebook.db``."""
+    return f"sqlite:///{Path(root) / 'gradebook.db'}"
 
 
 def configure(
@@ -43,7 +44,7 @@ def configure(
     root = Path(root).resolve()
     c.CourseDirectory.root = str(root)
     c.CourseDirectory.course_id = COURSE_ID
-    c.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
+    c.CourseDirectory.db_url = gradebook_url(root)
     c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.db", ".*"]
 
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}

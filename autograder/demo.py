@@ -71,8 +71,8 @@ def run(assignment: str, source_course: Path, workdir: Path) -> int:
     print(f"== 1. release every assignment into {workdir}/release")
     if course([*root, "release"]) != 0:
         return 1
-    release_nb = nbformat.read(workdir / "release" / assignment / f"{assignment}.ipynb", 4)
-    source_nb = nbformat.read(workdir / "source" / assignment / f"{assignment}.ipynb", 4)
+    release_nb = nbformat.read(assignments.release_path(assignment, workdir), 4)
+    source_nb = nbformat.read(assignments.source_path(assignment, workdir), 4)
     inbox = workdir / "inbox"
     inbox.mkdir()
     for name, data in sample_students(assignment, release_nb, source_nb).items():

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from autograder import assignments
-from autograder.config import COURSE_ID
+from autograder.config import COURSE_ID, gradebook_url
 from autograder.errors import CourseError
 
 
@@ -25,10 +25,6 @@ def open_gradebook(url: str):
     from nbgrader.api import Gradebook
 
     return Gradebook(url, COURSE_ID)
-
-
-def default_url(root: Path) -> str:
-    return f"sqlite:///{root / 'gradebook.db'}"
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -126,7 +122,7 @@ def worker_snapshot(assignment: str, root: Path, url: str) -> bytes:
     with tempfile.TemporaryDirectory(prefix="course-snapshot-") as tmp:
         scratch = Path(tmp)
         shutil.copytree(root / "source" / assignment, scratch / "source" / assignment)
-        assignments.generate(assignment, scratch, db_url=default_url(scratch))
+        assignments.generate(assignment, scratch, db_url=gradebook_url(scratch))
         return (scratch / "gradebook.db").read_bytes()
 
 

@@ -17,8 +17,9 @@ import nbformat
 
 from autograder import assignments
 from autograder.cells import answer_sources, function_of, nbgrader_meta
+from autograder.config import gradebook_url
 from autograder.flags import diagnosed_mistakes
-from autograder.gradebook import default_url, open_gradebook, sqlite_path
+from autograder.gradebook import open_gradebook, sqlite_path
 from autograder.grading import MARKER
 
 
@@ -85,7 +86,7 @@ def class_grades(
 
     columns_of = cell_columns(assignment, root)
     ordered = list(dict.fromkeys(columns_of.values()))
-    url = db_url or default_url(root)
+    url = db_url or gradebook_url(root)
     path = sqlite_path(url)
     if path is not None and not path.exists():
         return ordered, []

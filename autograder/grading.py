@@ -25,9 +25,10 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.config import CELL_TIMEOUT, MEMORY_LIMIT, course_config, run_converter
+from autograder.config import course_config, gradebook_url, run_converter
 from autograder.flags import FLAGS_KEY
 from autograder.gradebook import open_gradebook
+from autograder.limits import CELL_TIMEOUT, MEMORY_LIMIT
 
 MARKER = ".course-graded.json"
 #: The file nbgrader's exchange puts in a submission; feedback goes back by it.
@@ -136,7 +137,7 @@ def _configure_job(root: Path, job: GradeJob):
         cfg.merge(PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config())
     private = Config()  # whatever the course's file says
     private.CourseDirectory.root = str(root)
-    private.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
+    private.CourseDirectory.db_url = gradebook_url(root)
     private.Execute.timeout = job.settings.cell_timeout
     if job.settings.sandbox:
         private.SandboxedKernelManager.memory_limit = job.settings.memory_limit
@@ -146,10 +147,10 @@ def _configure_job(root: Path, job: GradeJob):
     return cfg
 
 
-def _empty_scores(gradebook: Path, assignment: str, notebooks=None) -> dict[str, CellScore]:
+def _empty_scores(root: Path, assignment: str, notebooks=None) -> dict[str, CellScore]:
     """0 points for every graded cell of the assignment's ``notebooks`` (default: all)."""
     cells = {}
-    with open_gradebook(f"sqlite:///{gradebook}") as gb:
+    with open_gradebook(gradebook_url(root)) as gb:
         for notebook in gb.find_assignment(assignment).notebooks:
             if notebooks is None or notebook.name in notebooks:
                 for cell in notebook.grade_cells:
@@ -193,12 +194,11 @@ def grade_one(job: GradeJob) -> GradeResult:
     result = GradeResult(job.assignment, job.student, job.digest)
     with tempfile.TemporaryDirectory(prefix=PRIVATE_PREFIX) as tmp:
         root = Path(tmp)
-        gradebook = root / "gradebook.db"
-        gradebook.write_bytes(job.gradebook)
+        (root / "gradebook.db").write_bytes(job.gradebook)
         problems = _lay_out(root, job)
         result.problem = "; ".join(problems.values()) or None
         if len(problems) == len(job.releases):
-            result.cells = _empty_scores(gradebook, job.assignment)
+            result.cells = _empty_scores(root, job.assignment)
             result.seconds = time.perf_counter() - started
             return result
         try:
@@ -209,8 +209,8 @@ def grade_one(job: GradeJob) -> GradeResult:
                 job.student,
                 create_student=True,
             )
-            result.cells, result.penalties = _read_scores(gradebook, job)
-            result.cells |= _empty_scores(gradebook, job.assignment, set(problems))
+            result.cells, result.penalties = _read_scores(root, job)
+            result.cells |= _empty_scores(root, job.assignment, set(problems))
             autograded = root / "autograded" / job.student / job.assignment
             for name in set(job.releases) - set(problems):
                 result.autograded[name] = (autograded / f"{name}.ipynb").read_bytes()
@@ -218,7 +218,7 @@ def grade_one(job: GradeJob) -> GradeResult:
                 result.flags += autograded_flags(result.autograded[name])
         except Exception as error:  # noqa: BLE001 - one student's failure must not stop a class
             result.problem = f"nbgrader could not grade this submission: {error}".splitlines()[0]
-            result.cells = _empty_scores(gradebook, job.assignment)
+            result.cells = _empty_scores(root, job.assignment)
             result.autograded = {}
     result.seconds = time.perf_counter() - started
     return result
@@ -274,10 +274,10 @@ def autograded_flags(data: bytes) -> list[str]:
     return list(json.loads(data).get("metadata", {}).get(FLAGS_KEY, []))
 
 
-def _read_scores(gradebook: Path, job: GradeJob) -> tuple[dict[str, CellScore], dict]:
+def _read_scores(root: Path, job: GradeJob) -> tuple[dict[str, CellScore], dict]:
     """Each graded cell's result, and nbgrader's late penalty per notebook."""
     cells, penalties = {}, {}
-    with open_gradebook(f"sqlite:///{gradebook}") as gb:
+    with open_gradebook(gradebook_url(root)) as gb:
         submission = gb.find_submission(job.assignment, job.student)
         for notebook in submission.notebooks:
             penalties[notebook.name] = notebook.late_submission_penalty

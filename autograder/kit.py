@@ -35,6 +35,7 @@ KIT_MODULES = (
     "autograder/wire.py",
     "autograder/bridge.py",
     "autograder/judge.py",
+    "autograder/limits.py",
     "autograder/student_check.py",
     "course_lib/__init__.py",
     "course_lib/_validate.py",

@@ -74,6 +74,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from traitlets import Integer, List, Unicode
 
+from autograder.limits import MEMORY_LIMIT
+
 #: The course's own distribution: nothing it installs is shown to the kernel.
 COURSE_DISTRIBUTION = "dl-tuning-course"
 #: Where ``runtime_paths`` appear in the sandbox (``/opt/course-runtime/0``, ``1``, ...).
@@ -100,7 +102,6 @@ _SYSCTL_HINTS = (
      "sysctl kernel.apparmor_restrict_unprivileged_userns=0 or give bwrap an AppArmor profile"),
 )  # fmt: skip
 
-_GIB = 2**30
 _MIB = 2**20
 
 
@@ -385,7 +386,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     ).tag(config=True)  # fmt: skip
 
     memory_limit = Integer(
-        2 * _GIB, help="RLIMIT_AS of the kernel in bytes (0: no limit)."
+        MEMORY_LIMIT, help="RLIMIT_AS of the kernel in bytes (0: no limit)."
     ).tag(config=True)
 
     file_size_limit = Integer(

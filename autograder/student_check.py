@@ -31,8 +31,7 @@ from autograder.cells import (
 )
 from autograder.errors import CourseError
 from autograder.judge import Judge, KernelLink
-
-CELL_TIMEOUT = 30
+from autograder.limits import CELL_TIMEOUT
 
 
 @dataclass

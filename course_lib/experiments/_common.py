@@ -210,7 +210,3 @@ def new_figure(ncols: int = 1, nrows: int = 1, width: float = 4.6, height: float
     if title:
         fig.suptitle(title, fontsize=12)
     return fig, axes
-
-
-def percent(x: float) -> str:
-    return f"{100 * x:.1f} %"

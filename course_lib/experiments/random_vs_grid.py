@@ -32,8 +32,8 @@ from course_lib.tuning import random_search_points
 
 NAME = "random_vs_grid"
 
-# (b) the search space, in the coordinates that are sampled uniformly
-SPACE_NAMES = ("log10 learning rate", "log2 hidden units", "log10 (1 - beta)", "log2 batch size")
+# (b) the search space, in the coordinates that are sampled uniformly: log10 learning rate,
+# log2 hidden units, log10 (1 - beta), log2 batch size
 SPACE_LOW = np.array([-4.0, 4.0, -3.0, 3.0])
 SPACE_HIGH = np.array([0.0, 8.0, -1.0, 8.0])
 
