@@ -28,6 +28,7 @@ import ast
 import copy
 import json
 import os
+import secrets
 import shutil
 import tempfile
 import time
@@ -119,6 +120,10 @@ class ResilientExecute(Execute):
     max_notebook_chars = Integer(
         20_000_000, help="Largest autograded notebook; student outputs are dropped beyond it"
     ).tag(config=True)
+    seed_salt = Integer(
+        -1, help="Salt of the hidden tests' seeded draws (autograder.judge.salted_seeds); "
+        "-1: fresh for every submission graded, so a hidden input seen once is never seen again"
+    ).tag(config=True)
     submission_timeout = Float(
         600.0, help="Wall-clock seconds for the whole submission, restarts and replays included"
     ).tag(config=True)
@@ -188,7 +193,8 @@ class ResilientExecute(Execute):
         self._diagnoses: dict[str, str] = {}
         judge = Judge(answer_functions(nb, trusted), cell_timeout=self.timeout or 30,
                       explain=self._explain, watch=diagnostics.Recorded,
-                      snapshot=diagnostics.snapshot)
+                      snapshot=diagnostics.snapshot,
+                      salt=self.seed_salt if self.seed_salt >= 0 else secrets.randbits(62))
         flags: list[str] = []
         broken: set[int] = set()
         started = time.monotonic()

@@ -32,7 +32,7 @@ import copy
 import io
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -394,6 +394,35 @@ def assigned_names(tree: ast.AST) -> set[str]:
     return names
 
 
+@contextlib.contextmanager
+def salted_seeds(salt: int) -> Iterator[None]:
+    """While it lasts, ``np.random.default_rng(seed)`` draws from ``[salt, seed]`` instead.
+
+    Hidden tests seed their inputs with fixed numbers; run inside this with a salt fresh for
+    each grading run, every seeded draw of the test (its inputs and the generators it hands the
+    student's function alike) is new each time, so inputs seen in one grading run (printed by a
+    student's function) tell nothing about the next. A seed that is already a generator, a bit
+    generator or a SeedSequence is left alone.
+    """
+    import numpy as np
+
+    original = np.random.default_rng
+
+    def default_rng(seed=None):
+        if isinstance(seed, int | np.integer):
+            return original([salt, int(seed)])
+        if isinstance(seed, list | tuple) and all(isinstance(s, int | np.integer) for s in seed):
+            return original([salt, *map(int, seed)])
+        return original(seed)
+
+    np.random.default_rng = default_rng
+    try:
+        yield
+    finally:
+        np.random.default_rng = original
+
+
+
 def read_names(tree: ast.AST) -> set[str]:
     """Names the code reads anywhere (candidates to look up in the kernel), builtins aside."""
     read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
@@ -428,8 +457,10 @@ class Judge:
         explain: Callable[[list[Call]], str | None] | None = None,
         watch: Callable[[Callable], Callable] = lambda function: function,
         snapshot: Callable[[Any], Any] = _snapshot,
+        salt: int | None = None,
     ):
         self.functions = set(functions)
+        self.salt = salt
         self.cell_timeout = cell_timeout
         self.explain = explain
         self.watch = watch
@@ -503,9 +534,14 @@ class Judge:
         except SyntaxError as error:
             return self._failed(label, f"the test cell does not parse: {error}", [], None)
         self.deadline = time.monotonic() + self.cell_timeout
+        seeds = (salted_seeds(self.salt) if hidden and self.salt is not None
+                 else contextlib.nullcontext())
         try:
-            self._look_up(read_names(tree))
-            with contextlib.redirect_stdout(printed):
+            # a name the test binds itself is never asked of the kernel, unless it is a graded
+            # function (``del squares`` ... ``squares = orig``), so the kernel learns nothing of
+            # the test's own names
+            self._look_up(read_names(tree) - (assigned_names(tree) - self.functions))
+            with contextlib.redirect_stdout(printed), seeds:
                 exec(compile(tree, label, "exec"), self.namespace)  # noqa: S102 - course code
         except KernelLost as lost:
             function = self.calls[-1].name if self.calls else "your code"
