@@ -36,14 +36,24 @@ from __future__ import annotations
 
 import ast
 import getopt
+import importlib.util
 import re
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from autograder.cells import is_answer_cell, nbgrader_meta
 from autograder.flags import add_flags
+from autograder.kit import KIT_MODULES
+from autograder.rebuild import COURSE_CELL_KEY
 
 PROTECTED_PACKAGES = ("course_lib", "autograder")
+#: The support modules a notebook imports (from the answer-free student kit, ``autograder.kit``):
+#: the course's data, network and explorers, and the test helpers. Importing them is harmless.
+KIT_MODULE_NAMES = {
+    path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+    for path in KIT_MODULES
+    if path.startswith("course_lib/")
+} | {"autograder.checks"}
 FORBIDDEN_MODULES = {
     "importlib",
     "ctypes",
@@ -239,8 +249,13 @@ def _broken_rules(tree: ast.AST) -> list[str]:
                 if isinstance(node, ast.Import)
                 else [node.module or ""]
             )
+            if isinstance(node, ast.ImportFrom) and node.module in KIT_MODULE_NAMES:
+                names = [f"{node.module}.{a.name}" for a in node.names if _is_module(
+                    f"{node.module}.{a.name}")]  # ``from course_lib import softmax``
             for name in names:
                 top = name.split(".")[0]
+                if name in KIT_MODULE_NAMES:
+                    continue  # answer-free support code, the same students have in their kit
                 if top in PROTECTED_PACKAGES:
                     found.append(
                         f"imports the reference implementation ({name})"
@@ -294,8 +309,20 @@ def _broken_rules(tree: ast.AST) -> list[str]:
 
 
 def is_student_code(cell) -> bool:
-    """An answer cell, or a code cell the student added (one nbgrader does not track)."""
-    return is_answer_cell(cell) or (cell.cell_type == "code" and not nbgrader_meta(cell))
+    """An answer cell, or a code cell the student added (one nbgrader does not track and the
+    release did not hold: ``RebuildFromRelease`` marks the course's own cells)."""
+    return is_answer_cell(cell) or (
+        cell.cell_type == "code" and not nbgrader_meta(cell)
+        and not cell.metadata.get(COURSE_CELL_KEY)
+    )
+
+
+def _is_module(name: str) -> bool:
+    """Whether ``name`` (``course_lib.x``) is a module of ours rather than a name in one."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def disqualified_source(function: str, reasons: list[str], source: str) -> str:

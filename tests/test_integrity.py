@@ -116,3 +116,39 @@ def test_check_answer_cells_disqualifies_a_cell_hidden_behind_a_magic():
     )
     for cell in nb.cells:  # what replaces a cell is itself valid Python that raises
         compile(cell.source, "<cell>", "exec")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from course_lib.data import load_digits_split",
+        "from course_lib.widgets.ewa_explorer import ewa_window_explorer",
+        "from course_lib.mlp import MLP, BatchNormFunctions",
+        "from autograder.checks import check_close",
+    ],
+)
+def test_the_kits_support_modules_may_be_imported(source):
+    assert violations(source) == []
+
+
+@pytest.mark.parametrize(
+    "source, says",
+    [
+        ("from course_lib import softmax", "course_lib.softmax"),
+        ("from course_lib.fast import softmax_fast", "course_lib.fast"),
+        ("from course_lib.experiments import reference_functions", "course_lib.experiments"),
+        ("from autograder import bridge", "grader"),
+    ],
+)
+def test_the_reference_and_the_grader_may_not(source, says):
+    (found,) = violations(source)
+    assert says in found
+
+
+def test_the_courses_own_cells_are_not_the_students():
+    from autograder.integrity import is_student_code
+    from autograder.rebuild import COURSE_CELL_KEY
+
+    demo = "from course_lib.widgets.batch_norm_explorer import gamma_beta_explorer"
+    assert not is_student_code(new_code_cell(demo, metadata={COURSE_CELL_KEY: True}))
+    assert is_student_code(new_code_cell(demo))  # the same cell, added by a student
