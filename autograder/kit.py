@@ -35,6 +35,8 @@ KIT_MODULES = (
     "autograder/wire.py",
     "autograder/bridge.py",
     "autograder/judge.py",
+    "autograder/kit.py",
+    "autograder/rules.py",
     "autograder/limits.py",
     "autograder/student_check.py",
     "course_lib/__init__.py",

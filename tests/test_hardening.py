@@ -28,8 +28,8 @@ from autograder.classroom import grade_class
 from autograder.config import REPOSITORY
 from autograder.gradetable import class_grades
 from autograder.grading import GradeSettings
-from autograder.integrity import violations
 from autograder.rebuild import MAX_ADDED_CHARS, MAX_ANSWER_CHARS, rebuild
+from autograder.rules import violations
 from autograder.sample_class import with_answers
 
 A = "softmax"

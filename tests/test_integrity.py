@@ -8,7 +8,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from autograder.flags import FLAGS_KEY
-from autograder.integrity import CheckAnswerCells, violations
+from autograder.integrity import CheckAnswerCells
+from autograder.rules import violations
 
 HONEST = """import numpy as np
 
