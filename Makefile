@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test lab explore experiments bench system clean
+.PHONY: demo check test lab explore experiments bench system clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run 'make PYTHON=python3 ...'"; exit 1; }
@@ -20,8 +20,15 @@ demo: $(STAMP)
 	@bash scripts/system-packages bubblewrap
 	$(PY) -m autograder.demo
 
+# The fast tier: lint and every test that starts no kernel, server, browser or other program
+# (the guard --no-processes fails one that does: mark it kernel, e2e, browser or slow).
+check: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest -q -m "not (kernel or e2e or browser or slow)" --no-processes
+
+# Everything: what CI runs.
 test: $(STAMP) system
-	$(VENV)/bin/ruff check course_lib autograder tests benchmarks
+	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -q
 
 lab: $(STAMP)

@@ -27,35 +27,27 @@ import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import nbformat
 
+from autograder import assignments
+from autograder.config import REPOSITORY
+from autograder.sample_class import solved, with_answers
 from benchmarks import Comparison
-from tests import tiny_course  # the tests' course helpers: make a course, submit, read grades
-
-REPOSITORY = Path(__file__).resolve().parent.parent
+from tests import tiny_course  # the tests' tiny assignment
+from tests.support import BIN, read_gradebook, submit, tools_env
 
 ASSIGNMENT = "batch_norm"
-BIN = Path(sys.executable).parent
 WORKERS = 2
 N_BIG = 5
 OVERHEAD_ROUNDS = 3
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"  # nbgrader runs ``alembic``
-    return env
-
-
 def make_template(folder: Path, assignment: str = ASSIGNMENT) -> Path:
     """A scratch course: source/<a>/, its release and a gradebook holding the assignment."""
-    from autograder import assignments
-
     shutil.copytree(REPOSITORY / "source" / assignment, folder / "source" / assignment)
     assignments.generate(assignment, folder)
     shutil.copy(REPOSITORY / "nbgrader_config.py", folder / "nbgrader_config.py")
@@ -65,11 +57,9 @@ def make_template(folder: Path, assignment: str = ASSIGNMENT) -> Path:
 def batch_norm_class(root: Path, size: int) -> None:
     """``size`` submissions: a quarter correct, a quarter correct in other styles, a third of
     the rest blank releases and the others known mistakes (each costing its function)."""
-    from autograder.sample_class import solved, with_answers
-
     bank = importlib.import_module(f"autograder.sample_submissions.{ASSIGNMENT}")
-    release = nbformat.read(root / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
-    source = nbformat.read(root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
+    release = nbformat.read(assignments.release_path(ASSIGNMENT, root), 4)
+    source = nbformat.read(assignments.source_path(ASSIGNMENT, root), 4)
     full = solved(release, source)
     styles, mistakes = list(bank.CORRECT.values()), list(bank.MISTAKES.values())
     notebooks = {}
@@ -84,12 +74,12 @@ def batch_norm_class(root: Path, size: int) -> None:
         else:
             nb = with_answers(full, mistakes[(i * 5) % len(mistakes)])
         notebooks[f"student{i:03d}"] = nbformat.writes(nb).encode()
-    tiny_course.submit(root, notebooks, ASSIGNMENT)
+    submit(root, notebooks, ASSIGNMENT)
 
 
 def _run(command: list[str], cwd: Path) -> float:
     started = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, env=_env(), capture_output=True, text=True)
+    done = subprocess.run(command, cwd=cwd, env=tools_env(), capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
@@ -130,7 +120,7 @@ def class_throughput(scratch: Path, size: int, rounds: int) -> list[Comparison]:
         for name, run in runs.items():
             root = _fresh(template, scratch, name)
             times[name].append(run(root))
-            scores[name] = tiny_course.gradebook_summary(root, ASSIGNMENT)
+            scores[name] = read_gradebook(root, ASSIGNMENT)
         if len(scores["nbgrader"]) != size:
             differ.add("nbgrader")
         differ |= {name for name in ("workers", "cluster") if scores[name] != scores["nbgrader"]}
@@ -158,22 +148,20 @@ def overhead_per_submission(scratch: Path, rounds: int) -> list[Comparison]:
     template = scratch / "tiny-template"
     tiny_course.make_course(template)
     shutil.copy(REPOSITORY / "nbgrader_config.py", template / "nbgrader_config.py")
-    release = (template / "release" / "tiny" / "tiny.ipynb").read_bytes()
-    source = nbformat.read(template / "source" / "tiny" / "tiny.ipynb", 4)
-    from autograder.sample_class import solved
-
-    full = nbformat.writes(solved(nbformat.reads(release.decode(), 4), source)).encode()
+    release = nbformat.read(assignments.release_path(tiny_course.ASSIGNMENT, template), 4)
+    source = nbformat.read(assignments.source_path(tiny_course.ASSIGNMENT, template), 4)
+    full = nbformat.writes(solved(release, source)).encode()
     slopes: dict[str, list[float]] = {"nbgrader": [], "course": []}
     for _ in range(rounds):
         for name in slopes:
             elapsed = {}
             for n in (1, N_BIG):
                 root = _fresh(template, scratch, f"tiny-{name}")
-                tiny_course.submit(root, {f"s{i}": full for i in range(n)})
+                submit(root, {f"s{i}": full for i in range(n)}, tiny_course.ASSIGNMENT)
                 if name == "nbgrader":
-                    elapsed[n] = nbgrader_autograde(root, "tiny")
+                    elapsed[n] = nbgrader_autograde(root, tiny_course.ASSIGNMENT)
                 else:
-                    elapsed[n] = course_grade(root, "tiny", "--workers", "1")
+                    elapsed[n] = course_grade(root, tiny_course.ASSIGNMENT, "--workers", "1")
             slopes[name].append((elapsed[N_BIG] - elapsed[1]) / (N_BIG - 1))
     return [
         Comparison(
@@ -190,8 +178,8 @@ def overhead_per_submission(scratch: Path, rounds: int) -> list[Comparison]:
 def run(quick: bool = False) -> list[Comparison]:
     size = int(os.environ.get("COURSE_BENCH_CLASS", 4 if quick else 8))
     rounds = int(os.environ.get("COURSE_BENCH_ROUNDS", 1))
-    if not (REPOSITORY / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").is_file():
-        raise RuntimeError(f"source/{ASSIGNMENT}/{ASSIGNMENT}.ipynb is missing")
+    if not assignments.source_path(ASSIGNMENT, REPOSITORY).is_file():
+        raise RuntimeError(f"{assignments.source_path(ASSIGNMENT, REPOSITORY)} is missing")
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         scratch = Path(tmp)
         rows = class_throughput(scratch, size, rounds)

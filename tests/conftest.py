@@ -1,8 +1,97 @@
-"""Shared pytest configuration: make the helper modules in tests/ importable in any import mode."""
+"""Shared pytest configuration: the process guard of the fast tier (``make check``).
 
+``--no-processes`` fails every test that starts another program (a kernel, nbgrader and the
+``alembic`` it runs, a server, a browser, any subprocess or spawned interpreter): the fast tier
+holds only tests that start none, so a new test that does must carry one of the markers
+``kernel``, ``e2e``, ``browser`` or ``slow``, which the fast tier deselects. Two kinds of process
+pass: forked workers (they run this process's code, guard included) and the course's own code
+in a fresh interpreter through :func:`tests.support.run_python`. The guard covers a test's
+fixtures too (they are set up inside the test's run).
+"""
+
+from __future__ import annotations
+
+import multiprocessing.util
+import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
+import pytest
+
+from tests.support import PYTHON_PROBE
+
+# The red team's tests/test_hostile.py still imports the helpers as top-level modules
+# (``from tiny_course import ...``); every other file imports them as ``tests.tiny_course``.
+# Drop these lines once it does too.
 _TESTS = str(Path(__file__).resolve().parent)
 if _TESTS not in sys.path:
     sys.path.insert(0, _TESTS)
+
+FAST_TIER_MARKERS = ("kernel", "e2e", "browser", "slow")
+#: Seconds a fast-tier test may take (the slowest takes about two); the others get
+#: pyproject.toml's ``timeout``.
+FAST_TIMEOUT = 60
+
+
+#: What a test of the fast tier tried to start (the guard's record, kept on the test's item).
+_STARTED = pytest.StashKey[list]()
+
+
+class ProcessStarted(RuntimeError):
+    """Raised by the fast tier's guard when a test starts a process."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--no-processes", action="store_true",
+        help="fail any test that starts a process (the fast tier, `make check`); mark such "
+             f"tests with one of {', '.join(FAST_TIER_MARKERS)}",
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if not any(item.get_closest_marker(name) for name in (*FAST_TIER_MARKERS, "timeout")):
+            item.add_marker(pytest.mark.timeout(FAST_TIMEOUT))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    if not item.config.getoption("--no-processes"):
+        yield
+        return
+    started: list[str] = []
+    item.stash[_STARTED] = started
+
+    def refuse(what: str, original):
+        def start(*args, **kwargs):
+            if PYTHON_PROBE.get():  # tests.support.run_python: the course's own code
+                return original(*args, **kwargs)
+            command = args[1] if len(args) > 1 else kwargs.get("args", "")
+            started.append(f"{what} {command!r}"[:300])
+            raise ProcessStarted(
+                f"{item.nodeid} started a process ({what}); mark it with one of "
+                f"{', '.join(FAST_TIER_MARKERS)} so that `make check` leaves it out"
+            )
+        return start
+
+    with (
+        mock.patch.object(subprocess.Popen, "__init__",
+                          refuse("subprocess", subprocess.Popen.__init__)),
+        mock.patch.object(multiprocessing.util, "spawnv_passfds",
+                          refuse("multiprocessing", multiprocessing.util.spawnv_passfds)),
+    ):
+        yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    report = outcome.get_result()
+    started = item.stash.get(_STARTED, [])
+    if started and report.when == "call" and report.passed:
+        # The test caught the guard's exception; it still started (tried to start) a process.
+        report.outcome = "failed"
+        report.longrepr = (f"{item.nodeid} started a process: {started[0]}; mark it with one "
+                           f"of {', '.join(FAST_TIER_MARKERS)}")

@@ -16,11 +16,12 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from sqlalchemy.exc import SAWarning
-from tiny_course import _meta
 
 from autograder import assignments
 from autograder.cells import nbgrader_meta
-from autograder.gradebook import default_url, open_gradebook
+from autograder.config import gradebook_url
+from autograder.gradebook import open_gradebook
+from tests.tiny_course import _meta
 
 ASSIGNMENT = "means"
 INTRO = (
@@ -97,7 +98,7 @@ def record_graded(root: Path, student: str, nb, scores: dict[str, float | None])
     folder = root / "autograded" / student / ASSIGNMENT
     folder.mkdir(parents=True)
     nbformat.write(nb, folder / f"{ASSIGNMENT}.ipynb")
-    with open_gradebook(default_url(root)) as gb, warnings.catch_warnings():
+    with open_gradebook(gradebook_url(root)) as gb, warnings.catch_warnings():
         # nbgrader's add_submission under SQLAlchemy 2 warns about its own session handling.
         warnings.filterwarnings("ignore", "Object of type <Submitted", SAWarning)
         gb.update_or_create_student(student)

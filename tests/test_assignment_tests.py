@@ -12,6 +12,7 @@ import importlib
 import nbformat
 import pytest
 
+from autograder import assignments
 from autograder.cells import answer_sources
 from autograder.config import ASSIGNMENTS, REPOSITORY
 from autograder.gradetable import function_of
@@ -20,7 +21,7 @@ from tests.notebook_runner import failed, run_tests
 
 
 def source(assignment: str):
-    return nbformat.read(REPOSITORY / "source" / assignment / f"{assignment}.ipynb", 4)
+    return nbformat.read(assignments.source_path(assignment, REPOSITORY), 4)
 
 
 def bank(assignment: str):

@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 import pytest
-from gradcheck import TOLERANCE, numeric_grad, rel_error
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +16,7 @@ from course_lib.batch_norm import (
     batchnorm_inference,
     update_running_stats,
 )
+from tests.gradcheck import TOLERANCE, numeric_grad, rel_error
 
 
 def _rows_with_std(rng, n, m, low=0.5, high=2.0):

@@ -1,29 +1,23 @@
-"""The ``course`` command answers every bad input with one clear line and a non-zero exit."""
+"""The ``course`` command answers every bad input with one clear line and a non-zero exit.
+
+The command runs in this process (:func:`tests.support.course`); the entry point itself and
+what a fresh ``course`` imports are checked in a fresh interpreter.
+"""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 
 import pytest
 
+from autograder import assignments
 from autograder.config import REPOSITORY
-
-
-def course(*args: str, cwd=REPOSITORY) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "autograder.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+from tests.support import course, run_python
 
 
 def test_version_and_help():
-    assert course("--version").stdout.startswith("course ")
-    help_text = course("--help").stdout
+    assert run_python("-m", "autograder.cli", "--version").stdout.startswith("course ")
+    help_text = run_python("-m", "autograder.cli", "--help").stdout
     for command in ("new", "release", "roster", "grade", "feedback", "report", "export", "check"):
         assert command in help_text
 
@@ -78,19 +72,10 @@ def test_the_course_directory_is_found_from_a_subfolder():
         ("postgresql+psycopg2://u@db/c", "psycopg2-binary"),
     ],
 )
-def test_postgresql_without_its_driver_says_what_to_install(tmp_path, url, package):
-    module = "psycopg2" if "psycopg2" in url else "psycopg"  # hidden, installed or not
-    (tmp_path / f"{module}.py").write_text(
-        f"raise ModuleNotFoundError({'No module named ' + module!r}, name={module!r})\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-m", "autograder.cli", "--db", url, "report", "softmax"],
-        cwd=REPOSITORY,
-        env={**os.environ, "PYTHONPATH": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+def test_postgresql_without_its_driver_says_what_to_install(monkeypatch, url, package):
+    module = "psycopg2" if "psycopg2" in url else "psycopg"
+    monkeypatch.setitem(sys.modules, module, None)  # hidden, installed or not: import fails
+    result = course("--db", url, "report", "softmax")
     assert result.returncode == 2
     assert result.stderr.strip() == (
         f"course: the gradebook {url} needs the Python package {package}: run pip install "
@@ -107,9 +92,7 @@ def test_an_unknown_assignment_is_answered_before_any_heavy_import():
         "print(code, time.perf_counter() - started, "
         "[m for m in ('nbformat', 'nbgrader', 'nbclient', 'rich') if m in sys.modules])\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe], cwd=REPOSITORY, capture_output=True, text=True, timeout=60
-    )
+    result = run_python("-c", probe, cwd=REPOSITORY)
     code, seconds, heavy = result.stdout.split(" ", 2)
     assert code == "2" and heavy.strip() == "[]", result.stdout
     assert float(seconds) < 1.0
@@ -125,15 +108,16 @@ def test_a_corrupt_notebook_is_refused_by_check(tmp_path):
 
 def test_report_before_grading_says_what_to_do(tmp_path):
     (tmp_path / "source" / "softmax").mkdir(parents=True)
-    source = REPOSITORY / "source" / "softmax" / "softmax.ipynb"
-    (tmp_path / "source" / "softmax" / "softmax.ipynb").write_bytes(source.read_bytes())
+    source = assignments.source_path("softmax", REPOSITORY)
+    assignments.source_path("softmax", tmp_path).write_bytes(source.read_bytes())
     result = course("--root", str(tmp_path), "report", "softmax")
     assert result.returncode == 2
     assert "run 'course grade softmax' first" in result.stderr
 
 
+@pytest.mark.kernel
 def test_check_reports_points_per_function(tmp_path):
-    release = REPOSITORY / "release" / "softmax" / "softmax.ipynb"
+    release = assignments.release_path("softmax", REPOSITORY)
     target = tmp_path / "softmax.ipynb"
     target.write_bytes(release.read_bytes())
     result = course("check", str(target))

@@ -25,6 +25,7 @@ import nbformat
 import numpy as np
 import pytest
 
+from autograder import assignments
 from autograder.cells import answer_sources, nbgrader_meta
 from autograder.config import ASSIGNMENTS, REPOSITORY
 from autograder.diagnostics import (
@@ -49,7 +50,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
 @functools.cache
 def notebook(assignment: str):
-    return nbformat.read(REPOSITORY / "source" / assignment / f"{assignment}.ipynb", 4)
+    return nbformat.read(assignments.source_path(assignment, REPOSITORY), 4)
 
 
 @functools.cache

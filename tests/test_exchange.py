@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import pwd
 import shutil
-import subprocess
-import sys
 
 import pytest
 from bs4 import BeautifulSoup
-from tiny_course import ASSIGNMENT
-from unix_class import ALICE, ANSWERS, BOB, INSTRUCTOR, ROOT, STUDENTS, Classroom
 
 from autograder.config import COURSE_ID
+from tests.support import course
+from tests.tiny_course import ASSIGNMENT, make_course
+from tests.unix_class import ALICE, ANSWERS, BOB, INSTRUCTOR, ROOT, STUDENTS, Classroom
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.kernel]
 
 
 @pytest.fixture(scope="module")
@@ -111,16 +110,11 @@ def test_exchange_problems_are_one_line(classroom):
 
 
 def test_collect_before_any_release_says_so(tmp_path, monkeypatch):
-    from tiny_course import make_course
-
     monkeypatch.setenv("COURSE_EXCHANGE", str(tmp_path / "exchange"))
     (tmp_path / "exchange").mkdir(mode=0o777)
-    course = make_course(tmp_path / "course")
-    shutil.copyfile(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
-    done = subprocess.run(
-        [sys.executable, "-m", "autograder.cli", "collect", ASSIGNMENT],
-        cwd=course, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    folder = make_course(tmp_path / "course")
+    shutil.copyfile(ROOT / "nbgrader_config.py", folder / "nbgrader_config.py")
+    done = course("collect", ASSIGNMENT, cwd=folder)
     assert done.returncode == 2
     assert done.stderr == (
         f"course: cannot collect '{ASSIGNMENT}': Course not found: "
@@ -136,15 +130,15 @@ def test_the_formgrader_sees_a_working_exchange(tmp_path, monkeypatch):
 
     from autograder.exchange import course_settings
 
-    course = tmp_path / "course"
-    course.mkdir()
-    shutil.copyfile(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
+    root = tmp_path / "course"
+    root.mkdir()
+    shutil.copyfile(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
     monkeypatch.setenv("COURSE_EXCHANGE", str(tmp_path / "exchange"))
-    missing = NbGraderAPI(config=course_settings(course))
+    missing = NbGraderAPI(config=course_settings(root))
     assert missing.exchange_missing and not missing.exchange_is_functional
     (tmp_path / "exchange").mkdir(mode=0o777)
     (tmp_path / "exchange").chmod(0o777)
-    api = NbGraderAPI(config=course_settings(course))
+    api = NbGraderAPI(config=course_settings(root))
     assert api.exchange_root == str(tmp_path / "exchange")
     assert api.course_id == COURSE_ID
     assert not api.exchange_missing and api.exchange_is_functional

@@ -6,9 +6,6 @@ not (noted per test) the mechanics are: shapes, ranges, determinism for a seed.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import matplotlib
 import numpy as np
 import pytest
@@ -19,6 +16,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from course_lib import experiments  # noqa: E402
 from course_lib.experiments import NAMES, ExperimentResult, SummaryRow  # noqa: E402
+from tests.support import run_python  # noqa: E402
 
 _CACHE: dict[str, ExperimentResult] = {}
 
@@ -102,9 +100,8 @@ def test_random_vs_grid_median_curve_is_not_cut():
 
 # --- the CLI ------------------------------------------------------------------------------
 
-def _cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "course_lib.experiments", *args],
-                          capture_output=True, text=True, cwd=cwd, timeout=120)
+def _cli(*args: str):
+    return run_python("-m", "course_lib.experiments", *args)
 
 
 def test_cli_unknown_name_is_one_line_and_exit_code_2():

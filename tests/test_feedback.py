@@ -9,7 +9,13 @@ from pathlib import Path
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
-from feedback_course import (
+from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+from autograder.config import gradebook_url
+from autograder.feedback import describe_test, hide_hidden_tests, points_phrase
+from autograder.feedback_pages import clean_html, generate_feedback
+from autograder.gradebook import open_gradebook
+from tests.feedback_course import (
     ASSIGNMENT,
     HIDDEN_DESCRIPTION,
     HIDDEN_LINE,
@@ -21,11 +27,6 @@ from feedback_course import (
     record_graded,
     stream,
 )
-from nbformat.v4 import new_code_cell, new_notebook, new_output
-
-from autograder.feedback import describe_test, hide_hidden_tests, points_phrase
-from autograder.feedback_pages import clean_html, generate_feedback
-from autograder.gradebook import default_url, open_gradebook
 
 RED, RESET = "\x1b[0;31m", "\x1b[0m"
 HEADER = f"{RED}---------------------------------------------------------------------------{RESET}"
@@ -97,6 +98,7 @@ def pages(tmp_path_factory) -> dict[str, Path]:
     return {page.parts[-3]: page for page in generate_feedback(ASSIGNMENT, root)}
 
 
+@pytest.mark.e2e  # releases with nbgrader (which runs alembic) and renders with it
 def test_a_student_who_writes_the_hidden_test_markers_still_gets_a_page(pages):
     assert set(pages) == {"alice", "mallory"}
     text = _page_text(pages["mallory"])
@@ -106,6 +108,7 @@ def test_a_student_who_writes_the_hidden_test_markers_still_gets_a_page(pages):
     assert "Hidden test passed (1 point): the mean matches NumPy's on random data." in text
 
 
+@pytest.mark.e2e
 def test_student_markup_and_outputs_run_nothing_on_the_page(pages):
     soup = BeautifulSoup(pages["mallory"].read_text(), "html.parser")
     scripts = soup.find_all("script")
@@ -125,6 +128,7 @@ def test_student_markup_and_outputs_run_nothing_on_the_page(pages):
     assert text.count("a link") >= 3  # the link text stays, without its target
 
 
+@pytest.mark.e2e
 def test_graded_cells_name_their_tests_and_what_awaits_a_person(pages):
     text = _page_text(pages["alice"])
     assert "means (Score: 3 of 5 points, 2 points awaiting grading)" in text
@@ -134,11 +138,12 @@ def test_graded_cells_name_their_tests_and_what_awaits_a_person(pages):
     assert "Test cell" not in text and "1 points" not in text and "Score: 0" not in text
 
 
+@pytest.mark.e2e
 def test_a_written_answer_shows_its_score_once_a_person_grades_it(tmp_path):
     root = make_course(tmp_path)
     scores = {"test_mean_by_hand": 2, "test_mean_random": 0, "written_why": None}
     record_graded(root, "bob", autograded_notebook(correct_answers()), scores)
-    with open_gradebook(default_url(root)) as gb:
+    with open_gradebook(gradebook_url(root)) as gb:
         grade = gb.find_grade("written_why", ASSIGNMENT, ASSIGNMENT, "bob")
         grade.manual_score, grade.needs_manual_grade = 1.5, False
         gb.db.commit()

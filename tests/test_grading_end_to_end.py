@@ -11,12 +11,11 @@ import csv
 import html
 import importlib
 import shutil
-import subprocess
-import sys
 
 import nbformat
 import pytest
 
+from autograder import assignments
 from autograder.cells import answer_sources
 from autograder.classroom import grade_class
 from autograder.config import ASSIGNMENTS, REPOSITORY
@@ -24,8 +23,9 @@ from autograder.feedback import hidden_source_lines
 from autograder.feedback_pages import generate_feedback
 from autograder.gradetable import class_grades, write_csv
 from autograder.sample_class import solved, with_answers
+from tests.support import nbgrader, submit
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.e2e, pytest.mark.kernel, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module", params=ASSIGNMENTS)
@@ -33,8 +33,8 @@ def graded_class(request, tmp_path_factory):
     assignment = request.param
     root = tmp_path_factory.mktemp(f"course-{assignment}")
     shutil.copytree(REPOSITORY / "source" / assignment, root / "source" / assignment)
-    release_nb = nbformat.read(REPOSITORY / "release" / assignment / f"{assignment}.ipynb", 4)
-    source_nb = nbformat.read(REPOSITORY / "source" / assignment / f"{assignment}.ipynb", 4)
+    release_nb = nbformat.read(assignments.release_path(assignment, REPOSITORY), 4)
+    source_nb = nbformat.read(assignments.source_path(assignment, REPOSITORY), 4)
     bank = importlib.import_module(f"autograder.sample_submissions.{assignment}")
     full = solved(release_nb, source_nb)
     style, correct = next(iter(bank.CORRECT.items()))
@@ -43,10 +43,8 @@ def graded_class(request, tmp_path_factory):
     students |= {
         f"mistake-{i}": with_answers(full, answers) for i, answers in enumerate(mistakes.values())
     }
-    for student, nb in students.items():
-        folder = root / "submitted" / student / assignment
-        folder.mkdir(parents=True)
-        nbformat.write(nb, folder / f"{assignment}.ipynb")
+    submit(root, {student: nbformat.writes(nb).encode() for student, nb in students.items()},
+           assignment)
     results, skipped = grade_class(assignment, root, workers=2)
     columns, rows = class_grades(assignment, root)
     return assignment, root, {r.student: r for r in rows}, columns, mistakes, results
@@ -92,7 +90,7 @@ def test_feedback_pages_are_written_without_hidden_tests(graded_class):
     pages = generate_feedback(assignment, root)
     assert {p.parts[-3] for p in pages} == set(rows)
     hidden = hidden_source_lines(
-        nbformat.read(root / "source" / assignment / f"{assignment}.ipynb", 4)
+        nbformat.read(assignments.source_path(assignment, root), 4)
     )
     assert hidden
     for page in pages:
@@ -107,12 +105,8 @@ def test_grades_export_with_nbgrader_and_as_csv(graded_class):
     assignment, root, rows, columns, *_ = graded_class
     (root / "nbgrader_config.py").write_text((REPOSITORY / "nbgrader_config.py").read_text())
     out = root / "nbgrader-grades.csv"
-    subprocess.run(
-        [sys.executable, "-m", "nbgrader", "export", "--to", str(out)],
-        cwd=root,
-        check=True,
-        capture_output=True,
-    )
+    done = nbgrader(root, "export", "--to", str(out))
+    assert done.returncode == 0, done.stderr
     with out.open() as handle:
         exported = [r for r in csv.DictReader(handle) if r["assignment"] == assignment]
     assert {r["student_id"] for r in exported} == set(rows)
@@ -126,6 +120,6 @@ def test_grades_export_with_nbgrader_and_as_csv(graded_class):
 
 def test_answer_cells_are_graded_one_function_each(graded_class):
     assignment, *_ = graded_class
-    source_nb = nbformat.read(REPOSITORY / "source" / assignment / f"{assignment}.ipynb", 4)
+    source_nb = nbformat.read(assignments.source_path(assignment, REPOSITORY), 4)
     for grade_id, text in answer_sources(source_nb).items():
         assert f"def {grade_id}(" in text, f"answer cell {grade_id} must define {grade_id}"

@@ -17,18 +17,19 @@ import zipfile
 from pathlib import Path
 
 import nbformat
-import nbgrader_example as example
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
-from test_cli import course
 
 from autograder import assignments, cli, lms
 from autograder.cells import is_answer_cell, is_setup_cell, is_test_cell, nbgrader_meta
-from autograder.config import COURSE_ID, REPOSITORY
+from autograder.config import REPOSITORY, gradebook_url
 from autograder.errors import CourseError
 from autograder.export import AssignmentScores, StudentScore, canvas_rows, csv_rows
+from autograder.gradebook import open_gradebook
 from autograder.gradetable import cell_columns
 from autograder.scaffold import new_assignment
+from tests import nbgrader_example as example
+from tests.support import course
 
 BIN = Path(sys.executable).parent
 
@@ -67,7 +68,7 @@ def test_the_course_assignments_are_still_found():
 
 def test_new_assignment_follows_the_course_conventions(tmp_path):
     path = new_assignment("dropout", tmp_path)
-    assert path == tmp_path / "source" / "dropout" / "dropout.ipynb"
+    assert path == assignments.source_path("dropout", tmp_path)
     nb = nbformat.read(path, 4)
     setup = [c for c in nb.cells if is_setup_cell(c)]
     answers = [c for c in nb.cells if is_answer_cell(c)]
@@ -249,6 +250,7 @@ def stub_bin(folder: Path, **scripts: str) -> Path:
     return folder
 
 
+@pytest.mark.e2e  # runs scripts/system-packages in bash
 @pytest.mark.parametrize(
     ("scripts", "returncode", "says"),
     [
@@ -322,7 +324,7 @@ def test_release_without_arguments_releases_every_assignment(released):
     ]
     for name in ("ps1", "dropout"):
         assert assignments.release_problems(name, released) == []
-    released_dropout = (released / "release" / "dropout" / "dropout.ipynb").read_text()
+    released_dropout = assignments.release_path("dropout", released).read_text()
     assert "def column_means(X):" in released_dropout and "X.mean(" not in released_dropout
     result = course("report", "ps2", cwd=released)
     assert result.stderr.strip() == "course: unknown assignment 'ps2': choose one of dropout, ps1"
@@ -334,8 +336,8 @@ def test_check_counts_the_hidden_part_of_a_mixed_test_cell(root):
     from autograder.sample_class import solved
     from autograder.student_check import check_notebook
 
-    release = nbformat.read(root / "release" / "ps1" / "problem1.ipynb", 4)
-    source = nbformat.read(root / "source" / "ps1" / "problem1.ipynb", 4)
+    release = nbformat.read(assignments.release_path("ps1", root, "problem1"), 4)
+    source = nbformat.read(assignments.source_path("ps1", root, "problem1"), 4)
     nbformat.write(solved(release, source), root / "problem1.ipynb")
     checks = {c.function: c for c in check_notebook(root / "problem1.ipynb")}
     mixed = checks["correct_sum_of_squares"]
@@ -347,14 +349,14 @@ def test_check_counts_the_hidden_part_of_a_mixed_test_cell(root):
 def record_grades(root: Path, grades: dict[str, dict[tuple[str, str], float]]) -> None:
     """Put scores in the gradebook as nbgrader's autograder and formgrader do: autograded test
     cells get ``auto_score``, cells graded by hand ``manual_score``."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
     from sqlalchemy.exc import SAWarning
 
     autograded = {("problem1", c) for c in ("correct_squares", "squares_invalid_input")} | {
         ("problem1", c) for c in ("correct_sum_of_squares", "sum_of_squares_uses_squares")
     }
     with (
-        Gradebook(f"sqlite:///{root / 'gradebook.db'}", COURSE_ID) as gb,
+        open_gradebook(gradebook_url(root)) as gb,
         warnings.catch_warnings(),
     ):
         warnings.simplefilter("ignore", SAWarning)  # nbgrader's own autoflush notices
@@ -434,8 +436,8 @@ def test_a_canvas_download_is_collected_through_the_roster(root):
     assert (
         course("roster", "import", str(write_csv(root / "r.csv", ROSTER)), cwd=root).returncode == 0
     )
-    p1 = (root / "release" / "ps1" / "problem1.ipynb").read_bytes()
-    p2 = (root / "release" / "ps1" / "problem2.ipynb").read_bytes()
+    p1 = assignments.release_path("ps1", root, "problem1").read_bytes()
+    p2 = assignments.release_path("ps1", root, "problem2").read_bytes()
     download = make_zip(
         root / "submissions.zip",
         {
@@ -471,7 +473,7 @@ def test_moodle_folders_and_plain_layouts_are_collected(root):
     assert (
         course("roster", "import", str(write_csv(root / "r.csv", ROSTER)), cwd=root).returncode == 0
     )
-    notebook = (root / "release" / "dropout" / "dropout.ipynb").read_bytes()
+    notebook = assignments.release_path("dropout", root).read_bytes()
     moodle = root / "moodle"
     (moodle / "Alyssa Hacker_90_assignsubmission_file_").mkdir(parents=True)
     (moodle / "Alyssa Hacker_90_assignsubmission_file_" / "Dropout-final.ipynb").write_bytes(
@@ -510,7 +512,7 @@ def test_moodle_folders_and_plain_layouts_are_collected(root):
 
 @pytest.mark.e2e
 def test_grade_takes_a_zip_and_names_a_misnamed_notebook(root):
-    notebook = (root / "release" / "dropout" / "dropout.ipynb").read_bytes()
+    notebook = assignments.release_path("dropout", root).read_bytes()
     download = make_zip(
         root / "subs.zip", {"ada.ipynb": notebook, "bob/Dropout-final.ipynb": notebook}
     )
@@ -537,4 +539,4 @@ def test_nbgrader_finds_alembic_without_an_activated_virtualenv(tmp_path):
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert (tmp_path / "release" / "dropout" / "dropout.ipynb").is_file()
+    assert assignments.release_path("dropout", tmp_path).is_file()

@@ -84,8 +84,8 @@ def kernel():
 
 @pytest.fixture
 def judge(kernel):
-    judge = Judge(["softmax", "grads", "search", "squares", "sum_of_squares", "add_one_in_place", "positive", "odd", "loud",
-                   "slow", "stubborn"], cell_timeout=3)
+    judge = Judge(["softmax", "grads", "search", "squares", "sum_of_squares", "add_one_in_place",
+                   "positive", "odd", "loud", "slow", "stubborn"], cell_timeout=3)
     judge.link = KernelLink(kernel.get_connection_info(), kernel.is_alive)
     judge.run_setup("import numpy as np\nfrom autograder.checks import check_close, replaced")
     yield judge

@@ -13,6 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder import assignments
 from autograder.cells import answer_sources
 from autograder.config import REPOSITORY
 from autograder.kit import KIT_MODULES, student_runtime, write_kit
@@ -118,6 +119,7 @@ def test_the_grading_runtime_is_the_kit_and_is_readable_by_anyone():
 
 
 @pytest.mark.e2e
+@pytest.mark.kernel
 def test_a_fresh_virtualenv_with_only_the_kit_checks_completed_notebooks(kit, tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -131,7 +133,7 @@ def test_a_fresh_virtualenv_with_only_the_kit_checks_completed_notebooks(kit, tm
     assert found.stdout.strip() == "None"
     for name in ASSIGNMENTS:
         release = nbformat.read(kit / name / f"{name}.ipynb", 4)
-        source = nbformat.read(REPOSITORY / "source" / name / f"{name}.ipynb", 4)
+        source = nbformat.read(assignments.source_path(name, REPOSITORY), 4)
         done = tmp_path / "work" / name
         done.mkdir(parents=True)
         nbformat.write(solved(release, source), done / f"{name}.ipynb")

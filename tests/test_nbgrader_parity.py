@@ -8,18 +8,18 @@ submission's timestamp and total.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from autograder.classroom import grade_class
+from autograder.config import gradebook_url
+from autograder.gradebook import open_gradebook
 from autograder.sample_class import solved
 from tests import nbgrader_example
-from tests.tiny_course import ASSIGNMENT, SETTINGS, class_notebooks, make_course, submit
+from tests.support import nbgrader, read_gradebook, submit
+from tests.tiny_course import ASSIGNMENT, SETTINGS, class_notebooks, make_course
 
 pytestmark = pytest.mark.e2e
 
@@ -36,40 +36,16 @@ DUE = "2026-03-01 12:00:00"
 ON_TIME, LATE = "2026-03-01 11:00:00", "2026-03-02 09:30:00"
 
 
-def gradebook(root: Path, assignment: str = ASSIGNMENT) -> dict:
-    """Everything nbgrader keeps per submission that a grade depends on."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
-        return {
-            sub.student_id: {
-                "timestamp": str(sub.timestamp),
-                "score": sub.score,
-                "notebooks": {
-                    nb.name: {
-                        "penalty": nb.late_submission_penalty,
-                        "flagged": nb.flagged,
-                        "cells": {g.name: (g.auto_score, g.needs_manual_grade) for g in nb.grades},
-                    }
-                    for nb in sub.notebooks
-                },
-            }
-            for sub in gb.assignment_submissions(assignment)
-        }
-
-
 def course_copy(root: Path, penalty: str) -> Path:
-    from nbgrader.api import Gradebook
-
     extra = f'c.LateSubmissionPlugin.penalty_method = "{penalty}"' if penalty else ""
     root.mkdir()
     (root / "nbgrader_config.py").write_text(CONFIG.format(timeout=SETTINGS.cell_timeout,
                                                            extra=extra))
     make_course(root)
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+    with open_gradebook(gradebook_url(root)) as gb:
         gb.update_or_create_assignment(ASSIGNMENT, duedate=DUE)
     notebooks = class_notebooks(root, 6)
-    submit(root, notebooks)
+    submit(root, notebooks, ASSIGNMENT)
     for i, student in enumerate(sorted(notebooks)):
         (root / "submitted" / student / ASSIGNMENT / "timestamp.txt").write_text(
             LATE if i % 2 else ON_TIME)
@@ -81,12 +57,10 @@ def test_course_grade_and_nbgrader_autograde_record_the_same(tmp_path, penalty):
     by_nbgrader = course_copy(tmp_path / "nbgrader", penalty)
     by_course = tmp_path / "course"
     shutil.copytree(by_nbgrader, by_course)
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     # nbgrader reports the student whose file is not JSON and grades the others
-    subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "autograde", ASSIGNMENT,
-                    "--create"], cwd=by_nbgrader, env=env, capture_output=True, text=True)
+    nbgrader(by_nbgrader, "autograde", ASSIGNMENT, "--create")
     grade_class(ASSIGNMENT, by_course, workers=2, settings=SETTINGS)
-    theirs, ours = gradebook(by_nbgrader), gradebook(by_course)
+    theirs, ours = read_gradebook(by_nbgrader, ASSIGNMENT), read_gradebook(by_course, ASSIGNMENT)
     # nbgrader stops on the file that is not JSON and on the missing one (course grade gives them
     # 0 with the reason): the others are compared
     graded = {s for s in theirs
@@ -106,35 +80,24 @@ def test_course_grade_and_nbgrader_autograde_record_the_same(tmp_path, penalty):
 
 
 def test_course_grade_keeps_what_nbgrader_graded_and_what_a_person_graded(tmp_path):
-    from nbgrader.api import Gradebook
-
     root = course_copy(tmp_path / "course", "")
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "autograde", ASSIGNMENT,
-                    "--create"], cwd=root, env=env, capture_output=True, text=True)
+    nbgrader(root, "autograde", ASSIGNMENT, "--create")
     graded = sorted(p.parent.parent.name for p in root.glob(f"autograded/*/{ASSIGNMENT}/*.ipynb"))
     results, skipped = grade_class(ASSIGNMENT, root, workers=1, settings=SETTINGS)
     assert set(graded) <= set(skipped)  # nbgrader's grades stand
     assert not {r.student for r in results} & set(graded)
 
     student = graded[0]
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:  # a person grades a cell
+    with open_gradebook(gradebook_url(root)) as gb:  # a person grades a cell
         grade = gb.find_grade("test_square", ASSIGNMENT, ASSIGNMENT, student)
         grade.manual_score = 1.5
         grade.needs_manual_grade = False
         gb.db.commit()
     results, _ = grade_class(ASSIGNMENT, root, workers=1, settings=SETTINGS, students=[student])
     assert [r.student for r in results] == [student]
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+    with open_gradebook(gradebook_url(root)) as gb:
         grade = gb.find_grade("test_square", ASSIGNMENT, ASSIGNMENT, student)
         assert (grade.manual_score, grade.score, grade.needs_manual_grade) == (1.5, 1.5, False)
-
-
-def nbgrader_autograde(root: Path, assignment: str) -> None:
-    """Plain ``nbgrader autograde`` from the course directory (it reports, never raises)."""
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "autograde", assignment,
-                    "--create"], cwd=root, env=env, capture_output=True, text=True)
 
 
 def test_nbgraders_own_example_grades_the_same_under_course_grade(tmp_path):
@@ -162,12 +125,12 @@ def test_nbgraders_own_example_grades_the_same_under_course_grade(tmp_path):
             nbformat.write(nb, folder / f"{name}.ipynb")
     by_course = tmp_path / "course"
     shutil.copytree(by_nbgrader, by_course)
-    nbgrader_autograde(by_nbgrader, nbgrader_example.ASSIGNMENT)
+    nbgrader(by_nbgrader, "autograde", nbgrader_example.ASSIGNMENT, "--create")
     results, _ = grade_class(nbgrader_example.ASSIGNMENT, by_course, workers=2)
     assert {r.student: sorted(r.autograded) for r in results} == {
         "ada": ["problem1", "problem2"], "bob": ["problem1", "problem2"]}
-    theirs = gradebook(by_nbgrader, nbgrader_example.ASSIGNMENT)
-    ours = gradebook(by_course, nbgrader_example.ASSIGNMENT)
+    theirs = read_gradebook(by_nbgrader, nbgrader_example.ASSIGNMENT)
+    ours = read_gradebook(by_course, nbgrader_example.ASSIGNMENT)
     assert ours == theirs
     cells = theirs["ada"]["notebooks"]["problem1"]["cells"]
     assert cells["correct_squares"] == (1.0, False)  # the solution earns the autograded points

@@ -7,9 +7,13 @@ the sandbox; the results, and what the gradebook holds, must be identical.
 
 from __future__ import annotations
 
-import tiny_course
+import pytest
 
 from autograder.classroom import grade_class
+from tests import tiny_course
+from tests.support import read_gradebook
+
+pytestmark = [pytest.mark.e2e, pytest.mark.kernel]
 
 
 def test_two_workers_grade_exactly_like_one_after_another(tmp_path):
@@ -25,7 +29,7 @@ def test_two_workers_grade_exactly_like_one_after_another(tmp_path):
     serial_results, serial_gradebook = tiny_course.serial_grades()
     assert skipped == []
     assert tiny_course.result_summary(results) == serial_results
-    assert tiny_course.gradebook_summary(root) == serial_gradebook
+    assert read_gradebook(root, tiny_course.ASSIGNMENT) == serial_gradebook
     size = tiny_course.CLASS_SIZE
     assert progress == [(done, size) for done in range(1, size + 1)]
 
@@ -41,4 +45,4 @@ def test_two_workers_grade_exactly_like_one_after_another(tmp_path):
     again, skipped = grade_class(tiny_course.ASSIGNMENT, root, workers=2,
                                  settings=tiny_course.SETTINGS)
     assert again == [] and len(skipped) == size
-    assert tiny_course.gradebook_summary(root) == serial_gradebook
+    assert read_gradebook(root, tiny_course.ASSIGNMENT) == serial_gradebook

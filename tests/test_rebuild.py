@@ -8,6 +8,7 @@ import copy
 import nbformat
 import pytest
 
+from autograder import assignments
 from autograder.cells import answer_sources, is_test_cell, nbgrader_meta
 from autograder.config import ASSIGNMENTS, REPOSITORY
 from autograder.rebuild import rebuild
@@ -15,11 +16,11 @@ from autograder.sample_class import solved
 
 
 def release(assignment: str):
-    return nbformat.read(REPOSITORY / "release" / assignment / f"{assignment}.ipynb", 4)
+    return nbformat.read(assignments.release_path(assignment, REPOSITORY), 4)
 
 
 def solved_submission(assignment: str):
-    source = nbformat.read(REPOSITORY / "source" / assignment / f"{assignment}.ipynb", 4)
+    source = nbformat.read(assignments.source_path(assignment, REPOSITORY), 4)
     return solved(release(assignment), source)
 
 

@@ -11,6 +11,7 @@ from autograder import assignments
 from autograder.config import ASSIGNMENTS, REPOSITORY
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_is_up_to_date_and_leaks_nothing(assignment):
     fresh = assignments.generated_release(assignment, REPOSITORY)
@@ -39,11 +40,11 @@ def test_release_problems_catch_leaks_duplicates_and_staleness(tmp_path):
     assignment = "softmax"
     (tmp_path / "source" / assignment).mkdir(parents=True)
     (tmp_path / "release" / assignment).mkdir(parents=True)
-    source = REPOSITORY / "source" / assignment / f"{assignment}.ipynb"
-    (tmp_path / "source" / assignment / f"{assignment}.ipynb").write_bytes(source.read_bytes())
+    source = assignments.source_path(assignment, REPOSITORY)
+    assignments.source_path(assignment, tmp_path).write_bytes(source.read_bytes())
     leaky = json.loads(source.read_text())  # the instructor's version, as if released by mistake
     leaky["cells"].append(leaky["cells"][-1])  # a duplicated cell id (nbformat would renumber it)
-    (tmp_path / "release" / assignment / f"{assignment}.ipynb").write_text(json.dumps(leaky))
+    assignments.release_path(assignment, tmp_path).write_text(json.dumps(leaky))
     problems = assignments.release_problems(assignment, tmp_path, fresh={assignment: b"other"})
     text = "\n".join(problems)
     assert "BEGIN SOLUTION" in text and "BEGIN HIDDEN TESTS" in text

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from feedback_course import (
+
+from autograder.cli import main
+from autograder.grading import MARKER
+from tests.feedback_course import (
     ASSIGNMENT,
     autograded_notebook,
     correct_answers,
@@ -13,8 +16,7 @@ from feedback_course import (
     record_graded,
 )
 
-from autograder.cli import main
-from autograder.grading import MARKER
+pytestmark = pytest.mark.e2e  # the course is released with nbgrader
 
 #: Markup that would restyle the table, link somewhere, or crash rich ("[/]" closes nothing).
 STUDENT = "[bold red]eve"

@@ -48,32 +48,29 @@ def decade_problem(log10_values: np.ndarray, a: int, b: int) -> str | None:
     return None
 
 
-def log_uniform_problems(samples: np.ndarray, low: float, high: float) -> list[str]:
-    """Problems with ``samples`` as log-uniform draws on [low, high] (decade bounds integral)."""
+def log_spread_problems(samples: np.ndarray, low: float, high: float, to_log) -> list[str]:
+    """Problems with ``samples`` as draws in [low, high] whose ``to_log(samples)`` is uniform
+    between ``to_log`` of the ends (whole decades)."""
     problems = []
     if not (np.all(samples >= low) and np.all(samples <= high)):
         problems.append(f"samples outside [{low}, {high}]: {samples.min()} .. {samples.max()}")
     with np.errstate(divide="ignore", invalid="ignore"):
-        logs = np.log10(samples)
-    a, b = np.log10(low), np.log10(high)
+        logs = to_log(samples)
+    a, b = sorted((to_log(low), to_log(high)))
     for problem in (ks_uniform_problem(logs, a, b), decade_problem(logs, round(a), round(b))):
         if problem:
             problems.append(problem)
     return problems
+
+
+def log_uniform_problems(samples: np.ndarray, low: float, high: float) -> list[str]:
+    """Problems with ``samples`` as log-uniform draws on [low, high]."""
+    return log_spread_problems(samples, low, high, np.log10)
 
 
 def beta_problems(samples: np.ndarray, low: float, high: float) -> list[str]:
     """Problems with ``samples`` as draws whose ``1 - beta`` is log-uniform on [1-high, 1-low]."""
-    problems = []
-    if not (np.all(samples >= low) and np.all(samples <= high)):
-        problems.append(f"samples outside [{low}, {high}]: {samples.min()} .. {samples.max()}")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        logs = np.log10(1 - samples)
-    a, b = np.log10(1 - high), np.log10(1 - low)
-    for problem in (ks_uniform_problem(logs, a, b), decade_problem(logs, round(a), round(b))):
-        if problem:
-            problems.append(problem)
-    return problems
+    return log_spread_problems(samples, low, high, lambda beta: np.log10(1 - beta))
 
 
 # ------------------------------------------------------------------------ sample_log_uniform

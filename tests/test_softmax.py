@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from gradcheck import TOLERANCE, numeric_grad, rel_error
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from course_lib.softmax import cross_entropy, one_hot, predict, softmax, softmax_regression_grads
+from tests.gradcheck import TOLERANCE, numeric_grad, rel_error
 
 # ---------------------------------------------------------------------------------- softmax
 

@@ -12,8 +12,6 @@ import html
 import io
 import json
 import math
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -70,6 +68,7 @@ from course_lib.widgets.tuning_explorer import (
     one_axis_objective,
     valley_objective,
 )
+from tests.support import imported_modules
 
 # ----------------------------------------------------------------------------- axis helpers
 
@@ -344,15 +343,11 @@ def test_call_function_turns_an_error_into_one_line_naming_the_function(error, m
 
 
 def test_the_kit_explorers_import_no_reference_module():
-    code = (
-        "import sys\n"
+    loaded = imported_modules(
         "import course_lib.widgets.batch_norm_explorer, course_lib.widgets.ewa_explorer\n"
-        "from course_lib.widgets import gamma_beta_explorer, ewa_window_explorer\n"
-        "print(sorted(m for m in sys.modules if m.startswith('course_lib')))\n"
+        "from course_lib.widgets import gamma_beta_explorer, ewa_window_explorer",
+        "course_lib",
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
-    loaded = set(eval(done.stdout))
     for reference in ("course_lib.batch_norm", "course_lib.scale", "course_lib.tuning",
                       "course_lib.softmax"):
         assert reference not in loaded, reference

@@ -21,6 +21,7 @@ from autograder import assignments
 from autograder.classroom import grade_class
 from autograder.grading import GradeSettings
 from autograder.sample_class import solved, with_answers
+from tests.support import read_gradebook, submit
 
 ASSIGNMENT = "tiny"
 CLASS_SIZE = 6  # four kernels' worth: the others cannot be run
@@ -95,19 +96,10 @@ def class_notebooks(root: Path, size: int = 8) -> dict[str, bytes | None]:
     return {f"student{i:02d}": kinds[i % len(kinds)] for i in range(size)}
 
 
-def submit(root: Path, notebooks: dict[str, bytes | None], assignment: str = ASSIGNMENT) -> None:
-    """Put the notebooks where nbgrader keeps submissions (a folder without one for None)."""
-    for student, data in notebooks.items():
-        folder = root / "submitted" / student / assignment
-        folder.mkdir(parents=True, exist_ok=True)
-        if data is not None:
-            (folder / f"{assignment}.ipynb").write_bytes(data)
-
-
 def new_class(root: Path, size: int = 8) -> Path:
     """A released ``tiny`` course under ``root`` with ``size`` submissions."""
     make_course(root)
-    submit(root, class_notebooks(root, size))
+    submit(root, class_notebooks(root, size), ASSIGNMENT)
     return root
 
 
@@ -124,21 +116,6 @@ def result_summary(results) -> dict:
     }
 
 
-def gradebook_summary(root: Path, assignment: str = ASSIGNMENT) -> dict:
-    """What the gradebook holds, per student: each cell's autograde score and manual flag."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
-        return {
-            sub.student_id: {
-                grade.name: (grade.auto_score, grade.needs_manual_grade)
-                for notebook in sub.notebooks
-                for grade in notebook.grades
-            }
-            for sub in gb.assignment_submissions(assignment)
-        }
-
-
 @functools.cache
 def serial_grades() -> tuple[dict, dict]:
     """The reference: the class graded one submission after another (computed once per run)."""
@@ -146,4 +123,4 @@ def serial_grades() -> tuple[dict, dict]:
     atexit.register(shutil.rmtree, root, ignore_errors=True)
     new_class(root, CLASS_SIZE)
     results, _ = grade_class(ASSIGNMENT, root, workers=1, settings=SETTINGS)
-    return result_summary(results), gradebook_summary(root)
+    return result_summary(results), read_gradebook(root, ASSIGNMENT)

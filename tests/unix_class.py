@@ -30,9 +30,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from tiny_course import ASSIGNMENT, source_notebook
 
+from autograder import assignments
 from autograder.config import COURSE_ID
+from tests.support import read_gradebook
+from tests.tiny_course import ASSIGNMENT, source_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 VERSION = f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -186,7 +188,7 @@ class Classroom:
         self.exchange.chmod(0o777)  # nbgrader's docs: an exchange every user can write
         self.course = homes[INSTRUCTOR] / base.name
         (self.course / "source" / ASSIGNMENT).mkdir(parents=True)
-        nbformat.write(source_notebook(), self.course / "source" / ASSIGNMENT / "tiny.ipynb")
+        nbformat.write(source_notebook(), assignments.source_path(ASSIGNMENT, self.course))
         shutil.copyfile(ROOT / "nbgrader_config.py", self.course / "nbgrader_config.py")
         chown(self.course, INSTRUCTOR)
         self.work = {}
@@ -227,13 +229,8 @@ class Classroom:
 
     def scores(self) -> dict[str, tuple[float, float]]:
         """Each student's (score, maximum) for ``tiny`` in the course's gradebook."""
-        from nbgrader.api import Gradebook
-
-        with Gradebook(f"sqlite:///{self.course / 'gradebook.db'}", COURSE_ID) as gb:
-            return {
-                sub.student_id: (sub.score, sub.max_score)
-                for sub in gb.assignment_submissions(ASSIGNMENT)
-            }
+        graded = read_gradebook(self.course, ASSIGNMENT)
+        return {student: (s["score"], s["max_score"]) for student, s in graded.items()}
 
     def remove(self) -> None:
         for folder in [self.course, *self.work.values(), *self.leftovers, self.base]:

@@ -1,8 +1,8 @@
 """Shared fixtures for the browser tests: one JupyterLab server, one Voilà server, one Chromium.
 
-Everything runs on free localhost ports with a throwaway Jupyter config, data, runtime and
-settings folder and a temporary copy of notebooks/, so nothing of the user's is read or changed
-(JupyterLab autosaves notebooks it runs). Chromium is Debian's, at /usr/bin/chromium.
+Everything runs on localhost ports the servers pick, with a throwaway Jupyter config, data,
+runtime and settings folder and a temporary copy of notebooks/, so nothing of the user's is read
+or changed (JupyterLab autosaves notebooks it runs). Chromium is Debian's, at /usr/bin/chromium.
 """
 
 from __future__ import annotations
@@ -11,49 +11,20 @@ import json
 import os
 import secrets
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.support import BIN, free_port, start_server, stop_server
+
 ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def get_json(url: str):
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return json.loads(response.read())
-
-
-def wait_for_http(url: str, process: subprocess.Popen, log: Path, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited ({process.returncode}):\n{log.read_text()[-3000:]}")
-        try:
-            urllib.request.urlopen(url, timeout=2).close()
-            return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.3)
-    raise TimeoutError(f"{url} did not answer in {timeout} s:\n{log.read_text()[-3000:]}")
 
 
 @dataclass
@@ -88,58 +59,37 @@ def jupyter_home(tmp_path_factory) -> Iterator[tuple[Path, dict]]:
     yield work, env
 
 
-def _start(cmd: list[str], env: dict, log: Path, url: str, cwd: Path) -> subprocess.Popen:
-    with log.open("w") as out:
-        process = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-    try:
-        wait_for_http(url, process, log)
-    except Exception:
-        process.terminate()
-        raise
-    return process
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 @pytest.fixture(scope="session")
 def lab_server(jupyter_home) -> Iterator[Server]:
-    """JupyterLab on a free port, with a token, serving the temporary copy of notebooks/."""
+    """JupyterLab on a port it picks, with a token, serving the temporary copy of notebooks/."""
     work, env = jupyter_home
-    port, token = free_port(), secrets.token_hex(16)
+    token = secrets.token_hex(16)
     home = work.parent
     cmd = [
-        str(BIN / "jupyter-lab"), "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}",
-        "--ServerApp.port_retries=0", "--allow-root",
+        str(BIN / "jupyter-lab"), "--no-browser", "--port=0", "--ServerApp.ip=127.0.0.1",
+        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}", "--allow-root",
         f"--LabApp.workspaces_dir={home / 'workspaces'}",
         f"--LabApp.user_settings_dir={home / 'settings'}",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]
-    base = f"http://127.0.0.1:{port}"
-    process = _start(cmd, env, home / "lab.log", f"{base}/api/status?token={token}", work)
+    process, base = start_server(cmd, env=env, cwd=work, log=home / "lab.log",
+                                 ready=r"(http://127\.0\.0\.1:\d+)/lab\?token=",
+                                 probe=f"/api/status?token={token}")
     yield Server(base, token, work)
-    _stop(process)
+    stop_server(process)
 
 
 @pytest.fixture(scope="session")
 def voila_server(jupyter_home) -> Iterator[Server]:
-    """Voilà on a free port serving the temporary copy of notebooks/ (as `make explore` does)."""
+    """Voilà serving the temporary copy of notebooks/ (as `make explore` does), on the first
+    free port it finds from a random one (it tries others past a taken one and logs its URL)."""
     work, env = jupyter_home
-    port = free_port()
     cmd = [str(BIN / "voila"), str(work), "--no-browser", "--Voila.ip=127.0.0.1",
-           f"--port={port}"]
-    base = f"http://127.0.0.1:{port}"
-    process = _start(cmd, env, work.parent / "voila.log", f"{base}/", work)
+           f"--port={free_port()}"]
+    process, base = start_server(cmd, env=env, cwd=work, log=work.parent / "voila.log",
+                                 ready=r"Voil. is running at:\s*(http://127\.0\.0\.1:\d+)/")
     yield Server(base, "", work)
-    _stop(process)
+    stop_server(process)
 
 
 @pytest.fixture(scope="session")

@@ -21,8 +21,9 @@ import pytest
 from PIL import Image
 
 from course_lib.widgets.tuning_explorer import random_win_share
+from tests.support import get_json
 
-from .conftest import Server, get_json
+from .conftest import Server
 
 pytestmark = pytest.mark.browser
 
@@ -68,7 +69,8 @@ def session_for(server: Server, path: str) -> dict | None:
 
 
 def wait_kernel_idle(server: Server, path: str, timeout: float = 90) -> dict:
-    """Per DESIGN.md: the kernel must be connected and idle before Run All is clicked."""
+    """Wait until the server reports ``path``'s kernel connected and idle: on a fresh Chromium
+    profile, Run All Cells clicked before that can be lost (the toolbar's idle is not enough)."""
 
     def ready():
         session = session_for(server, path)

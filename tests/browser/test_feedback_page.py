@@ -4,9 +4,9 @@ formulas are typeset by the inlined MathJax, and nothing a student wrote runs.""
 from __future__ import annotations
 
 import pytest
-from feedback_course import ASSIGNMENT, hostile_submission, make_course, record_graded
 
 from autograder.feedback_pages import generate_feedback
+from tests.feedback_course import ASSIGNMENT, hostile_submission, make_course, record_graded
 
 pytestmark = pytest.mark.browser
 

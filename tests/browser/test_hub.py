@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import os
 import pwd
-import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from tiny_course import ASSIGNMENT
-from unix_class import (
+
+from autograder.config import COURSE_ID
+from tests.support import ServerExited, free_port, start_server, stop_server
+from tests.tiny_course import ASSIGNMENT
+from tests.unix_class import (
     ALICE,
     INSTRUCTOR,
     INSTRUCTOR_GROUP,
@@ -31,30 +32,10 @@ from unix_class import (
     python_view,
 )
 
-from autograder.config import COURSE_ID
-
-from .conftest import wait_for_http
-
 pytestmark = pytest.mark.browser
 
 HUB = ROOT / "hub"
 PROXY = HUB / "node_modules" / ".bin" / "configurable-http-proxy"
-
-
-def free_ports(count: int) -> int:
-    """The first of ``count`` consecutive free ports on 127.0.0.1 (the hub uses three)."""
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            first = s.getsockname()[1]
-        try:
-            for port in range(first, first + count):
-                with socket.socket() as s:
-                    s.bind(("127.0.0.1", port))
-            return first
-        except OSError:
-            continue
-    raise RuntimeError("no free ports")
 
 
 @pytest.fixture(scope="module")
@@ -69,31 +50,35 @@ def room():
 def hub(room):
     if not PROXY.exists():
         subprocess.run([str(HUB / "install-proxy")], check=True)
-    port = free_ports(3)
-    env = {
-        **os.environ,
-        "COURSE_HUB_PORT": str(port),
-        "COURSE_HUB_STATE": str(room.base / "hub"),
-        "COURSE_EXCHANGE": str(room.exchange),
-        "COURSE_DIR": str(room.course),
-        "COURSE_STUDENTS": STUDENT_GROUP,
-        "COURSE_INSTRUCTORS": INSTRUCTOR_GROUP,
-    }
     command = [*python_view(ALICE), str(Path(sys.prefix) / "bin" / "jupyterhub"),
                "-f", str(HUB / "jupyterhub_config.py")]  # fmt: skip
-    log = room.base / "hub.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            command, env=env, cwd=room.base, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
+    for _attempt in range(5):
+        # The hub takes the port and the next two; it cannot pick them itself, so a port that
+        # another program took meanwhile means starting again on another.
+        env = {
+            **os.environ,
+            "COURSE_HUB_PORT": str(free_port()),
+            "COURSE_HUB_STATE": str(room.base / "hub"),
+            "COURSE_EXCHANGE": str(room.exchange),
+            "COURSE_DIR": str(room.course),
+            "COURSE_STUDENTS": STUDENT_GROUP,
+            "COURSE_INSTRUCTORS": INSTRUCTOR_GROUP,
+        }
+        try:
+            process, base = start_server(command, env=env, cwd=room.base,
+                                         log=room.base / "hub.log",
+                                         ready=r"JupyterHub is now running at (http://[\d.:]+)/",
+                                         probe="/hub/api")
+            break
+        except ServerExited as exited:
+            if "address already in use" not in str(exited).lower():
+                raise
+    else:
+        pytest.fail("the hub found no free ports in five tries")
     try:
-        wait_for_http(f"{base}/hub/api", process, log)
         yield base
     finally:
-        os.killpg(process.pid, signal.SIGTERM)  # the hub stops every user's server first
-        process.wait(timeout=60)
+        stop_server(process, timeout=60)  # the hub stops every user's server first
     deadline = time.monotonic() + 30
     while (left := servers_of([ALICE, INSTRUCTOR])) and time.monotonic() < deadline:
         time.sleep(0.5)
