@@ -19,31 +19,15 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-# NumPy's functions, bound once at import time.
-_ndarray = np.ndarray
-_asarray = np.asarray
-_array = np.array
-_subtract = np.subtract
-_absolute = np.absolute
-_isfinite = np.isfinite
-_isnan = np.isnan
-_maximum_reduce = np.maximum.reduce
-_add_reduce = np.add.reduce
-_multiply = np.multiply
-_flatnonzero = np.flatnonzero
-_floating = np.floating
-_integer = np.integer
-_issubdtype = np.issubdtype
-_unravel_index = np.unravel_index
-_histogram = np.histogram
-_float64 = np.float64
-_bool = bool
-_float = float
-_isinstance = isinstance
-_type = type
-_tuple = tuple
-_list = list
-
+# NumPy's functions and the builtins the checks use, bound once at import time, by kind:
+# arrays, arithmetic, tests and indexing, reductions, dtypes, builtins.
+_ndarray, _asarray, _array, _float64 = np.ndarray, np.asarray, np.array, np.float64
+_subtract, _absolute, _multiply = np.subtract, np.absolute, np.multiply
+_isfinite, _isnan, _flatnonzero, _unravel_index = (
+    np.isfinite, np.isnan, np.flatnonzero, np.unravel_index)
+_maximum_reduce, _add_reduce, _histogram = np.maximum.reduce, np.add.reduce, np.histogram
+_floating, _integer, _issubdtype = np.floating, np.integer, np.issubdtype
+_bool, _float, _isinstance, _type, _tuple, _list = bool, float, isinstance, type, tuple, list
 
 def _as_float(value) -> np.ndarray:
     return _asarray(value, dtype=_float64)
@@ -55,6 +39,19 @@ class CheckFailed(AssertionError):
 
 def _fail(message: str) -> None:
     raise CheckFailed(message)
+
+
+def _index(flat: int, shape) -> tuple[int, ...]:
+    """The index, as plain ints, of entry ``flat`` of an array of ``shape`` (row-major)."""
+    return _tuple(int(i) for i in _unravel_index(flat, shape))
+
+
+def _first_entry(flags: np.ndarray) -> tuple[int, tuple[int, ...], int]:
+    """Where the first true entry of the boolean array ``flags`` is (its flat position and its
+    index) and how many entries are true; ``flags`` has at least one."""
+    found = _flatnonzero(flags)
+    first = int(found[0])
+    return first, _index(first, flags.shape), int(found.size)
 
 
 def _describe(value) -> str:
@@ -79,12 +76,8 @@ def check_array(
     if not _issubdtype(value.dtype, wanted):
         _fail(f"{name}: expected an array of {kind}s; got dtype {value.dtype}")
     if finite and kind == "float" and value.size and not _bool(_isfinite(value).all()):
-        bad = _flatnonzero(~_isfinite(value))[0]
-        where = _unravel_index(bad, value.shape)
-        _fail(
-            f"{name}: every entry must be finite; entry {_tuple(int(i) for i in where)} "
-            f"is {value.flat[bad]}"
-        )
+        bad, where, _ = _first_entry(~_isfinite(value))
+        _fail(f"{name}: every entry must be finite; entry {where} is {value.flat[bad]}")
     return value
 
 
@@ -108,10 +101,9 @@ def max_abs_difference(actual: np.ndarray, expected: np.ndarray) -> tuple[float,
     if diff.size == 0:
         return 0.0, ()
     if _isnan(diff).any():
-        index = _flatnonzero(_isnan(diff))[0]
-        return math.inf, _tuple(int(i) for i in _unravel_index(index, diff.shape))
+        return math.inf, _first_entry(_isnan(diff))[1]
     index = int(diff.argmax())
-    return _float(diff.flat[index]), _tuple(int(i) for i in _unravel_index(index, diff.shape))
+    return _float(diff.flat[index]), _index(index, diff.shape)
 
 
 def check_close(
@@ -130,9 +122,8 @@ def check_close(
         return
     worst = int(excess.argmax())
     if _bool(_isnan(diff).any()) or _float(excess.flat[worst]) > 0:
-        where = _tuple(int(i) for i in _unravel_index(worst, excess.shape))
         _fail(
-            f"{name}: entry {where} should be {expected.flat[worst]:.10g}; "
+            f"{name}: entry {_index(worst, excess.shape)} should be {expected.flat[worst]:.10g}; "
             f"got {actual.flat[worst]:.10g} (largest error {_float(diff.flat[worst]):.3g})"
         )
 
@@ -150,13 +141,12 @@ def check_equal(name: str, actual, expected, kind: str = "int") -> None:
     """Check exact equality of arrays (labels, counts), naming the first differing entry."""
     expected = _asarray(expected)
     check_array(name, actual, expected.shape, kind=kind)
-    differs = _flatnonzero(_asarray(actual) != expected)
-    if differs.size:
-        i = int(differs[0])
-        where = _tuple(int(j) for j in _unravel_index(i, expected.shape))
+    differs = _asarray(actual) != expected
+    if differs.any():
+        i, where, count = _first_entry(differs)
         _fail(
             f"{name}: entry {where} should be {expected.flat[i]}; got {actual.flat[i]} "
-            f"({differs.size} of {expected.size} entries differ)"
+            f"({count} of {expected.size} entries differ)"
         )
 
 
@@ -308,12 +298,11 @@ def check_between(name: str, values, low, high) -> None:
     check_array(name, values)
     lows = _as_float(low) + _multiply(values, 0.0)
     highs = _as_float(high) + _multiply(values, 0.0)
-    outside = _flatnonzero((values < lows) | (values > highs))
-    if outside.size:
-        i = int(outside[0])
-        where = _tuple(int(j) for j in _unravel_index(i, values.shape))
+    outside = (values < lows) | (values > highs)
+    if outside.any():
+        i, where, count = _first_entry(outside)
         _fail(
             f"{name}: every entry must lie in [{lows.flat[i]:.6g}, {highs.flat[i]:.6g}]; "
-            f"entry {where} is {values.flat[i]:.10g} ({outside.size} of {values.size} "
+            f"entry {where} is {values.flat[i]:.10g} ({count} of {values.size} "
             f"entries are outside)"
         )

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from autograder import __version__
 from autograder.config import gradebook_url, put_tools_on_path
-from autograder.errors import CourseError
+from autograder.errors import CourseError, said
 from autograder.export import FORMATS
 from autograder.limits import CELL_TIMEOUT, MEMORY_LIMIT
 
@@ -30,6 +30,12 @@ def _console():
     return Console(
         highlight=False, markup=False, emoji=False, width=None if sys.stdout.isatty() else 160
     )
+
+
+def _warn(prefix: str, lines: list[str]) -> None:
+    """Print each of ``lines`` on stderr after ``prefix: ``."""
+    for line in lines:
+        print(f"{prefix}: {line}", file=sys.stderr)
 
 
 def find_course_dir(start: Path) -> Path | None:
@@ -66,8 +72,7 @@ def cmd_release(args) -> int:
         files = sorted(p.name for p in (args.root / "release" / name).iterdir())
         if problems:
             bad += 1
-            for problem in problems:
-                print(f"{name}: {problem}", file=sys.stderr)
+            _warn(name, problems)
         else:
             print(
                 f"released {name} -> release/{name}/ ({', '.join(files)}; no solutions, "
@@ -94,8 +99,7 @@ def cmd_collect(args) -> int:
 
     assignments.check_name(args.assignment, args.root)
     students, warnings = exchange.collect(args.assignment, args.root, args.db)
-    for line in warnings:
-        print(f"nbgrader: {line}", file=sys.stderr)
+    _warn("nbgrader", warnings)
     print(
         f"collected {len(students)} new or newer submissions of {args.assignment} into "
         f"submitted/: {', '.join(students) or 'none'}"
@@ -284,8 +288,7 @@ def cmd_feedback(args) -> int:
         from autograder import exchange
 
         released, notes = exchange.release_feedback(args.assignment, args.root, args.db)
-        for note in notes:
-            print(f"not released: {note}", file=sys.stderr)
+        _warn("not released", notes)
         print(
             f"released feedback to the exchange for {len(released)} students: "
             f"{', '.join(released) or 'none'} (they run 'nbgrader fetch_feedback "
@@ -415,6 +418,15 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
 
 
+def _command(sub, name: str, run, help: str, assignment: bool = False) -> argparse.ArgumentParser:
+    """Add the subcommand ``name`` that calls ``run(args)`` (with an ``assignment`` argument)."""
+    p = sub.add_parser(name, help=help)
+    if assignment:
+        p.add_argument("assignment")
+    p.set_defaults(run=run)
+    return p
+
+
 def parser() -> argparse.ArgumentParser:
     top = OneLineParser(
         prog="course",
@@ -440,45 +452,27 @@ def parser() -> argparse.ArgumentParser:
     )
     sub = top.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("new", help="start an assignment: source/NAME/NAME.ipynb, laid out")
+    p = _command(sub, "new", cmd_new, "start an assignment: source/NAME/NAME.ipynb, laid out")
     p.add_argument("name")
-    p.set_defaults(run=cmd_new)
 
-    p = sub.add_parser("release", help="generate the student versions and check them")
-    p.add_argument(
-        "assignments",
-        nargs="*",
-        metavar="ASSIGNMENT",
-        help="default: every assignment in source/",
-    )
-    p.add_argument(
-        "--exchange",
-        action="store_true",
-        help="also release them to nbgrader's exchange, for students to fetch",
-    )
-    p.set_defaults(run=cmd_release)
+    p = _command(sub, "release", cmd_release, "generate the student versions and check them")
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
+                   help="default: every assignment in source/")
+    p.add_argument("--exchange", action="store_true",
+                   help="also release them to nbgrader's exchange, for students to fetch")
 
     p = sub.add_parser("roster", help="the students in the gradebook")
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    p = actions.add_parser("import", help="add or update the students of a CSV file")
+    p = _command(actions, "import", cmd_roster, "add or update the students of a CSV file")
     p.add_argument("file", type=Path, help="columns id, first, last, email (lms_user_id optional)")
-    p.set_defaults(run=cmd_roster)
 
-    p = sub.add_parser("grade", help="autograde every submission of an assignment")
-    p.add_argument("assignment")
-    p.add_argument(
-        "--submissions",
-        type=Path,
-        metavar="X",
-        help="first collect submissions from X: a folder of <student>.ipynb files or "
-        "<student>/ folders, a .zip, or a Canvas or Moodle bulk download",
-    )
-    p.add_argument(
-        "--workers",
-        type=_positive,
-        default=None,
-        help="submissions graded at once (default: the number of cores)",
-    )
+    p = _command(sub, "grade", cmd_grade, "autograde every submission of an assignment",
+                 assignment=True)
+    p.add_argument("--submissions", type=Path, metavar="X",
+                   help="first collect submissions from X: a folder of <student>.ipynb files or "
+                   "<student>/ folders, a .zip, or a Canvas or Moodle bulk download")
+    p.add_argument("--workers", type=_positive, default=None,
+                   help="submissions graded at once (default: the number of cores)")
     p.add_argument("--scheduler", help="address of a Dask scheduler to grade on (tcp://host:8786)")
     p.add_argument("--timeout", type=_positive, default=CELL_TIMEOUT,
                    help=f"seconds per cell (default {CELL_TIMEOUT})")
@@ -487,45 +481,33 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="regrade submissions already graded")
     p.add_argument("--student", action="append", metavar="ID", dest="students",
                    help="grade (again) only this student; repeat for several")
-    p.add_argument(
-        "--unsafe-no-sandbox",
-        action="store_true",
-        help="run student code with your own permissions (only for trusted code)",
-    )
-    p.set_defaults(run=cmd_grade)
+    p.add_argument("--unsafe-no-sandbox", action="store_true",
+                   help="run student code with your own permissions (only for trusted code)")
 
-    p = sub.add_parser("collect", help="copy the submissions in nbgrader's exchange to submitted/")
-    p.add_argument("assignment")
-    p.set_defaults(run=cmd_collect)
+    _command(sub, "collect", cmd_collect,
+             "copy the submissions in nbgrader's exchange to submitted/", assignment=True)
 
-    p = sub.add_parser("feedback", help="write feedback pages (hidden tests stay hidden)")
-    p.add_argument("assignment")
-    p.add_argument(
-        "--release",
-        action="store_true",
-        help="then hand them out through nbgrader's exchange (each student gets their own)",
-    )
-    p.set_defaults(run=cmd_feedback)
+    p = _command(sub, "feedback", cmd_feedback,
+                 "write feedback pages (hidden tests stay hidden)", assignment=True)
+    p.add_argument("--release", action="store_true", help="then hand them out through "
+                   "nbgrader's exchange (each student gets their own)")
 
-    p = sub.add_parser("report", help="score distribution, pass rate per function, integrity flags")
-    p.add_argument("assignment")
-    p.set_defaults(run=cmd_report)
+    _command(sub, "report", cmd_report,
+             "score distribution, pass rate per function, integrity flags", assignment=True)
 
-    p = sub.add_parser("export", help="the grades from the gradebook, for a spreadsheet or an LMS")
-    p.add_argument("assignment")
+    p = _command(sub, "export", cmd_export,
+                 "the grades from the gradebook, for a spreadsheet or an LMS", assignment=True)
     p.add_argument("--format", choices=FORMATS, default="csv", help="csv (nbgrader's) or canvas")
     p.add_argument("--out", type=Path, help="default: reports/<assignment>-<format>.csv")
     p.add_argument("--canvas-id", help="the Canvas assignment's id, for the canvas column name")
-    p.set_defaults(run=cmd_export)
 
-    p = sub.add_parser("kit", help="what students receive: release notebooks, a wheel, a README")
+    p = _command(sub, "kit", cmd_kit,
+                 "what students receive: release notebooks, a wheel, a README")
     p.add_argument("out", type=Path, help="the folder to write the kit into")
     p.add_argument("assignments", nargs="*", help="default: every assignment")
-    p.set_defaults(run=cmd_kit)
 
-    p = sub.add_parser("check", help="for students: run your notebook's visible tests")
+    p = _command(sub, "check", cmd_check, "for students: run your notebook's visible tests")
     p.add_argument("notebook", type=Path)
-    p.set_defaults(run=cmd_check)
     return top
 
 
@@ -547,8 +529,7 @@ def main(argv: list[str] | None = None) -> int:
         with explained_errors(args.db or gradebook_url(args.root or Path.cwd())):
             return args.run(args)
     except CourseError as error:
-        print(f"course: {error}", file=sys.stderr)
-        return 2
+        return said(error, "course")
     except KeyboardInterrupt:
         print(
             "course: interrupted; run the same command again to finish (graded submissions "

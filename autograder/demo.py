@@ -22,7 +22,7 @@ import nbformat
 from autograder import assignments, cells, sample_class
 from autograder.cli import course_dir
 from autograder.cli import main as course
-from autograder.errors import CourseError
+from autograder.errors import CourseError, said
 
 WRITTEN_ANSWER = "I would check the formula against the lecture and test it on a small case."
 
@@ -102,15 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         root = course_dir(args.course_dir)
     except CourseError as error:
-        print(f"demo: {error}", file=sys.stderr)
-        return 2
+        return said(error, "demo")
     if args.assignment not in with_samples(root):
         choices = ", ".join(with_samples(root)) or "none"
-        print(
-            f"demo: no sample class for '{args.assignment}' (choose one of {choices})",
-            file=sys.stderr,
-        )
-        return 2
+        return said(CourseError(f"no sample class for '{args.assignment}' (choose one of "
+                                f"{choices})"), "demo")
     return run(args.assignment, root, (args.workdir or root / "demo-class").resolve())
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +28,7 @@ from autograder.cells import (
     is_test_cell,
     nbgrader_meta,
 )
-from autograder.errors import CourseError
+from autograder.errors import CourseError, said
 from autograder.judge import Judge, KernelLink
 from autograder.limits import CELL_TIMEOUT
 
@@ -149,7 +148,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         checks = check_notebook(args.notebook)
     except CourseError as error:
-        print(f"course: {error}", file=sys.stderr)
-        return 2
+        return said(error, "course")
     print(report(args.notebook, checks))
     return 0 if all(c.failed == 0 for c in checks) else 1
