@@ -5,9 +5,10 @@ stills: the kernel runs with ``COURSE_EXPLORER_STILLS`` set, so each explorer ad
 output a PNG of its lesson states (β = 0.9 / 0.99 / 0.999, γ and β undone, ...). The live
 widget's part of the output is dropped (no widget state is saved): opened without a kernel
 (nbconvert, a web page) the cell shows the stills; run in JupyterLab or Voilà, the live
-explorer replaces them, so the two are never shown together. Execution counts go too.
+explorer replaces them, so the two are never shown together. The notebook is saved tidy
+(``scripts.tidy_notebooks``: no execution counts or run metadata).
 
-    .venv/bin/python scripts/refresh_notebook_stills.py [notebooks/NAME.ipynb ...]
+    .venv/bin/python -m scripts.refresh_notebook_stills [notebooks/NAME.ipynb ...]
 
 Without arguments: every notebook in notebooks/, experiments.ipynb included (its full runs
 take several minutes of CPU).
@@ -22,12 +23,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from course_lib.widgets._view import STILLS_ENV  # noqa: E402
-
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+from course_lib.widgets._view import STILLS_ENV
+from scripts.tidy_notebooks import ROOT, tidy
 
 
 def refresh(path: Path) -> int:
@@ -35,19 +32,8 @@ def refresh(path: Path) -> int:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=1800, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
-    client.execute(env={**os.environ, STILLS_ENV: "1", "PYTHONPATH": str(ROOT)})
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        for output in cell.outputs:
-            if "data" in output:
-                output.data.pop(WIDGET_VIEW, None)
-            if output.output_type == "execute_result":
-                output.execution_count = None
-        cell.execution_count = None
-        cell.metadata.pop("execution", None)  # nbclient's timestamps: noise in every diff
-    nb.metadata.pop("widgets", None)
-    nbformat.write(nb, path)
+    client.execute(env={**os.environ, STILLS_ENV: "1"})
+    nbformat.write(tidy(nb, keep_outputs=True), path)
     return path.stat().st_size
 
 

@@ -15,10 +15,6 @@ from PIL import Image
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 SELF_LEARNER = ("tuning", "scale", "batch_norm", "softmax")
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-#: Saved outputs make a notebook readable without a kernel; these keep the repository small.
-MAX_BYTES = {"experiments": 1_500_000}
-MAX_TOPIC_BYTES = 500_000
 
 
 def code_cells(name: str) -> list:
@@ -26,34 +22,36 @@ def code_cells(name: str) -> list:
     return [c for c in nb.cells if c.cell_type == "code"]
 
 
-@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("*.ipynb")), ids=lambda p: p.name)
+@pytest.mark.kernel
+@pytest.mark.parametrize(
+    "path",
+    [pytest.param(path, marks=[pytest.mark.slow] if path.stem == "experiments" else [])
+     for path in sorted(NOTEBOOKS.glob("*.ipynb"))],
+    ids=lambda p: p.name,
+)
 def test_notebook_runs_top_to_bottom(path: Path):
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
-        nb, timeout=600, kernel_name="python3",
+        nb, timeout=600, kernel_name="python3", allow_errors=True,
         resources={"metadata": {"path": str(NOTEBOOKS)}},
     )
-    client.execute()  # raises CellExecutionError, naming the cell, on any error
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
-              if o.output_type == "error"]
-    assert not errors
+    client.execute()
+    failed = [f"cell {i}: {o.ename}: {o.evalue}" for i, c in enumerate(nb.cells)
+              if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert not failed, f"{path.name}: {'; '.join(failed)}"
 
 
 @pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("*.ipynb")), ids=lambda p: p.name)
-def test_notebook_is_saved_with_its_outputs_and_is_small(path: Path):
-    assert path.stat().st_size < MAX_BYTES.get(path.stem, MAX_TOPIC_BYTES)
+def test_notebook_is_saved_with_its_outputs(path: Path):
+    """Saved outputs make a notebook readable without a kernel (their size, and the absence of
+    widget state and execution counts, are checked with every notebook's in
+    test_notebook_files.py)."""
     nb = nbformat.read(path, as_version=4)
-    assert "widgets" not in nb.metadata  # no stale widget state
     for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        assert cell.execution_count is None
-        if cell.source.startswith("%matplotlib"):
+        if cell.cell_type != "code" or cell.source.startswith("%matplotlib"):
             continue  # the imports show nothing
         assert cell.outputs, f"{path.name}: {cell.source[:60]!r} was saved without its output"
-        for output in cell.outputs:
-            assert output.output_type != "error"
-            assert WIDGET_VIEW not in output.get("data", {})
+        assert all(output.output_type != "error" for output in cell.outputs)
 
 
 @pytest.mark.parametrize("name", SELF_LEARNER)
