@@ -361,7 +361,7 @@ def _print_mistakes(console, rows) -> None:
 def cmd_check(args) -> int:
     from rich.table import Table
 
-    from autograder.student_check import check_notebook
+    from autograder.student_check import check_notebook, warning_lines
 
     checks = check_notebook(args.notebook)
     table = Table(title=f"{args.notebook.name}: visible tests", title_justify="left")
@@ -383,7 +383,9 @@ def cmd_check(args) -> int:
             check.messages[0] if check.messages else "",
         )
     _console().print(table)
-    return 0 if all(c.failed == 0 for c in checks) else 1
+    for line in warning_lines(checks):
+        _console().print(line)
+    return 0 if all(c.failed == 0 and not c.warnings for c in checks) else 1
 
 
 def cmd_kit(args) -> int:

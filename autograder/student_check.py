@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from autograder.cells import (
 from autograder.errors import CourseError, said
 from autograder.judge import Judge, KernelLink
 from autograder.limits import CELL_TIMEOUT
+from autograder.rules import violations
 
 
 @dataclass
@@ -42,6 +44,8 @@ class FunctionCheck:
     max_points: float = 0.0
     hidden: int = 0
     messages: list[str] = field(default_factory=list)
+    #: Rules the answer cell breaks that grading penalises (``autograder.rules``).
+    warnings: list[str] = field(default_factory=list)
 
 
 def _read(path: Path):
@@ -96,6 +100,7 @@ def check_notebook(path: Path, timeout: float = CELL_TIMEOUT) -> list[FunctionCh
                 _run_in_kernel(client, cell.source, timeout)
                 judge.run_setup(cell.source)
             elif is_answer_cell(cell):
+                checks[meta["grade_id"]].warnings += violations(cell.source)
                 error = _run_in_kernel(client, cell.source, timeout)
                 if error:
                     checks[meta["grade_id"]].messages.append(f"your cell raised {error}")
@@ -135,7 +140,13 @@ def report(path: Path, checks: list[FunctionCheck]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = [f"{path.name}: visible tests"]
     lines += ["  ".join(r[i].ljust(widths[i]) for i in range(4)) + "  " + r[4] for r in rows]
-    return "\n".join(lines)
+    return "\n".join(lines + warning_lines(checks))
+
+
+def warning_lines(checks: list[FunctionCheck]) -> list[str]:
+    """One line per answer cell that breaks a rule grading penalises."""
+    return [f"warning: {c.function} {'; '.join(c.warnings)}: at grading this function earns no "
+            "points" for c in checks if c.warnings]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -150,4 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     except CourseError as error:
         return said(error, "course")
     print(report(args.notebook, checks))
-    return 0 if all(c.failed == 0 for c in checks) else 1
+    return 0 if all(c.failed == 0 and not c.warnings for c in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
