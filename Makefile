@@ -31,8 +31,10 @@ test: $(STAMP) system
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -q
 
+# Notebooks in source/ and notebooks/ are saved tidy, their text twins in text/ written beside.
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
+	PYTHONPATH=. $(VENV)/bin/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root) \
+		--ContentsManager.pre_save_hook=scripts.tidy_notebooks.pre_save_hook
 
 experiments: $(STAMP)
 	$(PY) -m course_lib.experiments all

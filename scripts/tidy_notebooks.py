@@ -7,19 +7,22 @@ diffs read like code, and ruff lints the twins. Release notebooks are nbgrader's
 have none.
 
 A tidy notebook has no execution counts, no per-run metadata (nbclient's timestamps, a cell's
-collapsed or scrolled state, saved widget state) and, in ``source/``, no outputs; self-learner
-notebooks keep their outputs (the explorers' stills: they read without a kernel) but not the
-live widgets' part.
+collapsed or scrolled state, saved widget state, the filter jupytext records) and, in
+``source/``, no outputs; self-learner notebooks keep their outputs (the explorers' stills: they
+read without a kernel) but not the live widgets' part.
 
     .venv/bin/python -m scripts.tidy_notebooks          # tidy every notebook, rewrite its twin
     .venv/bin/python -m scripts.tidy_notebooks --check  # list what is untidy or out of sync
+
+``make lab`` saves notebooks tidy: it runs JupyterLab with :func:`pre_save_hook`, and jupytext
+(the dev extra) writes the twin beside every save.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import jupytext
 import nbformat
@@ -30,6 +33,16 @@ TEXT = "text"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 #: Cell metadata a run or a view leaves behind (nbclient, JupyterLab, classic Notebook).
 VOLATILE_CELL_METADATA = ("execution", "collapsed", "scrolled", "ExecuteTime")
+#: Notebook metadata of tools: saved widget state, the filter jupytext records on a save.
+VOLATILE_METADATA = ("widgets", "jupytext")
+
+
+def is_paired(relative: PurePosixPath) -> bool:
+    """Whether the notebook at ``relative`` (to the repository) has a twin."""
+    parts = relative.parts
+    return relative.suffix == ".ipynb" and (
+        (len(parts) == 3 and parts[0] == "source") or (len(parts) == 2 and parts[0] == "notebooks")
+    )
 
 
 def paired_notebooks(root: Path = ROOT) -> list[Path]:
@@ -42,14 +55,16 @@ def twin_path(notebook: Path, root: Path = ROOT) -> Path:
     return root / TEXT / notebook.relative_to(root).with_suffix(".py")
 
 
-def keeps_outputs(notebook: Path, root: Path = ROOT) -> bool:
-    """Self-learner notebooks keep their outputs; source notebooks keep none."""
-    return notebook.relative_to(root).parts[0] == "notebooks"
+def keeps_outputs(relative: PurePosixPath) -> bool:
+    """Whether the notebook at ``relative`` keeps its outputs: self-learner notebooks do,
+    source notebooks keep none."""
+    return relative.parts[0] == "notebooks"
 
 
 def tidy(nb: nbformat.NotebookNode, keep_outputs: bool) -> nbformat.NotebookNode:
     """``nb`` without execution counts, per-run metadata and widget state (changed in place)."""
-    nb.metadata.pop("widgets", None)
+    for key in VOLATILE_METADATA:
+        nb.metadata.pop(key, None)
     for cell in nb.cells:
         for key in VOLATILE_CELL_METADATA:
             cell.metadata.pop(key, None)
@@ -65,6 +80,15 @@ def tidy(nb: nbformat.NotebookNode, keep_outputs: bool) -> nbformat.NotebookNode
     return nb
 
 
+def pre_save_hook(model: dict, path: str, **kwargs) -> None:
+    """Jupyter's ``ContentsManager.pre_save_hook``: a paired notebook is saved tidy (``path``
+    is relative to the server's root, the repository for ``make lab``)."""
+    relative = PurePosixPath(path.lstrip("/"))
+    if model.get("type") == "notebook" and is_paired(relative):
+        nb = nbformat.from_dict(model["content"])
+        model["content"] = tidy(nb, keeps_outputs(relative))
+
+
 def twin_text(nb: nbformat.NotebookNode, notebook: Path) -> str:
     """The text twin of ``nb`` (read from ``notebook``), as jupytext writes it with the
     repository's ``jupytext.toml``."""
@@ -78,11 +102,11 @@ def problems(root: Path = ROOT) -> list[str]:
     notebooks = paired_notebooks(root)
     for notebook in notebooks:
         nb = nbformat.read(notebook, as_version=4)
-        name = notebook.relative_to(root)
+        name = PurePosixPath(notebook.relative_to(root).as_posix())
         before = json.dumps(nb, sort_keys=True)
-        if json.dumps(tidy(nb, keeps_outputs(notebook, root)), sort_keys=True) != before:
-            found.append(f"{name}: not tidy (execution counts, run metadata, widget state or, "
-                         f"in source/, outputs)")
+        if json.dumps(tidy(nb, keeps_outputs(name)), sort_keys=True) != before:
+            found.append(f"{name}: not tidy (execution counts, run or tool metadata, widget "
+                         f"state or, in source/, outputs)")
         twin = twin_path(notebook, root)
         if not twin.is_file():
             found.append(f"{name}: no text twin at {twin.relative_to(root)}")
@@ -101,7 +125,7 @@ def tidy_all(root: Path = ROOT) -> list[Path]:
     for notebook in paired_notebooks(root):
         nb = nbformat.read(notebook, as_version=4)
         before = json.dumps(nb, sort_keys=True)
-        tidy(nb, keeps_outputs(notebook, root))
+        tidy(nb, keeps_outputs(PurePosixPath(notebook.relative_to(root).as_posix())))
         if json.dumps(nb, sort_keys=True) != before:
             nbformat.write(nb, notebook)
             changed.append(notebook)

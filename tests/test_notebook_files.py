@@ -10,7 +10,14 @@ import nbformat
 import pytest
 
 from autograder.config import REPOSITORY
-from scripts.tidy_notebooks import paired_notebooks, problems, tidy, tidy_all, twin_path
+from scripts.tidy_notebooks import (
+    paired_notebooks,
+    pre_save_hook,
+    problems,
+    tidy,
+    tidy_all,
+    twin_path,
+)
 
 NOTEBOOKS = sorted(
     [*REPOSITORY.glob("source/*/*.ipynb"), *REPOSITORY.glob("release/*/*.ipynb"),
@@ -58,13 +65,18 @@ def test_every_twin_is_in_sync():
     assert problems() == []
 
 
-def test_tidying_strips_what_a_run_leaves_and_an_edit_shows_in_the_twin(tmp_path):
-    """What the check finds, in a copy of the repository's notebooks run and edited."""
+def copy_notebooks(root: Path) -> None:
+    """The repository's paired notebooks and jupytext.toml, copied under ``root``."""
     for notebook in paired_notebooks():
-        copy = tmp_path / notebook.relative_to(REPOSITORY)
+        copy = root / notebook.relative_to(REPOSITORY)
         copy.parent.mkdir(parents=True, exist_ok=True)
         copy.write_bytes(notebook.read_bytes())
-    (tmp_path / "jupytext.toml").write_bytes((REPOSITORY / "jupytext.toml").read_bytes())
+    (root / "jupytext.toml").write_bytes((REPOSITORY / "jupytext.toml").read_bytes())
+
+
+def test_tidying_strips_what_a_run_leaves_and_an_edit_shows_in_the_twin(tmp_path):
+    """What the check finds, in a copy of the repository's notebooks run and edited."""
+    copy_notebooks(tmp_path)
     written = set(tidy_all(tmp_path))  # the notebooks are tidy already: only their twins
     assert written == {twin_path(p, tmp_path) for p in paired_notebooks(tmp_path)}
     assert problems(tmp_path) == []
@@ -80,8 +92,8 @@ def test_tidying_strips_what_a_run_leaves_and_an_edit_shows_in_the_twin(tmp_path
     (tmp_path / "text" / "notebooks" / "gone.py").write_text("# %%\n")
     found = problems(tmp_path)
     assert found == [
-        "source/softmax/softmax.ipynb: not tidy (execution counts, run metadata, widget state "
-        "or, in source/, outputs)",
+        "source/softmax/softmax.ipynb: not tidy (execution counts, run or tool metadata, "
+        "widget state or, in source/, outputs)",
         "text/source/softmax/softmax.py: out of sync with source/softmax/softmax.ipynb (run "
         "jupytext --sync on the one you edited)",
         "text/notebooks/gone.py: a twin without its notebook",
@@ -91,3 +103,30 @@ def test_tidying_strips_what_a_run_leaves_and_an_edit_shows_in_the_twin(tmp_path
     code = next(c for c in tidied.cells if c.cell_type == "code")
     assert (code.execution_count, code.outputs, "execution" in code.metadata) == (None, [], False)
     assert "# an edit" in twin_path(source, tmp_path).read_text()
+
+
+def test_a_notebook_saved_in_jupyterlab_is_tidy_and_its_twin_follows(tmp_path):
+    """What `make lab` does on a save: jupytext's contents manager (as JupyterLab runs it) with
+    the repository's pre-save hook, on a source notebook that was run and edited."""
+    import asyncio
+
+    from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
+    from jupytext.async_contentsmanager import build_async_jupytext_contents_manager_class
+
+    copy_notebooks(tmp_path)
+    tidy_all(tmp_path)
+    manager = build_async_jupytext_contents_manager_class(AsyncLargeFileManager)(
+        root_dir=str(tmp_path), pre_save_hook=pre_save_hook)
+    path = "source/softmax/softmax.ipynb"
+
+    async def run_edit_and_save():
+        model = await manager.get(path)
+        code = next(c for c in model["content"].cells if c.cell_type == "code")
+        code.source += "\n# edited in JupyterLab"
+        code.execution_count = 3
+        code.outputs = [nbformat.v4.new_output("stream", text="ran\n")]
+        await manager.save(model, path)
+
+    asyncio.run(run_edit_and_save())
+    assert problems(tmp_path) == []  # tidy (no count, output or jupytext metadata), in sync
+    assert "# edited in JupyterLab" in twin_path(tmp_path / path, tmp_path).read_text()
