@@ -21,9 +21,9 @@ import pytest
 
 from tests.support import PYTHON_PROBE
 
-# The red team's tests/test_hostile.py still imports the helpers as top-level modules
-# (``from tiny_course import ...``); every other file imports them as ``tests.tiny_course``.
-# Drop these lines once it does too.
+# tests/test_hostile.py and tests/test_hardening.py (the red team's) still import helpers as
+# top-level modules (``from hostile_notebooks import ...``); every other file imports them as
+# ``tests.<module>``. Drop these lines once those two do too.
 _TESTS = str(Path(__file__).resolve().parent)
 if _TESTS not in sys.path:
     sys.path.insert(0, _TESTS)
