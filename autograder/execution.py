@@ -52,6 +52,7 @@ from autograder.judge import (
     KernelLink,
     LimitedAsyncClient,
 )
+from autograder.limits import CELL_TIMEOUT
 from autograder.rebuild import COURSE_CELL_KEY
 
 HIDDEN_MARKER = "### BEGIN HIDDEN TESTS"
@@ -191,7 +192,7 @@ class ResilientExecute(Execute):
         self._capped: set[int] = set()
         trusted = trusted_sources(resources)
         self._diagnoses: dict[str, str] = {}
-        judge = Judge(answer_functions(nb, trusted), cell_timeout=self.timeout or 30,
+        judge = Judge(answer_functions(nb, trusted), cell_timeout=self.timeout or CELL_TIMEOUT,
                       explain=self._explain, watch=diagnostics.Recorded,
                       snapshot=diagnostics.snapshot,
                       salt=self.seed_salt if self.seed_salt >= 0 else secrets.randbits(62))

@@ -41,6 +41,7 @@ from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.blocking import BlockingKernelClient
 
 from autograder import wire
+from autograder.limits import CELL_TIMEOUT
 
 #: Seconds a kernel gets to stop after an interrupt before it is declared lost.
 INTERRUPT_GRACE = 5.0
@@ -453,7 +454,7 @@ class Judge:
     def __init__(
         self,
         functions: Iterable[str] = (),
-        cell_timeout: float = 30.0,
+        cell_timeout: float = CELL_TIMEOUT,
         explain: Callable[[list[Call]], str | None] | None = None,
         watch: Callable[[Callable], Callable] = lambda function: function,
         snapshot: Callable[[Any], Any] = _snapshot,

@@ -13,20 +13,11 @@ from __future__ import annotations
 
 import multiprocessing.util
 import subprocess
-import sys
-from pathlib import Path
 from unittest import mock
 
 import pytest
 
 from tests.support import PYTHON_PROBE
-
-# tests/test_hostile.py and tests/test_hardening.py (the red team's) still import helpers as
-# top-level modules (``from hostile_notebooks import ...``); every other file imports them as
-# ``tests.<module>``. Drop these lines once those two do too.
-_TESTS = str(Path(__file__).resolve().parent)
-if _TESTS not in sys.path:
-    sys.path.insert(0, _TESTS)
 
 FAST_TIER_MARKERS = ("kernel", "e2e", "browser", "slow")
 #: Seconds a fast-tier test may take (the slowest takes about two); the others get

@@ -18,10 +18,8 @@ import subprocess
 import sys
 import time
 
-import hostile_notebooks
 import nbformat
 import pytest
-from hostile_notebooks import HOOKS, PATCH_EVADER, WRONG_SOFTMAX, added_after, answer, spelled
 
 from autograder.cells import is_answer_cell, is_test_cell, nbgrader_meta
 from autograder.classroom import grade_class
@@ -31,6 +29,8 @@ from autograder.grading import GradeSettings
 from autograder.rebuild import MAX_ADDED_CHARS, MAX_ANSWER_CHARS, rebuild
 from autograder.rules import violations
 from autograder.sample_class import with_answers
+from tests import hostile_notebooks
+from tests.hostile_notebooks import HOOKS, PATCH_EVADER, WRONG_SOFTMAX, added_after, answer, spelled
 
 A = "softmax"
 WRONG = WRONG_SOFTMAX

@@ -24,15 +24,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from hostile_notebooks import (
-    Hostile,
-    softmax_class,
-    source_nb,
-    tiny_class,
-    tuning_class,
-)
-from tiny_course import make_course as make_tiny_course
-from unix_class import as_user, chown, require_root
 
 from autograder.assignments import generate
 from autograder.cells import is_test_cell
@@ -43,6 +34,15 @@ from autograder.feedback_pages import generate_feedback
 from autograder.flags import FLAGS_KEY
 from autograder.gradetable import class_grades
 from autograder.grading import GradeSettings
+from tests.hostile_notebooks import (
+    Hostile,
+    softmax_class,
+    source_nb,
+    tiny_class,
+    tuning_class,
+)
+from tests.tiny_course import make_course as make_tiny_course
+from tests.unix_class import as_user, chown, require_root
 
 pytestmark = pytest.mark.e2e
 SETTINGS = GradeSettings(cell_timeout=15)
