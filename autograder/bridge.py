@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from autograder import wire
+from autograder.checks import ABSENT, replaced
 
 _MISSING = object()
 #: Largest array sent when a test reads a name of the notebook (not an argument or a result).
@@ -108,28 +109,18 @@ def _call(namespace: dict, request: dict) -> dict:
     args = decoder.decode(request["args"])
     kwargs = decoder.decode(request["kwargs"])
     before = [(path, array, array.copy()) for path, array in _arrays(args, kwargs)]
-    saved = {}
-    for name, handle in request.get("substitutes", {}).items():
-        saved[name] = namespace.get(name, _MISSING)
-        if handle is None:  # the test deleted the name
-            namespace.pop(name, None)
-        else:
-            namespace[name] = Callback(handle)
+    substitutes = {name: ABSENT if handle is None else Callback(handle)  # None: test deleted it
+                   for name, handle in request.get("substitutes", {}).items()}
     try:
-        function = namespace.get(request["name"], _MISSING)
-        if function is _MISSING:
-            raise NameError(f"name '{request['name']}' is not defined")
-        outcome = {"ok": wire.Encoder().encode(function(*args, **kwargs))}
+        with replaced(namespace, **substitutes):
+            function = namespace.get(request["name"], _MISSING)
+            if function is _MISSING:
+                raise NameError(f"name '{request['name']}' is not defined")
+            outcome = {"ok": wire.Encoder().encode(function(*args, **kwargs))}
     except KeyboardInterrupt:
         outcome = {"raised": ["KeyboardInterrupt", "interrupted by the grader"]}
     except BaseException as error:  # noqa: BLE001 - every failure is the student's result
         outcome = {"raised": [type(error).__name__, str(error)[:4000]]}
-    finally:
-        for name, old in saved.items():
-            if old is _MISSING:
-                namespace.pop(name, None)
-            else:
-                namespace[name] = old
     changed = [[path, wire.Encoder().encode(array)] for path, array, copy in before
                if array.shape != copy.shape or not np.array_equal(array, copy, equal_nan=True)]
     states = [[h, wire.Encoder().encode(r.bit_generator.state)] for h, r in decoder.rngs.items()]

@@ -265,20 +265,29 @@ def check_list(name: str, value, length: int | None = None) -> list:
     return value
 
 
+#: A value for :func:`replaced` that removes the name for the ``with`` block.
+ABSENT = object()
+
+
 @contextlib.contextmanager
-def replaced(namespace: dict, **values):
+def replaced(namespace: dict, /, **values):
     """Bind ``values`` in ``namespace`` (a notebook's ``globals()``) for the ``with`` block only.
 
     A test of one function uses it to give that function the reference version of another graded
     function it may call (``with replaced(globals(), sample_log_uniform=reference_...)``), so a
-    mistake in the other function costs that function's points only. Names that did not exist
-    before are removed again afterwards. At grading time the namespace is the grader's, and while
-    the block lasts the student's kernel sees each replaced graded function as a call back to the
-    grader's value (``autograder.judge.Judge.substitutes``).
+    mistake in the other function costs that function's points only. A value :data:`ABSENT`
+    removes the name for the block. Names that did not exist before are removed again
+    afterwards. At grading time the namespace is the grader's, and while the block lasts the
+    student's kernel sees each replaced graded function as a call back to the grader's value
+    (``autograder.judge.Judge.substitutes``, which the kernel applies with this same function).
     """
     missing = object()
     saved = {key: namespace.get(key, missing) for key in values}
-    namespace.update(values)
+    for key, value in values.items():
+        if value is ABSENT:
+            namespace.pop(key, None)
+        else:
+            namespace[key] = value
     try:
         yield
     finally:
