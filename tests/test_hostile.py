@@ -295,7 +295,10 @@ def test_plain_nbgrader_autograde_as_root_gives_the_same_protections(tmp_path):
     assert "answered the grader with something it does not read" in graded.flags["fake-bridge"]
     assert "FOUND 0 []" in graded.printed("reader")
     peak_mb = int(re.search(r"MAXRSS (\d+)", done.stderr).group(1)) / 1024
-    assert peak_mb < 400, f"the grader peaked at {peak_mb:.0f} MB while a kernel flooded it"
+    # nbgrader's one process grades the whole class: bounded by a few largest messages held at
+    # once (judge.MAX_FRAME, as bytes, text and objects), not by the flood (uncapped, a 300 MB
+    # print took it to 926 MB); measured 560 MB on a loaded machine
+    assert peak_mb < 800, f"the grader peaked at {peak_mb:.0f} MB while a kernel flooded it"
 
 
 def test_a_tuning_class_survives_a_generator_that_crashes_numpy(tmp_path):

@@ -109,6 +109,7 @@ def test_a_notebook_saved_in_jupyterlab_is_tidy_and_its_twin_follows(tmp_path):
     """What `make lab` does on a save: jupytext's contents manager (as JupyterLab runs it) with
     the repository's pre-save hook, on a source notebook that was run and edited."""
     import asyncio
+    import concurrent.futures
 
     from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
     from jupytext.async_contentsmanager import build_async_jupytext_contents_manager_class
@@ -127,6 +128,8 @@ def test_a_notebook_saved_in_jupyterlab_is_tidy_and_its_twin_follows(tmp_path):
         code.outputs = [nbformat.v4.new_output("stream", text="ran\n")]
         await manager.save(model, path)
 
-    asyncio.run(run_edit_and_save())
+    # a thread of its own: a browser test of the same session may leave an event loop running
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, run_edit_and_save()).result()
     assert problems(tmp_path) == []  # tidy (no count, output or jupytext metadata), in sync
     assert "# edited in JupyterLab" in twin_path(tmp_path / path, tmp_path).read_text()
