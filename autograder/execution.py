@@ -232,9 +232,10 @@ class ResilientExecute(Execute):
                 finally:
                     judge.link.close()
             if time.monotonic() - started > self.submission_timeout:
-                flags.append(f"the submission used up its {self.submission_timeout:.0f} s; "
-                             f"cells from {_label(self.nb.cells[index], index)} on were not run"
-                             if index < len(self.nb.cells) else "")
+                if index < len(self.nb.cells):
+                    first = _label(self.nb.cells[index], index)
+                    flags.append(f"the submission used up its {self.submission_timeout:.0f} s; "
+                                 f"cells from {first} on were not run")
                 break
         if self._workdir is not None:
             self._workdir.cleanup()
@@ -246,7 +247,7 @@ class ResilientExecute(Execute):
         self._cap_notebook(flags)
         if self._diagnoses:
             self.nb.metadata[DIAGNOSES_KEY] = self._diagnoses
-        add_flags(self.nb, [f for f in flags if f])
+        add_flags(self.nb, flags)
         return self.nb, self.resources
 
     def _run_cell(self, judge: Judge, trusted: dict[str, str], index: int, resources):
