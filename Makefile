@@ -18,7 +18,7 @@ system:
 
 demo: $(STAMP)
 	@bash scripts/system-packages bubblewrap
-	$(PY) -m autograder.demo
+	$(PY) -m instructor_tools.demo
 
 # The fast tier: lint and every test that starts no kernel, server, browser or other program
 # (the guard --no-processes fails one that does: mark it kernel, e2e, browser or slow).

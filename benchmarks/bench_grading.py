@@ -33,10 +33,10 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import assignments
-from autograder.config import REPOSITORY
-from autograder.sample_class import solved, with_answers
 from benchmarks import Comparison
+from grader.config import REPOSITORY
+from instructor_tools import assignments
+from instructor_tools.sample_class import solved, with_answers
 from tests import tiny_course  # the tests' tiny assignment
 from tests.support import BIN, read_gradebook, submit, tools_env
 
@@ -57,7 +57,7 @@ def make_template(folder: Path, assignment: str = ASSIGNMENT) -> Path:
 def batch_norm_class(root: Path, size: int) -> None:
     """``size`` submissions: a quarter correct, a quarter correct in other styles, a third of
     the rest blank releases and the others known mistakes (each costing its function)."""
-    bank = importlib.import_module(f"autograder.sample_submissions.{ASSIGNMENT}")
+    bank = importlib.import_module(f"samples.{ASSIGNMENT}")
     release = nbformat.read(assignments.release_path(ASSIGNMENT, root), 4)
     source = nbformat.read(assignments.source_path(ASSIGNMENT, root), 4)
     full = solved(release, source)

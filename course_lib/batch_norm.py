@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib._validate import as_2d, as_column
+from course_kit._validate import as_2d, as_column
 
 #: The cache of :func:`batchnorm_forward`, a plain tuple in the contract's order:
 #: ``(Z, Z_norm, mu, var, gamma, beta, eps)``.

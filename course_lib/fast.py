@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib._validate import as_2d
+from course_kit._validate import as_2d
 from course_lib.batch_norm import Cache, forward_arguments, gradient_argument
 
 BLOCK_ELEMENTS = 1 << 18  # entries per block of rows (2 MiB of float64), see ``_row_blocks``

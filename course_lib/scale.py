@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib._validate import generator
+from course_kit._validate import generator
 
 
 def sample_log_uniform(low: float, high: float, size, rng: np.random.Generator) -> np.ndarray:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib._validate import as_2d, as_column, positive_int
+from course_kit._validate import as_2d, as_column, positive_int
 
 
 def softmax(Z) -> np.ndarray:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from course_lib._validate import bounds, generator, positive_int
+from course_kit._validate import bounds, generator, positive_int
 
 
 def grid_search_points(low: Sequence[float], high: Sequence[float], n_per_dim: int) -> np.ndarray:

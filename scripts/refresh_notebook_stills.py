@@ -23,7 +23,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from course_lib.widgets._view import STILLS_ENV
+from course_kit.explorers._view import STILLS_ENV
 from scripts.tidy_notebooks import ROOT, tidy
 
 

@@ -17,10 +17,10 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from sqlalchemy.exc import SAWarning
 
-from autograder import assignments
-from autograder.cells import nbgrader_meta
-from autograder.config import gradebook_url
-from autograder.gradebook import open_gradebook
+from course_kit.cells import nbgrader_meta
+from grader.config import gradebook_url
+from grader.gradebook import open_gradebook
+from instructor_tools import assignments
 from tests.tiny_course import _meta
 
 ASSIGNMENT = "means"

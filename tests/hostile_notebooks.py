@@ -1,7 +1,7 @@
 """Hostile submissions: realistic student notebooks that try to earn points they did not.
 
 Each is built from the released notebook (the student's own file) with answers from
-:func:`autograder.sample_class.with_answers` and cells the student adds, and is paired with
+:func:`instructor_tools.sample_class.with_answers` and cells the student adds, and is paired with
 its *twin*: the same notebook with honest blank or wrong answers, which it must not beat.
 The code they run is written to pass the answer-cell check where it can (the modules and names
 the check forbids are reached through ``numpy``'s own ``sys`` and names built at run time), so
@@ -18,11 +18,11 @@ from dataclasses import dataclass
 
 import nbformat
 
-from autograder.cells import is_answer_cell, nbgrader_meta
-from autograder.config import REPOSITORY
-from autograder.feedback import hidden_source_lines
-from autograder.kit import kit_files
-from autograder.sample_class import solved, with_answers
+from course_kit import RUNTIME
+from course_kit.cells import is_answer_cell, nbgrader_meta
+from grader.config import REPOSITORY
+from instructor_tools.feedback import hidden_source_lines
+from instructor_tools.sample_class import solved, with_answers
 
 
 def spelled(word: str) -> str:
@@ -169,7 +169,7 @@ _builtins.sum = lambda *args: 0
 _fake = type(_modules["math"])("reference")
 _fake.softmax = lambda Z: softmax(Z)
 _modules[{spelled("course_lib.softmax")}] = _fake
-_modules[{spelled("autograder.checks")}] = _fake
+_modules[{spelled("course_kit.checks")}] = _fake
 print("PATCHED", np.allclose(0, 1), abs(-3))
 '''
 
@@ -179,7 +179,7 @@ print("PATCHED", np.allclose(0, 1), abs(-3))
 FAKE_BRIDGE = REACH + f'''
 _json = _modules["json"]
 _builtins = _modules[{spelled("builtins")}]
-_bridge = _import({spelled("autograder.bridge")})
+_bridge = _import({spelled("course_kit.kernel.bridge")})
 D = {spelled("__dict__")}
 _mt_wire = {{D: [["bit_generator", "MT19937"],
                ["state", {{D: [["key", {{"__nd__": ["<u4", [624], "A" * 3328]}}],
@@ -347,8 +347,8 @@ def needles(source, release, reference: str = "") -> list[str]:
             elif inside:
                 lines.add(line.strip())
     shown = {line.strip() for cell in release.cells for line in cell.source.splitlines()}
-    shown |= {line.strip() for data in kit_files().values()
-              for line in data.decode().splitlines()}
+    shown |= {line.strip() for module in RUNTIME.rglob("*.py")
+              for line in module.read_text().splitlines()}
     return sorted(line for line in lines - shown
                   if len(line) >= 20 and not line.startswith(("#", "import ", "from ")))
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import matplotlib
 
-from autograder.cells import is_test_cell, nbgrader_meta
-from autograder.sample_class import solution_body
+from course_kit.cells import is_test_cell, nbgrader_meta
+from instructor_tools.sample_class import solution_body
 
 matplotlib.use("Agg")
 

@@ -48,8 +48,8 @@ def read_gradebook(root: Path, assignment: str) -> dict[str, dict]:
     """Everything the gradebook of the course at ``root`` keeps per submission of ``assignment``
     that a grade depends on, by student: timestamp, score, maximum, and per notebook the late
     penalty, the flag and each graded cell's ``(auto_score, needs_manual_grade)``."""
-    from autograder.config import gradebook_url
-    from autograder.gradebook import open_gradebook
+    from grader.config import gradebook_url
+    from grader.gradebook import open_gradebook
 
     with open_gradebook(gradebook_url(root)) as gb:
         return {
@@ -93,11 +93,11 @@ class Ran:
 
 def course(*args: str, cwd: Path | None = None) -> Ran:
     """``course ARGS`` run in this process from ``cwd`` (default: this repository, a course
-    directory): ``autograder.cli.main``, which the
+    directory): ``instructor_tools.cli.main``, which the
     ``course`` script calls, with its output captured; the working directory and PATH (which
     ``main`` extends) are restored afterwards."""
-    from autograder.cli import main
-    from autograder.config import REPOSITORY
+    from grader.config import REPOSITORY
+    from instructor_tools.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     before, path = Path.cwd(), os.environ.get("PATH", "")
@@ -119,7 +119,7 @@ def run_python(*args: str, cwd: Path | None = None, env: dict | None = None,
     """``python ARGS`` in a fresh interpreter of this virtualenv, output captured as text.
 
     For the course's own code only (``-c`` probes of what an import loads, ``-m
-    autograder.cli``): the fast tier lets these processes through, so they must start no
+    instructor_tools.cli``): the fast tier lets these processes through, so they must start no
     kernel, server or browser themselves.
     """
     token = PYTHON_PROBE.set(True)

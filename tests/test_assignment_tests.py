@@ -12,11 +12,11 @@ import importlib
 import nbformat
 import pytest
 
-from autograder import assignments
-from autograder.cells import answer_sources
-from autograder.config import ASSIGNMENTS, REPOSITORY
-from autograder.gradetable import function_of
-from autograder.sample_class import blank_answer, with_answers
+from course_kit.cells import answer_sources
+from grader.config import ASSIGNMENTS, REPOSITORY
+from instructor_tools import assignments
+from instructor_tools.gradetable import function_of
+from instructor_tools.sample_class import blank_answer, with_answers
 from tests.notebook_runner import failed, run_tests
 
 
@@ -25,7 +25,7 @@ def source(assignment: str):
 
 
 def bank(assignment: str):
-    return importlib.import_module(f"autograder.sample_submissions.{assignment}")
+    return importlib.import_module(f"samples.{assignment}")
 
 
 def cases(kind: str):

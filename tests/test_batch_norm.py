@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograder import wire
+from course_kit import wire
 from course_lib.batch_norm import (
     batchnorm_backward,
     batchnorm_forward,

@@ -10,14 +10,14 @@ import sys
 
 import pytest
 
-from autograder import assignments
-from autograder.config import REPOSITORY
+from grader.config import REPOSITORY
+from instructor_tools import assignments
 from tests.support import course, run_python
 
 
 def test_version_and_help():
-    assert run_python("-m", "autograder.cli", "--version").stdout.startswith("course ")
-    help_text = run_python("-m", "autograder.cli", "--help").stdout
+    assert run_python("-m", "instructor_tools.cli", "--version").stdout.startswith("course ")
+    help_text = run_python("-m", "instructor_tools.cli", "--help").stdout
     for command in ("new", "release", "roster", "grade", "feedback", "report", "export", "check"):
         assert command in help_text
 
@@ -86,7 +86,7 @@ def test_postgresql_without_its_driver_says_what_to_install(monkeypatch, url, pa
 def test_an_unknown_assignment_is_answered_before_any_heavy_import():
     probe = (
         "import sys, time\n"
-        "from autograder.cli import main\n"
+        "from instructor_tools.cli import main\n"
         "started = time.perf_counter()\n"
         "code = main(['grade', 'nonexistent'])\n"
         "print(code, time.perf_counter() - started, "

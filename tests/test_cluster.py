@@ -12,10 +12,10 @@ import os
 import pytest
 from distributed import LocalCluster
 
-from autograder import cli
-from autograder.classroom import grade_class
-from autograder.cluster import _check_workers
-from autograder.errors import CourseError
+from course_kit.errors import CourseError
+from grader.classroom import grade_class
+from grader.cluster import _check_workers
+from instructor_tools import cli
 from tests import tiny_course
 from tests.support import read_gradebook
 
@@ -76,23 +76,23 @@ class _FakeClient:
 
 
 def test_a_worker_without_the_package_is_named_in_one_line():
-    from autograder import __version__
+    from course_kit import __version__
 
-    ok = f"autograder {__version__}"
+    ok = f"grader {__version__}"
     _check_workers(_FakeClient({"tcp://a:1": ok, "tcp://b:2": ok}), "tcp://s:8786")
     with pytest.raises(CourseError) as caught:
-        _check_workers(_FakeClient({"tcp://a:1": ok, "tcp://b:2": "cannot import autograder"}),
+        _check_workers(_FakeClient({"tcp://a:1": ok, "tcp://b:2": "cannot import grader"}),
                        "tcp://s:8786")
     message = str(caught.value)
     assert "\n" not in message
-    assert "tcp://b:2: cannot import autograder" in message and "install" in message
+    assert "tcp://b:2: cannot import grader" in message and "install" in message
 
 
 def test_the_worker_probe_travels_by_value():
     """cloudpickle sends a function by value when it is not a module attribute, so a worker
     without this package can still run the probe and say what is missing."""
-    from autograder.cluster import _probe
+    from grader.cluster import _probe
 
     probe = _probe()
     assert "<locals>" in probe.__qualname__
-    assert probe().startswith("autograder ")
+    assert probe().startswith("grader ")

@@ -1,4 +1,4 @@
-"""Tests of course_lib.data: the bundled digits split and the synthetic blobs."""
+"""Tests of course_kit.data: the bundled digits split and the synthetic blobs."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
-from course_lib.data import Digits, Split, load_digits_split, make_blobs
+from course_kit.data import Digits, Split, load_digits_split, make_blobs
 
 N_DIGITS = 1797
 

@@ -25,10 +25,9 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder import assignments
-from autograder.cells import answer_sources, nbgrader_meta
-from autograder.config import ASSIGNMENTS, REPOSITORY
-from autograder.diagnostics import (
+from course_kit.cells import answer_sources, nbgrader_meta
+from grader.config import ASSIGNMENTS, REPOSITORY
+from grader.diagnostics import (
     Diagnosis,
     Raised,
     Recorded,
@@ -37,8 +36,9 @@ from autograder.diagnostics import (
     snapshot,
     summarise,
 )
-from autograder.gradetable import function_of
-from autograder.mistakes import Misconception, load, reference, substituting
+from grader.mistakes import Misconception, load, reference, substituting
+from instructor_tools import assignments
+from instructor_tools.gradetable import function_of
 
 CATALOGUE = load()
 
@@ -156,7 +156,7 @@ def run_cell(function: str, candidate: Callable, grade_id: str, source: str) -> 
 def seeing(candidate: Callable, substitutes: dict):
     """Let ``candidate`` see ``substitutes`` for the other graded functions during one call:
     an answer cell's function through its namespace, the reference through its module, a
-    catalogued mistake through :func:`autograder.mistakes.graded`."""
+    catalogued mistake through :func:`grader.mistakes.graded`."""
     student_namespace = getattr(candidate, "student_namespace", None)
     if student_namespace is not None:
         student_namespace.update(substitutes)
@@ -218,7 +218,7 @@ def named_correctly(label: str | None, cell_verdicts: list[str | None]) -> bool:
 
 
 def bank(assignment: str):
-    return importlib.import_module(f"autograder.sample_submissions.{assignment}")
+    return importlib.import_module(f"samples.{assignment}")
 
 
 def heldout(assignment: str, kind: str = "HELDOUT"):

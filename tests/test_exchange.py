@@ -12,7 +12,7 @@ import shutil
 import pytest
 from bs4 import BeautifulSoup
 
-from autograder.config import COURSE_ID
+from grader.config import COURSE_ID
 from tests.support import course
 from tests.tiny_course import ASSIGNMENT, make_course
 from tests.unix_class import ALICE, ANSWERS, BOB, INSTRUCTOR, ROOT, STUDENTS, Classroom
@@ -128,7 +128,7 @@ def test_the_formgrader_sees_a_working_exchange(tmp_path, monkeypatch):
     it does not."""
     from nbgrader.apps.api import NbGraderAPI
 
-    from autograder.exchange import course_settings
+    from instructor_tools.exchange import course_settings
 
     root = tmp_path / "course"
     root.mkdir()

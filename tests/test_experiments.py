@@ -221,8 +221,8 @@ def test_bn_steadies_the_sigmoid_input_percentiles():
 
 
 def test_with_and_without_bn_start_from_the_same_weights():
+    from course_kit.network import MLP
     from course_lib.experiments import reference_functions
-    from course_lib.mlp import MLP
 
     sizes = [64, 100, 100, 100, 10]
     plain = MLP(sizes, "sigmoid", rng=np.random.default_rng(3), **reference_functions(False))

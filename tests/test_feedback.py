@@ -1,5 +1,5 @@
-"""What a feedback page shows: a test cell's outputs (autograder.feedback), and whole pages
-(autograder.feedback_pages): hidden tests hidden, student HTML inert, scores in words."""
+"""What a feedback page shows: a test cell's outputs (instructor_tools.feedback), and whole pages
+(instructor_tools.feedback_pages): hidden tests hidden, student HTML inert, scores in words."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pytest
 from bs4 import BeautifulSoup
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from autograder.config import gradebook_url
-from autograder.feedback import describe_test, hide_hidden_tests, points_phrase
-from autograder.feedback_pages import clean_html, generate_feedback
-from autograder.gradebook import open_gradebook
+from grader.config import gradebook_url
+from grader.gradebook import open_gradebook
+from instructor_tools.feedback import describe_test, hide_hidden_tests, points_phrase
+from instructor_tools.feedback_pages import clean_html, generate_feedback
 from tests.feedback_course import (
     ASSIGNMENT,
     HIDDEN_DESCRIPTION,
@@ -35,7 +35,7 @@ CELL_FRAME = (
 )
 STUDENT_FRAME = "Cell \x1b[0;32mIn[4], line 3\x1b[0m, in \x1b[0;36mf\x1b[0m\n----> 3 return Z / 0"
 HELPER_FRAME = (
-    "File \x1b[0;32m/srv/course/.venv/lib/python3.11/site-packages/autograder/checks.py:88"
+    "File \x1b[0;32m/srv/course/.venv/lib/python3.11/site-packages/course_kit/checks.py:88"
     "\x1b[0m, in \x1b[0;36mcheck_close\x1b[0;34m(got, expected)\x1b[0m\n"
     "     87 if not ok:\n---> 88     raise"
 )
@@ -179,7 +179,7 @@ def test_a_test_is_named_by_its_description_or_first_comment():
         "# Hidden test: f on ones\n### BEGIN HIDDEN TESTS\n# secret\n### END HIDDEN TESTS", True, []
     )
     visible = _cell(
-        "from autograder.checks import check_close\n\n# f(0) is 0.\ncheck_close(f(0), 0)", True, []
+        "from course_kit.checks import check_close\n\n# f(0) is 0.\ncheck_close(f(0), 0)", True, []
     )
     bare = _cell("assert f(0) == 0", True, [])
     assert describe_test(hidden) == "Hidden test: f on ones"

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from jupyter_client.manager import KernelManager
 
-from autograder.judge import Judge, KernelLink, salted_seeds
+from course_kit.judge import Judge, KernelLink, salted_seeds
 
 HIDDEN = """# Hidden test: softmax of random logits.
 ### BEGIN HIDDEN TESTS

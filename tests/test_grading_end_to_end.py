@@ -15,14 +15,14 @@ import shutil
 import nbformat
 import pytest
 
-from autograder import assignments
-from autograder.cells import answer_sources
-from autograder.classroom import grade_class
-from autograder.config import ASSIGNMENTS, REPOSITORY
-from autograder.feedback import hidden_source_lines
-from autograder.feedback_pages import generate_feedback
-from autograder.gradetable import class_grades, write_csv
-from autograder.sample_class import solved, with_answers
+from course_kit.cells import answer_sources
+from grader.classroom import grade_class
+from grader.config import ASSIGNMENTS, REPOSITORY
+from instructor_tools import assignments
+from instructor_tools.feedback import hidden_source_lines
+from instructor_tools.feedback_pages import generate_feedback
+from instructor_tools.gradetable import class_grades, write_csv
+from instructor_tools.sample_class import solved, with_answers
 from tests.support import nbgrader, submit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kernel, pytest.mark.slow]
@@ -35,7 +35,7 @@ def graded_class(request, tmp_path_factory):
     shutil.copytree(REPOSITORY / "source" / assignment, root / "source" / assignment)
     release_nb = nbformat.read(assignments.release_path(assignment, REPOSITORY), 4)
     source_nb = nbformat.read(assignments.source_path(assignment, REPOSITORY), 4)
-    bank = importlib.import_module(f"autograder.sample_submissions.{assignment}")
+    bank = importlib.import_module(f"samples.{assignment}")
     full = solved(release_nb, source_nb)
     style, correct = next(iter(bank.CORRECT.items()))
     mistakes = dict(list(bank.MISTAKES.items())[:3])
@@ -98,7 +98,7 @@ def test_feedback_pages_are_written_without_hidden_tests(graded_class):
         assert "BEGIN HIDDEN TESTS" not in text
         assert not [line for line in hidden if line in text]
         assert "Hidden test" in text
-        assert "autograder/checks.py" not in text  # a failed visible test: its line and message
+        assert "kit/course_kit/checks.py" not in text  # a failed visible test: its line and message
 
 
 def test_grades_export_with_nbgrader_and_as_csv(graded_class):

@@ -21,14 +21,14 @@ import time
 import nbformat
 import pytest
 
-from autograder.cells import is_answer_cell, is_test_cell, nbgrader_meta
-from autograder.classroom import grade_class
-from autograder.config import REPOSITORY
-from autograder.gradetable import class_grades
-from autograder.grading import GradeSettings
-from autograder.rebuild import MAX_ADDED_CHARS, MAX_ANSWER_CHARS, rebuild
-from autograder.rules import violations
-from autograder.sample_class import with_answers
+from course_kit.cells import is_answer_cell, is_test_cell, nbgrader_meta
+from course_kit.rules import violations
+from grader.classroom import grade_class
+from grader.config import REPOSITORY
+from grader.grading import GradeSettings
+from grader.rebuild import MAX_ADDED_CHARS, MAX_ANSWER_CHARS, rebuild
+from instructor_tools.gradetable import class_grades
+from instructor_tools.sample_class import with_answers
 from tests import hostile_notebooks
 from tests.hostile_notebooks import HOOKS, PATCH_EVADER, WRONG_SOFTMAX, added_after, answer, spelled
 
@@ -289,7 +289,7 @@ def test_damaged_notebooks_are_graded_with_a_note(graded, student, softmax_full,
 
 @end_to_end
 def test_the_report_lists_every_flag(graded, capsys):
-    from autograder.cli import main
+    from instructor_tools.cli import main
 
     assert main(["--root", str(graded["root"]), "report", A]) == 0
     out = capsys.readouterr().out
@@ -298,7 +298,7 @@ def test_the_report_lists_every_flag(graded, capsys):
 
 
 def grading_command(root, *extra):
-    return [sys.executable, "-m", "autograder.cli", "--root", str(root), "grade", A, *extra]
+    return [sys.executable, "-m", "instructor_tools.cli", "--root", str(root), "grade", A, *extra]
 
 
 @end_to_end
@@ -390,7 +390,7 @@ def test_an_absurd_notebook_keeps_only_its_answers_and_an_oversized_answer_is_un
 @pytest.mark.parametrize("source", [
     'm = getattr(np, "mod" + "ules")',
     'g = getattr(ip, "get_" + "ipython")()',
-    'name = "egdirb.redargotua"[::-1]',
+    'name = "egdirb.lenrek.tik_esruoc"[::-1]',
     "import numpy as np\nsys = np.testing._private.utils.sys",
     "import IPython\nIPython.get_ipython().events.register('pre_run_cell', print)",
     "from IPython import get_ipython as shell",

@@ -25,15 +25,15 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.assignments import generate
-from autograder.cells import is_test_cell
-from autograder.classroom import grade_class
-from autograder.config import REPOSITORY
-from autograder.feedback import hidden_source_lines
-from autograder.feedback_pages import generate_feedback
-from autograder.flags import FLAGS_KEY
-from autograder.gradetable import class_grades
-from autograder.grading import GradeSettings
+from course_kit.cells import is_test_cell
+from grader.classroom import grade_class
+from grader.config import REPOSITORY
+from grader.flags import FLAGS_KEY
+from grader.grading import GradeSettings
+from instructor_tools.assignments import generate
+from instructor_tools.feedback import hidden_source_lines
+from instructor_tools.feedback_pages import generate_feedback
+from instructor_tools.gradetable import class_grades
 from tests.hostile_notebooks import (
     Hostile,
     softmax_class,
@@ -244,7 +244,7 @@ def test_loops_that_ignore_interrupts_cost_only_their_own_tests(softmax):
 
 
 def test_markup_scripts_and_escape_codes_stay_text(softmax, capsys):
-    from autograder.cli import main
+    from instructor_tools.cli import main
 
     page = softmax.pages["markup"]
     assert "&lt;script&gt;alert(" in page  # the student's markup is shown, as text

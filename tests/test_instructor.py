@@ -20,14 +20,14 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from autograder import assignments, cli, lms
-from autograder.cells import is_answer_cell, is_setup_cell, is_test_cell, nbgrader_meta
-from autograder.config import REPOSITORY, gradebook_url
-from autograder.errors import CourseError
-from autograder.export import AssignmentScores, StudentScore, canvas_rows, csv_rows
-from autograder.gradebook import open_gradebook
-from autograder.gradetable import cell_columns
-from autograder.scaffold import new_assignment
+from course_kit.cells import is_answer_cell, is_setup_cell, is_test_cell, nbgrader_meta
+from course_kit.errors import CourseError
+from grader.config import REPOSITORY, gradebook_url
+from grader.gradebook import open_gradebook
+from instructor_tools import assignments, cli, lms
+from instructor_tools.export import AssignmentScores, StudentScore, canvas_rows, csv_rows
+from instructor_tools.gradetable import cell_columns
+from instructor_tools.scaffold import new_assignment
 from tests import nbgrader_example as example
 from tests.support import course
 
@@ -333,8 +333,8 @@ def test_release_without_arguments_releases_every_assignment(released):
 @pytest.mark.e2e
 @pytest.mark.kernel
 def test_check_counts_the_hidden_part_of_a_mixed_test_cell(root):
-    from autograder.sample_class import solved
-    from autograder.student_check import check_notebook
+    from course_kit.check import check_notebook
+    from instructor_tools.sample_class import solved
 
     release = nbformat.read(assignments.release_path("ps1", root, "problem1"), 4)
     source = nbformat.read(assignments.source_path("ps1", root, "problem1"), 4)

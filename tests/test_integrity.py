@@ -1,4 +1,4 @@
-"""The static answer-cell check (autograder.integrity): what it flags, and that it cannot be
+"""The static answer-cell check (grader.integrity): what it flags, and that it cannot be
 skipped by a magic, a shell line, a syntax error or a module name built from pieces."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from autograder.flags import FLAGS_KEY
-from autograder.integrity import CheckAnswerCells
-from autograder.rules import violations
+from course_kit.rules import violations
+from grader.flags import FLAGS_KEY
+from grader.integrity import CheckAnswerCells
 
 HONEST = """import numpy as np
 
@@ -59,7 +59,8 @@ def test_honest_cells_pass(source):
         ('__import__("course_" + "lib.softmax")\n', "uses __import__()"),
         ('__import__("course_" + "lib.softmax")\n', "in a string ('course_lib.softmax')"),
         ('m = "".join(["course", "_lib"])\n', "in a string ('course_lib')"),
-        ("m = f\"{'auto'}grader.checks\"\n", "in a string ('autograder.checks')"),
+        ("m = f\"{'course'}_kit.judge\"\n", "in a string ('course_kit.judge')"),
+        ("m = 'gra' + 'der.sandbox'\n", "in a string ('grader.sandbox')"),
         ('import importlib\nimportlib.import_module("course_lib.softmax")\n', "imports importlib"),
         ("np.allclose = lambda *a, **k: True\n", "replaces np.allclose"),
     ],
@@ -122,10 +123,10 @@ def test_check_answer_cells_disqualifies_a_cell_hidden_behind_a_magic():
 @pytest.mark.parametrize(
     "source",
     [
-        "from course_lib.data import load_digits_split",
-        "from course_lib.widgets.ewa_explorer import ewa_window_explorer",
-        "from course_lib.mlp import MLP, BatchNormFunctions",
-        "from autograder.checks import check_close",
+        "from course_kit.data import load_digits_split",
+        "from course_kit.explorers.ewa_explorer import ewa_window_explorer",
+        "from course_kit.network import MLP, BatchNormFunctions",
+        "from course_kit.checks import check_close",
     ],
 )
 def test_the_kits_support_modules_may_be_imported(source):
@@ -138,7 +139,7 @@ def test_the_kits_support_modules_may_be_imported(source):
         ("from course_lib import softmax", "course_lib.softmax"),
         ("from course_lib.fast import softmax_fast", "course_lib.fast"),
         ("from course_lib.experiments import reference_functions", "course_lib.experiments"),
-        ("from autograder import bridge", "grader"),
+        ("from course_kit.kernel import bridge", "grader"),
     ],
 )
 def test_the_reference_and_the_grader_may_not(source, says):
@@ -147,9 +148,9 @@ def test_the_reference_and_the_grader_may_not(source, says):
 
 
 def test_the_courses_own_cells_are_not_the_students():
-    from autograder.integrity import is_student_code
-    from autograder.rebuild import COURSE_CELL_KEY
+    from grader.integrity import is_student_code
+    from grader.rebuild import COURSE_CELL_KEY
 
-    demo = "from course_lib.widgets.batch_norm_explorer import gamma_beta_explorer"
+    demo = "from course_kit.explorers.batch_norm_explorer import gamma_beta_explorer"
     assert not is_student_code(new_code_cell(demo, metadata={COURSE_CELL_KEY: True}))
     assert is_student_code(new_code_cell(demo))  # the same cell, added by a student

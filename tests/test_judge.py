@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from jupyter_client.manager import KernelManager
 
-from autograder.judge import Judge, KernelLink
+from course_kit.judge import Judge, KernelLink
 
 pytestmark = pytest.mark.kernel
 
@@ -87,7 +87,7 @@ def judge(kernel):
     judge = Judge(["softmax", "grads", "search", "squares", "sum_of_squares", "add_one_in_place",
                    "positive", "odd", "loud", "slow", "stubborn"], cell_timeout=3)
     judge.link = KernelLink(kernel.get_connection_info(), kernel.is_alive)
-    judge.run_setup("import numpy as np\nfrom autograder.checks import check_close, replaced")
+    judge.run_setup("import numpy as np\nfrom course_kit.checks import check_close, replaced")
     yield judge
     judge.link.close()
 
@@ -161,7 +161,7 @@ def test_a_name_the_test_deletes_is_missing_in_the_kernel_for_the_call(judge):
 
 
 def test_what_a_test_bound_is_there_for_later_tests(judge):
-    assert run(judge, "from autograder.checks import check_equal\nexpected = [1, 4]").passed
+    assert run(judge, "from course_kit.checks import check_equal\nexpected = [1, 4]").passed
     outcome = run(judge, "assert squares(2) == expected\ncheck_equal('x', np.ones(1), [1.0], "
                   "kind='float')")
     assert outcome.passed, outcome.message
@@ -212,7 +212,7 @@ def test_exceptions_arrive_with_their_type_and_message(judge):
 
 
 def test_objects_that_are_not_data_fail_checks_by_their_type_name(judge):
-    outcome = run(judge, "from autograder.checks import check_array\ncheck_array('odd', odd())")
+    outcome = run(judge, "from course_kit.checks import check_array\ncheck_array('odd', odd())")
     assert not outcome.passed
     assert "got a Matrix" in outcome.message
 

@@ -12,14 +12,18 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from traitlets.config import Config
 
-from autograder import assignments
-from autograder.cells import answer_sources
-from autograder.config import REPOSITORY
-from autograder.kit import KIT_MODULES, student_runtime, write_kit
-from autograder.sample_class import solved
+from course_kit import RUNTIME
+from course_kit.cells import answer_sources
+from grader.config import REPOSITORY, configure
+from instructor_tools import assignments
+from instructor_tools.kit import write_kit
+from instructor_tools.sample_class import solved
 
 ASSIGNMENTS = ("tuning", "scale", "batch_norm", "softmax")
+#: The student runtime's modules, as the kit's wheel names them (``course_kit/judge.py``).
+KIT_MODULES = sorted(str(p.relative_to(RUNTIME.parent)) for p in RUNTIME.rglob("*.py"))
 REFERENCE_MODULES = ("tuning", "scale", "batch_norm", "softmax", "fast")
 #: Lines that only convert an argument (``labels = np.asarray(labels)``): no answer in them.
 ARGUMENT_CHECK = re.compile(r"^(\w+) = np\.asarray\(\1(, dtype=[\w.]+)?\)$")
@@ -83,9 +87,9 @@ def test_the_kit_holds_notebooks_a_wheel_and_a_readme(kit):
     )
     with zipfile.ZipFile(kit / "dl_course_kit-0.1.0-py3-none-any.whl") as wheel:
         names = wheel.namelist()
-        assert sorted(n for n in names if ".dist-info/" not in n) == sorted(KIT_MODULES)
+        assert sorted(n for n in names if ".dist-info/" not in n) == KIT_MODULES
         entry = wheel.read("dl_course_kit-0.1.0.dist-info/entry_points.txt").decode()
-        assert "course = autograder.student_check:main" in entry
+        assert "course = course_kit.check:main" in entry
 
 
 def test_no_solution_hidden_test_or_reference_line_is_in_the_kit(kit):
@@ -96,26 +100,23 @@ def test_no_solution_hidden_test_or_reference_line_is_in_the_kit(kit):
     assert not leaks, leaks[:40]
 
 
-def test_no_module_of_the_kit_imports_the_reference_or_the_grader():
-    """At import time: an explorer may import the reference inside a function, as the default
-    for a function it is not given (never in the kit's notebooks, which pass the student's)."""
-    forbidden = re.compile(r"^(nbgrader|autograder\.sample_submissions|autograder\.mistakes|"
-                           r"autograder\.diagnostics|course_lib\.(tuning|scale|batch_norm|softmax|"
-                           r"fast))(\.|$)")
+def test_no_module_of_the_kit_imports_the_reference_the_grader_or_the_instructors_tools():
+    """Anywhere in a module, at import time or inside a function: the kit is installed alone."""
+    forbidden = re.compile(r"^(course_lib|grader|instructor_tools|samples|nbgrader)(\.|$)")
+    assert len(KIT_MODULES) > 10  # the scan has something to read
     for name in KIT_MODULES:
-        tree = ast.parse((REPOSITORY / name).read_text())
-        for node in tree.body:
+        tree = ast.parse((RUNTIME.parent / name).read_text())
+        for node in ast.walk(tree):
             modules = ([a.name for a in node.names] if isinstance(node, ast.Import)
                        else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
             assert not any(forbidden.match(m) for m in modules), (name, modules)
 
 
-def test_the_grading_runtime_is_the_kit_and_is_readable_by_anyone():
-    runtime = student_runtime()
-    files = sorted(str(p.relative_to(runtime)) for p in runtime.rglob("*") if p.is_file())
-    assert files == sorted(KIT_MODULES)
-    assert all(p.stat().st_mode & 0o004 for p in runtime.rglob("*"))
-    assert student_runtime() == runtime  # made once per content
+def test_the_grading_runtime_is_the_kit_package_and_is_readable_by_anyone():
+    c = configure(Config(), REPOSITORY, sandbox=True)
+    assert c.SandboxedKernelManager.runtime_paths == [str(RUNTIME)]
+    assert RUNTIME == REPOSITORY / "kit" / "course_kit"
+    assert all(p.stat().st_mode & 0o004 for p in RUNTIME.rglob("*.py"))
 
 
 @pytest.mark.e2e
@@ -128,9 +129,10 @@ def test_a_fresh_virtualenv_with_only_the_kit_checks_completed_notebooks(kit, tm
     subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", str(wheel)], check=True,
                    env=env, cwd=tmp_path)
     found = subprocess.run([str(venv / "bin" / "python"), "-c",
-                            "import importlib.util as u; print(u.find_spec('course_lib.softmax'))"],
+                            "import importlib.util as u; print([u.find_spec(m) for m in "
+                            "('course_lib', 'grader', 'instructor_tools')])"],
                            capture_output=True, text=True, env=env, cwd=tmp_path)
-    assert found.stdout.strip() == "None"
+    assert found.stdout.strip() == "[None, None, None]", found.stderr
     for name in ASSIGNMENTS:
         release = nbformat.read(kit / name / f"{name}.ipynb", 4)
         source = nbformat.read(assignments.source_path(name, REPOSITORY), 4)

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder.classroom import grade_class
-from autograder.config import gradebook_url
-from autograder.gradebook import open_gradebook
-from autograder.sample_class import solved
+from grader.classroom import grade_class
+from grader.config import gradebook_url
+from grader.gradebook import open_gradebook
+from instructor_tools.sample_class import solved
 from tests import nbgrader_example
 from tests.support import nbgrader, read_gradebook, submit
 from tests.tiny_course import ASSIGNMENT, SETTINGS, class_notebooks, make_course
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.e2e
 
 CONFIG = """from pathlib import Path
 
-from autograder.config import configure
+from grader.config import configure
 
 c = get_config()  # noqa: F821
 configure(c, Path(__file__).resolve().parent)
@@ -104,8 +104,8 @@ def test_nbgraders_own_example_grades_the_same_under_course_grade(tmp_path):
     """nbgrader's documentation course: two notebooks and an image per submission."""
     import nbformat
 
-    from autograder import assignments
-    from autograder.config import REPOSITORY
+    from grader.config import REPOSITORY
+    from instructor_tools import assignments
 
     by_nbgrader = tmp_path / "nbgrader"
     by_nbgrader.mkdir()

@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.config import REPOSITORY
+from grader.config import REPOSITORY
 from scripts.tidy_notebooks import (
     paired_notebooks,
     pre_save_hook,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.classroom import grade_class
+from grader.classroom import grade_class
 from tests import tiny_course
 from tests.support import read_gradebook
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import assignments
-from autograder.cli import main as course
-from autograder.config import REPOSITORY
-from autograder.gradetable import class_grades
-from autograder.sample_class import solved, with_answers
+from grader.config import REPOSITORY
+from instructor_tools import assignments
+from instructor_tools.cli import main as course
+from instructor_tools.gradetable import class_grades
+from instructor_tools.sample_class import solved, with_answers
 from tests.support import closed_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kernel]  # starts PostgreSQL, grades

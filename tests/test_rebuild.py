@@ -8,11 +8,11 @@ import copy
 import nbformat
 import pytest
 
-from autograder import assignments
-from autograder.cells import answer_sources, is_test_cell, nbgrader_meta
-from autograder.config import ASSIGNMENTS, REPOSITORY
-from autograder.rebuild import rebuild
-from autograder.sample_class import solved
+from course_kit.cells import answer_sources, is_test_cell, nbgrader_meta
+from grader.config import ASSIGNMENTS, REPOSITORY
+from grader.rebuild import rebuild
+from instructor_tools import assignments
+from instructor_tools.sample_class import solved
 
 
 def release(assignment: str):

@@ -7,8 +7,8 @@ import json
 import nbformat
 import pytest
 
-from autograder import assignments
-from autograder.config import ASSIGNMENTS, REPOSITORY
+from grader.config import ASSIGNMENTS, REPOSITORY
+from instructor_tools import assignments
 
 
 @pytest.mark.e2e

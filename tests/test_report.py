@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from autograder.cli import main
-from autograder.grading import MARKER
+from grader.grading import MARKER
+from instructor_tools.cli import main
 from tests.feedback_course import (
     ASSIGNMENT,
     autograded_notebook,
@@ -50,7 +50,7 @@ def test_the_report_shows_markup_in_student_text_literally(course, capsys):
 def test_the_grade_table_cells_are_plain_text_on_any_console(course):
     from rich.console import Console
 
-    from autograder.cli import grade_table
+    from instructor_tools.cli import grade_table
 
     table, _, rows = grade_table(ASSIGNMENT, course)
     console = Console(record=True, width=400)  # markup on, as rich's default console has it

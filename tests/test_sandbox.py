@@ -34,8 +34,8 @@ from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_code_cell, new_notebook
 from traitlets.config import Config
 
-from autograder.kit import student_runtime
-from autograder.sandbox import RUNTIME_MOUNT, SandboxedKernelManager, sandbox_status
+from course_kit import RUNTIME
+from grader.sandbox import RUNTIME_MOUNT, SandboxedKernelManager, sandbox_status
 
 pytestmark = pytest.mark.kernel
 
@@ -87,7 +87,7 @@ def answers() -> dict[str, str]:
     """What must never be readable in the sandbox: label -> text."""
     texts = {f"{m}.py: {line}": line for m in REFERENCE for line in reference_lines(m)}
     texts |= {marker: marker for marker in ("### BEGIN HIDDEN TESTS", "### BEGIN SOLUTION")}
-    for path in sorted((ROOT / "autograder" / "sample_submissions").glob("*.py")):
+    for path in sorted((ROOT / "samples").glob("*.py")):
         texts[f"sample_submissions/{path.name}"] = path.read_text()
     return texts
 
@@ -143,7 +143,7 @@ class World:
     base: Path  # under /var/tmp: outside the sandbox's allow-list
     nbdir: Path  # the notebook's own folder (copied to scratch)
     scratch: Path  # scratch_root
-    runtime: Path  # a runtime_paths folder with the package sandbox_canary
+    runtime: Path  # a runtime_paths package folder: sandbox_canary
     checkout: Path  # another copy of the course: course_lib, source, sample answers, gradebook
     canary: str  # text only sandbox_canary holds
 
@@ -162,14 +162,14 @@ class World:
 def world() -> Iterator[World]:
     base = Path(tempfile.mkdtemp(prefix="sandbox-test-", dir="/var/tmp"))
     checkout = Path(tempfile.mkdtemp(prefix="another-checkout-", dir="/var/tmp"))
-    w = World(base, base / "nb", base / "scratch", base / "runtime", checkout,
+    w = World(base, base / "nb", base / "scratch", base / "runtime" / "sandbox_canary", checkout,
               f"sandbox canary {uuid.uuid4().hex}")  # fmt: skip
     w.nbdir.mkdir()
     (w.nbdir / "data.txt").write_text("relative data")
     w.scratch.mkdir()
-    (w.runtime / "sandbox_canary").mkdir(parents=True)
-    (w.runtime / "sandbox_canary" / "__init__.py").write_text(f"CANARY = {w.canary!r}\n")
-    for folder in ("course_lib", "source", "autograder/sample_submissions"):
+    w.runtime.mkdir(parents=True)
+    (w.runtime / "__init__.py").write_text(f"CANARY = {w.canary!r}\n")
+    for folder in ("course_lib", "source", "samples"):
         shutil.copytree(ROOT / folder, checkout / folder)
     with sqlite3.connect(checkout / "gradebook.db") as db:
         db.execute("create table grade (student text, score real)")
@@ -222,16 +222,16 @@ def assert_confined(result: dict, world: World, uid: int, gid: int) -> None:
     assert host["gradebooks"] == [str(world.checkout / "gradebook.db")]
     seen = result["walk"]
     assert {label: paths for label, paths in seen["found"].items() if paths} == {
-        "canary": [f"{RUNTIME_MOUNT}/0/sandbox_canary/__init__.py"]}
+        "canary": [f"{RUNTIME_MOUNT}/sandbox_canary/__init__.py"]}
     assert seen["gradebooks"] == []
     assert seen["read"] > 10_000  # the system and the Python were read, not an empty root
     assert result["checkout_visible"] == "False"
 
 
 def graders_traits(world: World, **traits: object) -> dict:
-    """The sandbox as grading sets it up: the student kit's runtime (``autograder.kit``) beside
+    """The sandbox as grading sets it up: the student runtime (the ``course_kit`` package) beside
     the test's own runtime package."""
-    return world.traits(runtime_paths=[str(world.runtime), str(student_runtime())], **traits)
+    return world.traits(runtime_paths=[str(world.runtime), str(RUNTIME)], **traits)
 
 
 def test_a_walk_of_the_whole_sandbox_finds_no_answer(world: World) -> None:
@@ -306,7 +306,7 @@ def test_control_notebook_runs_normally(world: World) -> None:
         "open('result.txt', 'w').write('written'); print(open('result.txt').read())",
         "print(open('data.txt').read())",
     ])  # fmt: skip
-    assert out == ["42", f"10 {RUNTIME_MOUNT}/0/sandbox_canary/__init__.py", r"b'\x89PNG'",
+    assert out == ["42", f"10 {RUNTIME_MOUNT}/sandbox_canary/__init__.py", r"b'\x89PNG'",
                    "written", "relative data"]  # fmt: skip
     assert not (world.nbdir / "result.txt").exists()  # the kernel wrote to its copy
 
@@ -319,7 +319,8 @@ def test_only_the_allow_list_exists(world: World) -> None:
         "import importlib.metadata, importlib.util, os, pwd, sys",
         "print(sorted(os.listdir('/')), sorted(os.listdir('/etc')), os.environ['HOME'])",
         f"print(sorted(os.listdir({str(ROOT)!r})), os.listdir('/var/tmp'))",
-        "print([importlib.util.find_spec(m) for m in ('autograder', 'course_lib', 'nbgrader')])",
+        "print([importlib.util.find_spec(m) for m in "
+        "('grader', 'instructor_tools', 'course_lib', 'nbgrader')])",
         "print(attempt(lambda: importlib.metadata.distribution('dl-tuning-course')))",
         f"names = os.listdir({site!r}); print([n for n in names if 'tuning_course' in n])",
         "print('numpy' in names, 'nbgrader' in names, 'jupyterlab' in names)",
@@ -332,7 +333,8 @@ def test_only_the_allow_list_exists(world: World) -> None:
     assert out[1] == f"{sorted(system | visible)} {sorted(etc)} /tmp"
     expected_repo = [".venv"] if Path(sys.prefix).parent == ROOT else []
     assert out[2] == f"{expected_repo} {[world.base.name]}"  # no checkout, no other folder
-    assert out[3:7] == ["[None, None, None]", "PackageNotFoundError", "[]", "True False False"]
+    assert out[3:7] == ["[None, None, None, None]", "PackageNotFoundError", "[]",
+                        "True False False"]
     name = pwd.getpwuid(uid).pw_name
     accounts = list(dict.fromkeys(["root", "nobody", name]))
     assert out[7] == f"{name} {accounts}"
@@ -342,7 +344,7 @@ def test_writes_only_in_scratch(world: World) -> None:
     name = f"sandbox-probe-{uuid.uuid4().hex}"
     site = next(p for p in sys.path if p.endswith("site-packages") and p.startswith(sys.prefix))
     targets = [ROOT / name, Path("/usr") / name, Path(site) / name, Path("/etc") / name,
-               world.base / name, Path(f"{RUNTIME_MOUNT}/0") / name, Path("/") / name]
+               world.base / name, Path(RUNTIME_MOUNT) / "sandbox_canary" / name, Path("/") / name]
     paths = list(map(str, targets))
     out = run(world, [
         f"import os; print({{t: attempt(lambda: open(t, 'w')) for t in {paths!r}}})",
@@ -474,7 +476,7 @@ def test_nbgrader_execute_uses_config(world: World, monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setenv("GRADEBOOK_PASSWORD", "hunter2")
     config = world.config()
-    config.Execute.kernel_manager_class = "autograder.sandbox.SandboxedKernelManager"
+    config.Execute.kernel_manager_class = "grader.sandbox.SandboxedKernelManager"
     nb = new_notebook(cells=[new_code_cell(
         "import os, socket; print(socket.if_nameindex(), os.environ.get('GRADEBOOK_PASSWORD'))")])
     nb, _ = Execute(config=config).preprocess(nb, {"metadata": {"path": str(world.nbdir)}})

@@ -9,10 +9,10 @@ import time
 import nbformat
 import pytest
 
-from autograder import assignments
-from autograder.config import REPOSITORY
-from autograder.sample_class import solved, with_answers
-from autograder.student_check import check_notebook, report
+from course_kit.check import check_notebook, report
+from grader.config import REPOSITORY
+from instructor_tools import assignments
+from instructor_tools.sample_class import solved, with_answers
 
 pytestmark = pytest.mark.kernel
 
@@ -53,7 +53,7 @@ def test_an_answer_that_imports_the_reference_is_warned_about_in_one_line(tmp_pa
 
 def test_the_command_prints_no_kernel_warnings_and_fails_on_a_broken_rule(tmp_path):
     path = completed(tmp_path, {"softmax": CHEAT})
-    result = subprocess.run([sys.executable, "-m", "autograder.student_check", "check", str(path)],
+    result = subprocess.run([sys.executable, "-m", "course_kit.check", "check", str(path)],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert result.stderr == ""

@@ -17,6 +17,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from course_kit.explorers._view import (
+    STILLS_ENV,
+    FunctionError,
+    call_function,
+    follow_range,
+    follow_upper,
+    whole_pixels,
+)
+from course_kit.explorers.batch_norm_explorer import histogram, sample_preactivations
+from course_kit.explorers.ewa_explorer import LAGS, beta_from_r
 from course_lib.batch_norm import batchnorm_forward
 from course_lib.scale import effective_window, ewa, sample_log_uniform
 from course_lib.softmax import predict, softmax
@@ -33,24 +43,11 @@ from course_lib.widgets import (
     decision_regions_state,
     ewa_window_explorer,
     gamma_beta_explorer,
+    gamma_beta_state,
     grid_vs_random_explorer,
     log_vs_uniform_explorer,
     softmax_explorer,
 )
-from course_lib.widgets._view import (
-    STILLS_ENV,
-    FunctionError,
-    call_function,
-    follow_range,
-    follow_upper,
-    whole_pixels,
-)
-from course_lib.widgets.batch_norm_explorer import (
-    gamma_beta_state,
-    histogram,
-    sample_preactivations,
-)
-from course_lib.widgets.ewa_explorer import LAGS, beta_from_r
 from course_lib.widgets.sampling_explorer import decade_shares, log_vs_uniform_state
 from course_lib.widgets.softmax_explorers import (
     GRID_LIMIT,
@@ -231,7 +228,7 @@ def test_gamma_beta_explorer_undo_gives_back_z():
 
 def test_gamma_beta_undo_survives_the_browser_snapping_sliders_to_their_step():
     # A browser snaps gamma and beta to the slider step after the button sets them.
-    from course_lib.widgets.batch_norm_explorer import GAMMA_BETA_STEP
+    from course_kit.explorers.batch_norm_explorer import GAMMA_BETA_STEP
 
     explorer = gamma_beta_explorer(seed=2)
     explorer.undo_button.click()
@@ -344,8 +341,7 @@ def test_call_function_turns_an_error_into_one_line_naming_the_function(error, m
 
 def test_the_kit_explorers_import_no_reference_module():
     loaded = imported_modules(
-        "import course_lib.widgets.batch_norm_explorer, course_lib.widgets.ewa_explorer\n"
-        "from course_lib.widgets import gamma_beta_explorer, ewa_window_explorer",
+        "import course_kit.explorers.batch_norm_explorer, course_kit.explorers.ewa_explorer",
         "course_lib",
     )
     for reference in ("course_lib.batch_norm", "course_lib.scale", "course_lib.tuning",
@@ -830,7 +826,7 @@ def test_every_explorer_describes_its_axes(name):
 
 @pytest.mark.parametrize("opaque", [True, False])
 def test_png_bytes_decodes_to_the_same_pixels(opaque):
-    from course_lib.widgets._view import png_bytes
+    from course_kit.explorers._view import png_bytes
 
     rng = np.random.default_rng(3)
     pixels = rng.integers(0, 256, size=(7, 11, 4), dtype=np.uint8)

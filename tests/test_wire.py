@@ -1,7 +1,7 @@
 """The channel under attack: what a hostile kernel can send instead of what the bridge sends.
 
 No kernel runs here. Each test hands the grader's side of the channel (``wire`` decoding, a
-:class:`~autograder.judge.Proxy` reading a ``done`` message, callbacks, the kernel clients'
+:class:`~course_kit.judge.Proxy` reading a ``done`` message, callbacks, the kernel clients'
 message reader, the output caps) a message crafted as a student's kernel could craft it, and
 checks that the grader reads data and nothing else: malformed input is refused with one
 error type, nothing crashes the grader's process, and no message reaches a value the test
@@ -19,9 +19,8 @@ import numpy as np
 import pytest
 import zmq
 
-from autograder import wire
-from autograder.execution import ResilientExecute, answer_functions
-from autograder.judge import (
+from course_kit import wire
+from course_kit.judge import (
     DROPPED,
     MAX_FRAME,
     Judge,
@@ -29,6 +28,7 @@ from autograder.judge import (
     LimitedBlockingClient,
     limited_unpack,
 )
+from grader.execution import ResilientExecute, answer_functions
 
 
 def b64(array: np.ndarray) -> str:
@@ -184,7 +184,7 @@ class FakeLink:
 def judged(code: str, done: dict, callbacks: list[dict] | None = None, functions=("softmax",)):
     judge = Judge(functions, cell_timeout=5)
     judge.link = FakeLink(done, callbacks)
-    judge.run_setup("import numpy as np\nfrom autograder.checks import check_close")
+    judge.run_setup("import numpy as np\nfrom course_kit.checks import check_close")
     return judge, judge.run_test(code, "<test>")
 
 

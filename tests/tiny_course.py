@@ -17,10 +17,10 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from autograder import assignments
-from autograder.classroom import grade_class
-from autograder.grading import GradeSettings
-from autograder.sample_class import solved, with_answers
+from grader.classroom import grade_class
+from grader.grading import GradeSettings
+from instructor_tools import assignments
+from instructor_tools.sample_class import solved, with_answers
 from tests.support import read_gradebook, submit
 
 ASSIGNMENT = "tiny"

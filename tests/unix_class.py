@@ -31,8 +31,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import assignments
-from autograder.config import COURSE_ID
+from grader.config import COURSE_ID
+from instructor_tools import assignments
 from tests.support import read_gradebook
 from tests.tiny_course import ASSIGNMENT, source_notebook
 
@@ -134,7 +134,7 @@ def python_view(user: str) -> tuple[str, ...]:
     already, else bubblewrap (as root, no new user namespace) replacing the first folder they
     cannot enter on the way to the interpreter's installation by a 0755 tmpfs that shows only
     that installation."""
-    for path in (ROOT / "autograder" / "__init__.py", Path(sysconfig.get_paths()["purelib"])):
+    for path in (ROOT / "grader" / "__init__.py", Path(sysconfig.get_paths()["purelib"])):
         if _denied(user, str(path)):
             pytest.fail(
                 f"user {user} cannot read {path}: the users of this test run this checkout and "

@@ -16,10 +16,10 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from course_kit.data import Digits, load_digits_split
+from course_kit.network import MLP, BatchNormFunctions, SoftmaxFunctions
 from course_lib.batch_norm import batchnorm_inference, update_running_stats
-from course_lib.data import Digits, load_digits_split
 from course_lib.fast import batchnorm_backward_fast, batchnorm_forward_fast, softmax_fast
-from course_lib.mlp import MLP, BatchNormFunctions, SoftmaxFunctions
 from course_lib.softmax import cross_entropy, one_hot
 from course_lib.tuning import grid_search_points
 

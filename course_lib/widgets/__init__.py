@@ -1,23 +1,22 @@
 """Interactive explorers for the self-learner notebooks (ipywidgets + ipympl).
 
-Each ``*_explorer()`` returns a ready layout (:class:`~course_lib.widgets._view.Explorer`,
+Each ``*_explorer()`` returns a ready layout (:class:`~course_kit.explorers._view.Explorer`,
 an ``ipywidgets.VBox``) whose ``controls`` a learner moves and a test can set; each is a thin
 view over pure ``*_state`` functions that take every random draw from an ``rng``.
 
-The names load lazily, each from its own module on first use: the γ/β and window explorers
-(``batch_norm_explorer``, ``ewa_explorer``) run on functions passed in and import no reference
-code until asked for the default, so they also work where the reference is absent (the
-student kit) without this package importing the other explorers' references.
+The names load lazily, each from its own module on first use. The γ/β and window explorers live
+in the student kit (:mod:`course_kit.explorers`, where they run on the student's functions);
+here (:mod:`course_lib.widgets.graded`) they run on the reference by default.
 """
 
 from importlib import import_module
 
 _MODULES = {
-    "Explorer": "_view",
-    "gamma_beta_explorer": "batch_norm_explorer",
-    "gamma_beta_state": "batch_norm_explorer",
-    "ewa_window_explorer": "ewa_explorer",
-    "ewa_window_state": "ewa_explorer",
+    "Explorer": "course_kit.explorers._view",
+    "gamma_beta_explorer": "graded",
+    "gamma_beta_state": "graded",
+    "ewa_window_explorer": "graded",
+    "ewa_window_state": "graded",
     "log_vs_uniform_explorer": "sampling_explorer",
     "log_vs_uniform_state": "sampling_explorer",
     "decision_regions_explorer": "softmax_explorers",
@@ -48,5 +47,6 @@ def __getattr__(name: str):
     if name == "EXPLORERS":
         return {short: __getattr__(function) for short, function in EXPLORER_NAMES.items()}
     if name in _MODULES:
-        return getattr(import_module(f"{__name__}.{_MODULES[name]}"), name)
+        module = _MODULES[name]
+        return getattr(import_module(module if "." in module else f"{__name__}.{module}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

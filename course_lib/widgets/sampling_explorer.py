@@ -8,9 +8,9 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.ticker import FuncFormatter
 
-from course_lib._validate import generator, positive_int
+from course_kit._validate import generator, positive_int
+from course_kit.explorers._view import Explorer, LiveFigure, int_slider, seed_box, stats_table
 from course_lib.scale import sample_log_uniform
-from course_lib.widgets._view import Explorer, LiveFigure, int_slider, seed_box, stats_table
 
 EXPONENTS = (-6, 2)  # the decades the figure can show: 10**-6 .. 10**2
 

@@ -10,10 +10,9 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.colors import to_rgb
 
-from course_lib._validate import generator, positive_int
-from course_lib.data import make_blobs
-from course_lib.softmax import one_hot, predict, softmax, softmax_regression_grads
-from course_lib.widgets._view import (
+from course_kit._validate import generator, positive_int
+from course_kit.data import make_blobs
+from course_kit.explorers._view import (
     Explorer,
     LiveFigure,
     float_slider,
@@ -22,6 +21,7 @@ from course_lib.widgets._view import (
     seed_box,
     stats_table,
 )
+from course_lib.softmax import one_hot, predict, softmax, softmax_regression_grads
 
 CLASS_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple")
 

@@ -13,20 +13,20 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.patches import Rectangle
 
-from course_lib._validate import positive_int
-from course_lib.tuning import (
-    coarse_to_fine,
-    grid_search_points,
-    random_search,
-    random_search_points,
-)
-from course_lib.widgets._view import (
+from course_kit._validate import positive_int
+from course_kit.explorers._view import (
     Explorer,
     LiveFigure,
     float_slider,
     int_slider,
     seed_box,
     stats_table,
+)
+from course_lib.tuning import (
+    coarse_to_fine,
+    grid_search_points,
+    random_search,
+    random_search_points,
 )
 
 LOW, HIGH = (0.0, 0.0), (1.0, 1.0)

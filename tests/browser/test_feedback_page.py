@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.feedback_pages import generate_feedback
+from instructor_tools.feedback_pages import generate_feedback
 from tests.feedback_course import ASSIGNMENT, hostile_submission, make_course, record_graded
 
 pytestmark = pytest.mark.browser

@@ -2,8 +2,8 @@
 
 batch_norm's γ/β explorer is handed the student's ``batchnorm_forward``; scale's window explorer
 the student's ``ewa`` and ``effective_window``. Each released notebook is handed in three ways:
-with the instructor's solutions (``autograder.sample_class.solved``), with a known mistake, and
-blank as released. Copies go to ``graded/`` in the served folder and are opened in JupyterLab.
+with the instructor's solutions (``instructor_tools.sample_class.solved``), with a known mistake,
+and blank as released. Copies go to ``graded/`` in the served folder and are opened in JupyterLab.
 The solved one is run with Run All. A notebook whose visible tests fail stops Run All at the
 first failure, so the others are run as such a student runs them: the setup cell, the answer
 cells the explorer takes and the explorer's cell. Then the same keys move the same sliders in
@@ -19,9 +19,9 @@ import re
 import nbformat
 import pytest
 
-from autograder.cells import nbgrader_meta
-from autograder.sample_class import solved, with_answers
-from autograder.sample_submissions.batch_norm import MISTAKES
+from course_kit.cells import nbgrader_meta
+from instructor_tools.sample_class import solved, with_answers
+from samples.batch_norm import MISTAKES
 
 from .conftest import ROOT, Server
 from .test_explorers_in_browser import Explorer, poll, shut_down, wait_kernel_idle

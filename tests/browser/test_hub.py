@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.config import COURSE_ID
+from grader.config import COURSE_ID
 from tests.support import ServerExited, free_port, start_server, stop_server
 from tests.tiny_course import ASSIGNMENT
 from tests.unix_class import (

@@ -1,6 +1,6 @@
 """A held-apart set of student answers for measuring the diagnostics, kept out of the catalogue.
 
-Written after the catalogue (autograder/mistakes) and without reading it again, in other styles
+Written after the catalogue (grader/mistakes) and without reading it again, in other styles
 (loops, other names, other but equivalent formulations) and with misconceptions the catalogue
 does not have. Each :class:`Heldout` is a full answer cell labelled with the misconception key it
 should be named as, or None when its misconception is not catalogued (then nothing should be

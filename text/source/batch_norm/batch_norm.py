@@ -27,8 +27,8 @@
 import numpy as np
 import matplotlib.pyplot as plt
 
-from course_lib.data import load_digits_split
-from course_lib.mlp import MLP, BatchNormFunctions
+from course_kit.data import load_digits_split
+from course_kit.network import MLP, BatchNormFunctions
 
 
 # %% [markdown]
@@ -96,7 +96,7 @@ def batchnorm_forward(Z, gamma, beta, eps=1e-5):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_batchnorm_forward_by_hand", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-from autograder.checks import check_close, check_tuple
+from course_kit.checks import check_close, check_tuple
 
 # Two units (rows), four examples (columns).
 # Row 0 is [0, 2, 0, 2]: mean 1, variance ((-1)**2 + 1**2 + (-1)**2 + 1**2) / 4 = 1.
@@ -114,7 +114,7 @@ check_close("batchnorm_forward: Z_tilde", result[0],
              [1.0, 0.0, 0.0, 1.0]])
 
 # %% nbgrader={"grade": true, "grade_id": "test_batchnorm_forward_cache", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-from autograder.checks import check_close, check_float_close, check_tuple
+from course_kit.checks import check_close, check_float_close, check_tuple
 
 # The same layer as above: mu = [[1], [4]], var = [[1], [1]], eps = 3.
 Z = np.array([[0.0, 2.0, 0.0, 2.0],
@@ -137,7 +137,7 @@ check_float_close("batchnorm_forward: cache[6] should be eps", cache[6], 3.0)
 # Hidden test: Z_tilde and every entry of the cache match the expected values on random layers of several shapes and several eps.
 ### BEGIN HIDDEN TESTS
 from course_lib.batch_norm import batchnorm_forward as reference_batchnorm_forward
-from autograder.checks import check_close, check_float_close, check_tuple
+from course_kit.checks import check_close, check_float_close, check_tuple
 
 names = ("Z", "Z_norm", "mu", "var", "gamma", "beta")
 cases = [(3, 5, 1e-5), (1, 7, 1e-3), (6, 2, 0.5), (4, 64, 1e-8), (5, 3, 2.0)]
@@ -161,7 +161,7 @@ for seed, (n, m, eps) in enumerate(cases):
 # %% nbgrader={"grade": true, "grade_id": "test_batchnorm_forward_edge_cases", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Hidden test: a batch of one example (variance 0), constant rows, a large eps and the biased (1/m) variance.
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check_close, check_tuple
+from course_kit.checks import check_close, check_tuple
 
 # m = 1: mu = Z, var = 0, Z_norm = 0, so Z_tilde = beta.
 Z = np.array([[3.0], [-2.0], [0.5]])
@@ -215,7 +215,7 @@ fig.tight_layout()
 # **Your function, live.** The explorer below runs *your* `batchnorm_forward` on a batch of one unit. Move $\gamma$ and $\beta$: $\tilde z$ is stretched by $\gamma$ and shifted by $\beta$, while $z_{\text{norm}}$ keeps mean 0 and variance 1. The button sets $\gamma = \sqrt{\sigma^2 + \varepsilon}$ and $\beta = \mu$: batch norm then gives back $z$ itself, so the network loses nothing by normalising. (It needs a running kernel; until your function works, it says what went wrong.)
 
 # %%
-from course_lib.widgets.batch_norm_explorer import gamma_beta_explorer
+from course_kit.explorers.batch_norm_explorer import gamma_beta_explorer
 
 gamma_beta_explorer(batchnorm_forward=batchnorm_forward)
 
@@ -280,7 +280,7 @@ def batchnorm_backward(dZ_tilde, cache):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_batchnorm_backward_params_by_hand", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-from autograder.checks import check_close, check_tuple
+from course_kit.checks import check_close, check_tuple
 
 # The layer of the forward tests, two examples only: Z = [[0, 2], [5, 3]], mu = [[1], [4]],
 # var = [[1], [1]], eps = 3, so sqrt(var + eps) = 2 and Z_norm = [[-0.5, 0.5], [0.5, -0.5]].
@@ -299,7 +299,7 @@ check_close("batchnorm_backward: dbeta, a column (n, 1)", result[2], [[2.0], [0.
 check_close("batchnorm_backward: dgamma, a column (n, 1)", result[1], [[0.0], [2.0]])
 
 # %% nbgrader={"grade": true, "grade_id": "test_batchnorm_backward_dZ_by_hand", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-from autograder.checks import check_close, check_tuple
+from course_kit.checks import check_close, check_tuple
 
 # The layer of the forward tests, two examples only: Z = [[0, 2], [5, 3]], mu = [[1], [4]],
 # var = [[1], [1]], eps = 3, so sqrt(var + eps) = 2 and Z_norm = [[-0.5, 0.5], [0.5, -0.5]].
@@ -323,7 +323,7 @@ check_close("batchnorm_backward: dZ", result[0], [[0.0, 0.0], [-0.75, 0.75]], at
 ### BEGIN HIDDEN TESTS
 from course_lib.batch_norm import batchnorm_backward as reference_batchnorm_backward
 from course_lib.batch_norm import batchnorm_forward as reference_batchnorm_forward
-from autograder.checks import check_close, check_tuple
+from course_kit.checks import check_close, check_tuple
 
 for seed, (n, m, eps) in enumerate([(3, 5, 1e-5), (1, 1, 1e-5), (4, 2, 1e-3), (6, 32, 0.1)]):
     rng = np.random.default_rng(2000 + seed)
@@ -347,7 +347,7 @@ for seed, (n, m, eps) in enumerate([(3, 5, 1e-5), (1, 1, 1e-5), (4, 2, 1e-3), (6
 # Hidden test: dZ, dgamma and dbeta agree with centred-difference gradients of sum(dZ_tilde * Z_tilde).
 ### BEGIN HIDDEN TESTS
 from course_lib.batch_norm import batchnorm_forward as reference_batchnorm_forward
-from autograder.checks import check_gradient, check_tuple, numeric_gradient
+from course_kit.checks import check_gradient, check_tuple, numeric_gradient
 
 for seed, (n, m, eps) in enumerate([(3, 4, 1e-3), (2, 10, 0.5)]):
     rng = np.random.default_rng(3000 + seed)
@@ -471,7 +471,7 @@ def update_running_stats(running_mean, running_var, mu, var, momentum=0.9):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_update_running_stats_by_hand", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-from autograder.checks import check_close, check_tuple
+from course_kit.checks import check_close, check_tuple
 
 running_mean = np.array([[0.0], [1.0]])
 running_var = np.array([[1.0], [2.0]])
@@ -488,7 +488,7 @@ check_close("update_running_stats: new running variance", result[1], [[1.5], [2.
 # Hidden test: both averages match the expected values for random statistics and momenta, with the default momentum 0.9 and at momentum 0 and 1.
 ### BEGIN HIDDEN TESTS
 from course_lib.batch_norm import update_running_stats as reference_update_running_stats
-from autograder.checks import check_close, check_tuple
+from course_kit.checks import check_close, check_tuple
 
 for seed, (n, momentum) in enumerate([(3, 0.9), (1, 0.5), (5, 0.99), (4, 0.0), (2, 1.0)]):
     rng = np.random.default_rng(4000 + seed)
@@ -516,7 +516,7 @@ check_close("update_running_stats (default momentum): running variance", result[
 # %% nbgrader={"grade": true, "grade_id": "test_update_running_stats_converges", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # Hidden test: repeated updates with the same batch statistics approach them as momentum**t, without changing the inputs.
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check_close, check_equal, check_tuple
+from course_kit.checks import check_close, check_equal, check_tuple
 
 mu = np.array([[2.0], [-1.0], [0.5]])
 var = np.array([[4.0], [0.25], [1.0]])
@@ -601,7 +601,7 @@ def batchnorm_inference(Z, gamma, beta, running_mean, running_var, eps=1e-5):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_batchnorm_inference_by_hand", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-from autograder.checks import check_close
+from course_kit.checks import check_close
 
 # One unit, three examples; running mean 3, running variance 1, eps = 3: sqrt(1 + 3) = 2.
 Z = np.array([[1.0, 3.0, 5.0]])
@@ -622,7 +622,7 @@ check_close("batchnorm_inference with one example", result, [[2.0], [0.5]])
 # Hidden test: the result matches the expected values on random layers of several shapes and several eps.
 ### BEGIN HIDDEN TESTS
 from course_lib.batch_norm import batchnorm_inference as reference_batchnorm_inference
-from autograder.checks import check_close
+from course_kit.checks import check_close
 
 for seed, (n, m, eps) in enumerate([(3, 5, 1e-5), (1, 7, 1e-3), (6, 40, 0.5), (4, 2, 1e-8)]):
     rng = np.random.default_rng(5000 + seed)
@@ -643,7 +643,7 @@ for seed, (n, m, eps) in enumerate([(3, 5, 1e-5), (1, 7, 1e-3), (6, 40, 0.5), (4
 # Hidden test: one example at a time (m = 1) gives the same columns as the whole batch, using the running statistics, with eps inside the root.
 ### BEGIN HIDDEN TESTS
 from course_lib.batch_norm import batchnorm_inference as reference_batchnorm_inference
-from autograder.checks import check_close
+from course_kit.checks import check_close
 
 rng = np.random.default_rng(5100)
 n, m = 4, 6
@@ -686,7 +686,7 @@ print("first example, test mode on its own:           ", test_mode[:, 0].round(3
 # %% [markdown]
 # ## 5. Batch norm in a network
 #
-# The course's small network `course_lib.mlp.MLP` can put batch norm between every hidden layer's
+# The course's small network `course_kit.network.MLP` can put batch norm between every hidden layer's
 # $Z^{[l]} = W^{[l]} A^{[l-1]}$ and its activation, keeping running statistics for test time. It
 # has no batch norm of its own: you give it **your four functions**, bundled as
 # `BatchNormFunctions(forward, backward, update_running_stats, inference)`. On every training

@@ -79,7 +79,7 @@ def sample_log_uniform(low, high, size, rng):
 
 # %% nbgrader={"grade": true, "grade_id": "test_sample_log_uniform_decades", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
-from autograder.checks import check_array, check_between, check_fractions, fraction_per_bin
+from course_kit.checks import check_array, check_between, check_fractions, fraction_per_bin
 
 alphas = sample_log_uniform(1e-4, 1.0, 4000, np.random.default_rng(0))
 check_array("sample_log_uniform(1e-4, 1.0, 4000, rng)", alphas, (4000,))
@@ -99,7 +99,7 @@ print("sample_log_uniform: shapes, range and decades are right.")
 # Hidden test: several ranges, sizes and seeds give exactly the expected samples.
 ### BEGIN HIDDEN TESTS
 import numpy as np
-from autograder.checks import check_close
+from course_kit.checks import check_close
 from course_lib.scale import sample_log_uniform as reference_sample_log_uniform
 
 for seed, low, high, size in [(0, 1e-4, 1.0, 10), (1, 1e-5, 1e-1, (3, 4)), (2, 0.5, 2.0, 1),
@@ -114,7 +114,7 @@ for seed, low, high, size in [(0, 1e-4, 1.0, 10), (1, 1e-5, 1e-1, (3, 4)), (2, 0
 # Hidden test: samples between 2e-3 and 20 stay in range and give each of the 4 decades a quarter.
 ### BEGIN HIDDEN TESTS
 import numpy as np
-from autograder.checks import check_array, check_between, check_fractions, fraction_per_bin
+from course_kit.checks import check_array, check_between, check_fractions, fraction_per_bin
 
 n = 20000
 samples = sample_log_uniform(2e-3, 20.0, n, np.random.default_rng(11))
@@ -129,7 +129,7 @@ check_fractions("sample_log_uniform(2e-3, 20.0, 20000, rng)",
 # Hidden test: the samples come from the rng argument only, which advances by exactly one draw.
 ### BEGIN HIDDEN TESTS
 import numpy as np
-from autograder.checks import check_close, check_float_close
+from course_kit.checks import check_close, check_float_close
 
 rng = np.random.default_rng(5)
 sample_log_uniform(1e-3, 1.0, 7, rng)
@@ -150,7 +150,7 @@ check_close("sample_log_uniform called twice with default_rng(8)", second, first
 # Hidden test: low <= 0 (zero, negative) and low >= high raise a ValueError naming low.
 ### BEGIN HIDDEN TESTS
 import numpy as np
-from autograder.checks import check_raises_value_error
+from course_kit.checks import check_raises_value_error
 
 for low, high in [(0.0, 1.0), (-1e-3, 1.0), (-2.0, -1.0), (1.0, 1.0), (2.0, 1.0)]:
     check_raises_value_error(f"sample_log_uniform({low}, {high}, 5, rng)",
@@ -233,7 +233,7 @@ def effective_window(beta):
 
 # %% nbgrader={"grade": true, "grade_id": "test_effective_window_hand_values", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
-from autograder.checks import check_close, check_float_close, check_raises_value_error
+from course_kit.checks import check_close, check_float_close, check_raises_value_error
 
 check_float_close("effective_window(0.0)", effective_window(0.0), 1.0)    # 1 / 1
 check_float_close("effective_window(0.5)", effective_window(0.5), 2.0)    # 1 / 0.5
@@ -255,7 +255,7 @@ print("effective_window: the hand values are right.")
 # Hidden test: betas below 0, equal to 1 or above 1, alone or inside an array, raise a ValueError naming beta.
 ### BEGIN HIDDEN TESTS
 import numpy as np
-from autograder.checks import check_raises_value_error
+from course_kit.checks import check_raises_value_error
 
 for bad in [-0.1, -1e-9, 1.0, 1.5, 7.0]:
     check_raises_value_error(f"effective_window({bad})", lambda: effective_window(bad), "beta")
@@ -268,7 +268,7 @@ for bad in [np.array([0.5, 1.0]), np.array([-0.5, 0.9]), np.array([[0.9, 0.99], 
 # Hidden test: arrays of several shapes give the expected windows, in the same shape.
 ### BEGIN HIDDEN TESTS
 import numpy as np
-from autograder.checks import check_close, check_float_close
+from course_kit.checks import check_close, check_float_close
 from course_lib.scale import effective_window as reference_effective_window
 
 rng = np.random.default_rng(3)
@@ -285,7 +285,7 @@ check_float_close("effective_window(0.999999)", effective_window(0.999999),
 # Hidden test: an int, a 0-d array, a list and a nested list give the types and values the docstring states.
 ### BEGIN HIDDEN TESTS
 import numpy as np
-from autograder.checks import check_array, check_close, check_float_close
+from course_kit.checks import check_array, check_close, check_float_close
 
 check_float_close("effective_window(0) (an int)", effective_window(0), 1.0)
 check_float_close("effective_window(np.array(0.75)) (a 0-d array)",
@@ -374,7 +374,7 @@ def sample_beta(low, high, size, rng):
 
 # %% nbgrader={"grade": true, "grade_id": "test_sample_beta_range_and_halves", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
-from autograder.checks import (check_array, check_between, check_close, check_fractions,
+from course_kit.checks import (check_array, check_between, check_close, check_fractions,
                                fraction_per_bin, replaced)
 
 # If your sample_beta calls sample_log_uniform, it gets this stand-in instead, so that a mistake
@@ -413,7 +413,7 @@ print("sample_beta: shapes and values are right.")
 # Hidden test: several ranges, sizes and seeds give exactly the expected samples (bounds in the right order).
 ### BEGIN HIDDEN TESTS
 import numpy as np
-from autograder.checks import check_close, replaced
+from course_kit.checks import check_close, replaced
 from course_lib.scale import sample_beta as reference_sample_beta
 from course_lib.scale import sample_log_uniform as reference_sample_log_uniform
 
@@ -430,7 +430,7 @@ with replaced(globals(), sample_log_uniform=reference_sample_log_uniform):
 # Hidden test: low = 0 works (r in [-1, 0]) and gives the expected samples in [0, 0.9].
 ### BEGIN HIDDEN TESTS
 import numpy as np
-from autograder.checks import check_array, check_between, check_close, replaced
+from course_kit.checks import check_array, check_between, check_close, replaced
 from course_lib.scale import sample_beta as reference_sample_beta
 from course_lib.scale import sample_log_uniform as reference_sample_log_uniform
 
@@ -447,7 +447,7 @@ check_close("sample_beta(0.0, 0.9, (2, 5), default_rng(21))", betas,
 # Hidden test: for beta in [0.99, 0.99999], 1 - beta gives each of its 3 decades a third of the samples.
 ### BEGIN HIDDEN TESTS
 import numpy as np
-from autograder.checks import (check_array, check_between, check_fractions, fraction_per_bin,
+from course_kit.checks import (check_array, check_between, check_fractions, fraction_per_bin,
                                replaced)
 from course_lib.scale import sample_log_uniform as reference_sample_log_uniform
 
@@ -466,7 +466,7 @@ check_fractions("sample_beta(0.99, 0.99999, 30000, rng)",
 # Hidden test: high >= 1 raises a ValueError naming high; low < 0 or low >= high one naming low.
 ### BEGIN HIDDEN TESTS
 import numpy as np
-from autograder.checks import check_raises_value_error, replaced
+from course_kit.checks import check_raises_value_error, replaced
 from course_lib.scale import sample_log_uniform as reference_sample_log_uniform
 
 cases = [(0.9, 1.0, "high"), (0.5, 1.5, "high"), (-0.1, 0.9, "low"), (0.99, 0.9, "low"),
@@ -590,7 +590,7 @@ def ewa(x, beta, bias_correction=False):
 
 # %% nbgrader={"grade": true, "grade_id": "test_ewa_hand_example", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
-from autograder.checks import check_close
+from course_kit.checks import check_close
 
 # beta = 0.5, x = 1, 1, 1: v_1 = 0.5 * 0 + 0.5 * 1 = 0.5, v_2 = 0.25 + 0.5 = 0.75,
 # v_3 = 0.375 + 0.5 = 0.875 (v_0 = 0 drags the start down).
@@ -607,7 +607,7 @@ print("ewa: the hand example is right.")
 
 # %% nbgrader={"grade": true, "grade_id": "test_ewa_bias_correction_hand_example", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
-from autograder.checks import check_close
+from course_kit.checks import check_close
 
 # Divide v_t by 1 - 0.5**t = 0.5, 0.75, 0.875 (t = 1, 2, 3).
 # x = 1, 1, 1: 0.5 / 0.5 = 1, 0.75 / 0.75 = 1, 0.875 / 0.875 = 1: a constant series stays put.
@@ -622,7 +622,7 @@ print("ewa: bias correction is right.")
 # Hidden test: long noisy series with several betas, with and without bias correction, match the expected values.
 ### BEGIN HIDDEN TESTS
 import numpy as np
-from autograder.checks import check_close
+from course_kit.checks import check_close
 from course_lib.scale import ewa as reference_ewa
 
 rng = np.random.default_rng(9)
@@ -638,7 +638,7 @@ for T, beta in [(200, 0.9), (300, 0.98), (50, 0.5), (1000, 0.999)]:
 # Hidden test: a series of length 1, beta = 0 and the default bias_correction=False behave as the formula says.
 ### BEGIN HIDDEN TESTS
 import numpy as np
-from autograder.checks import check_close
+from course_kit.checks import check_close
 
 check_close("ewa(np.array([5.0]), 0.9)", ewa(np.array([5.0]), 0.9), [0.5])
 check_close("ewa(np.array([5.0]), 0.9, bias_correction=True)",
@@ -654,7 +654,7 @@ check_close("ewa(x, 0.8) (default: no bias correction)", ewa(x, 0.8),
 # Hidden test: a series of integers gives a float array with the exact averages.
 ### BEGIN HIDDEN TESTS
 import numpy as np
-from autograder.checks import check_close
+from course_kit.checks import check_close
 from course_lib.scale import ewa as reference_ewa
 
 x = np.array([4, 0, 2, 7, 1, 3])
@@ -668,7 +668,7 @@ for correct in [False, True]:
 # Hidden test: beta = 1, beta above 1 and a negative beta raise a ValueError naming beta, with and without bias correction.
 ### BEGIN HIDDEN TESTS
 import numpy as np
-from autograder.checks import check_raises_value_error
+from course_kit.checks import check_raises_value_error
 
 x = np.array([1.0, 2.0, 3.0])
 for beta in [1.0, 1.5, -0.1]:
@@ -704,7 +704,7 @@ plt.show()
 # **Your functions, live.** The explorer below uses *your* `ewa` and `effective_window`. Slide $r$ to set $\beta = 1 - 10^{r}$: the window $1/(1-\beta)$ grows tenfold per step of $r$, the average smooths more and lags more, and at the start the uncorrected average sits below the bias-corrected one. (It needs a running kernel; until your functions work, it says what went wrong.)
 
 # %%
-from course_lib.widgets.ewa_explorer import ewa_window_explorer
+from course_kit.explorers.ewa_explorer import ewa_window_explorer
 
 ewa_window_explorer(ewa=ewa, effective_window=effective_window)
 

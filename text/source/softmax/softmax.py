@@ -29,7 +29,7 @@ import numpy as np
 import matplotlib.pyplot as plt
 from matplotlib.colors import ListedColormap
 
-from course_lib.data import load_digits_split, make_blobs
+from course_kit.data import load_digits_split, make_blobs
 
 
 # %% [markdown]
@@ -74,7 +74,7 @@ def softmax(Z):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_softmax_by_hand", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-from autograder.checks import check_close, check_columns_sum_to_one
+from course_kit.checks import check_close, check_columns_sum_to_one
 
 # Column 0 has logits [ln 2, 0, 0]: exponentials [2, 1, 1], sum 4 -> [0.5, 0.25, 0.25].
 # Column 1 has three equal logits -> [1/3, 1/3, 1/3].
@@ -88,7 +88,7 @@ check_close("softmax", A, [[0.5, 1 / 3],
                            [0.25, 1 / 3]], rtol=1e-12)
 
 # %% nbgrader={"grade": true, "grade_id": "test_softmax_large_logits", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-from autograder.checks import check_close
+from course_kit.checks import check_close
 
 # Column 0: logits [1000, 1000] -> [0.5, 0.5] (exp(1000) alone would overflow to inf).
 # Column 1: logits [-1000, -1000 + ln 3] -> exponentials proportional to [1, 3] -> [0.25, 0.75]
@@ -102,7 +102,7 @@ check_close("softmax with logits of +-1000", softmax(Z), [[0.5, 0.25], [0.5, 0.7
 # Hidden test: the result matches the expected values on random logits of several shapes and scales.
 ### BEGIN HIDDEN TESTS
 from course_lib.softmax import softmax as reference_softmax
-from autograder.checks import check_close
+from course_kit.checks import check_close
 
 for seed, (C, m, scale) in enumerate([(3, 5, 1.0), (10, 40, 5.0), (2, 1, 1.0), (7, 3, 100.0),
                                       (4, 4, 0.01)]):
@@ -117,7 +117,7 @@ for seed, (C, m, scale) in enumerate([(3, 5, 1.0), (10, 40, 5.0), (2, 1, 1.0), (
 # Hidden test: one class or one example, columns of very different sizes (down to -1000 beside +1000), and Z left unchanged.
 ### BEGIN HIDDEN TESTS
 from course_lib.softmax import softmax as reference_softmax
-from autograder.checks import check_close, check_columns_sum_to_one, check_equal
+from course_kit.checks import check_close, check_columns_sum_to_one, check_equal
 
 check_close("softmax with C = 1", softmax(np.array([[3.0, -700.0, 900.0]])), [[1.0, 1.0, 1.0]])
 check_close("softmax with m = 1", softmax(np.array([[0.0], [np.log(3.0)]])), [[0.25], [0.75]],
@@ -204,7 +204,7 @@ def one_hot(labels, C):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_one_hot_by_hand", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-from autograder.checks import check_equal
+from course_kit.checks import check_equal
 
 # Four examples of classes 2, 0, 1, 2: one column each, with its single 1 in row `label`.
 Y = one_hot(np.array([2, 0, 1, 2]), 3)
@@ -213,7 +213,7 @@ check_equal("one_hot", Y, np.array([[0.0, 1.0, 0.0, 0.0],
                                     [1.0, 0.0, 0.0, 1.0]]), kind="float")
 
 # %% nbgrader={"grade": true, "grade_id": "test_one_hot_invalid_label", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-from autograder.checks import check_raises_value_error
+from course_kit.checks import check_raises_value_error
 
 # With C = 3 the classes are 0, 1 and 2; a label 3 must raise a ValueError naming `labels`.
 check_raises_value_error("one_hot([0, 3], 3)", lambda: one_hot(np.array([0, 3]), 3), "labels")
@@ -222,7 +222,7 @@ check_raises_value_error("one_hot([0, 3], 3)", lambda: one_hot(np.array([0, 3]),
 # Hidden test: the result matches the expected values exactly for random labels, several numbers of classes, one example, and classes no example uses.
 ### BEGIN HIDDEN TESTS
 from course_lib.softmax import one_hot as reference_one_hot
-from autograder.checks import check_equal
+from course_kit.checks import check_equal
 
 for seed, (m, C) in enumerate([(10, 4), (1, 5), (50, 10), (7, 2), (3, 12)]):
     rng = np.random.default_rng(7000 + seed)
@@ -237,7 +237,7 @@ check_equal("one_hot with int32 labels", one_hot(labels, 4),
 # %% nbgrader={"grade": true, "grade_id": "test_one_hot_out_of_range", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Hidden test: labels equal to C, above C or negative raise a ValueError naming labels.
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check_raises_value_error
+from course_kit.checks import check_raises_value_error
 
 for labels, C in [([0, 1, 2], 2), ([5], 3), ([0, -1, 1], 3), ([-3, 0], 4), ([2, 10, 1], 10)]:
     check_raises_value_error(f"one_hot({labels}, {C})",
@@ -247,7 +247,7 @@ for labels, C in [([0, 1, 2], 2), ([5], 3), ([0, -1, 1], 3), ([-3, 0], 4), ([2, 
 # %% nbgrader={"grade": true, "grade_id": "test_one_hot_float_and_empty_labels", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # Hidden test: whole-number float labels work like ints, empty labels give Y of shape (C, 0), and a label such as 1.5 raises a ValueError naming labels.
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check_equal, check_raises_value_error
+from course_kit.checks import check_equal, check_raises_value_error
 
 check_equal("one_hot(np.array([2.0, 0.0, 1.0]), 3)", one_hot(np.array([2.0, 0.0, 1.0]), 3),
             np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]), kind="float")
@@ -314,7 +314,7 @@ def cross_entropy(A, Y):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_cross_entropy_by_hand", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-from autograder.checks import check_float_close
+from course_kit.checks import check_float_close
 
 # Example 0 is class 0 with probability 0.5; example 1 is class 1 with probability 0.8.
 # J = -(log 0.5 + log 0.8) / 2 = -log(0.4) / 2 = log(2.5) / 2
@@ -327,7 +327,7 @@ Y = np.array([[1.0, 0.0],
 check_float_close("cross_entropy", cross_entropy(A, Y), np.log(2.5) / 2, rtol=1e-12)
 
 # %% nbgrader={"grade": true, "grade_id": "test_cross_entropy_one_example", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-from autograder.checks import check_float_close
+from course_kit.checks import check_float_close
 
 # One example (m = 1) of class 1, predicted with probability 0.8: J = -log(0.8), a number.
 A = np.array([[0.2], [0.8]])
@@ -346,7 +346,7 @@ check_float_close("cross_entropy with A = [[0], [1]] and Y = [[0], [1]]", cross_
 from course_lib.softmax import cross_entropy as reference_cross_entropy
 from course_lib.softmax import one_hot as reference_one_hot
 from course_lib.softmax import softmax as reference_softmax
-from autograder.checks import check_float_close
+from course_kit.checks import check_float_close
 
 for seed, (C, m) in enumerate([(3, 5), (10, 100), (2, 1), (5, 2)]):
     rng = np.random.default_rng(8000 + seed)
@@ -359,7 +359,7 @@ for seed, (C, m) in enumerate([(3, 5), (10, 100), (2, 1), (5, 2)]):
 # %% nbgrader={"grade": true, "grade_id": "test_cross_entropy_extremes", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # Hidden test: a perfect prediction costs 0, exact zeros on the other classes count 0, and a confident wrong one costs a large finite amount, always as a float.
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check_float_close
+from course_kit.checks import check_float_close
 
 # One class only: the probability is 1 and the loss 0.
 check_float_close("cross_entropy with C = 1", cross_entropy(np.ones((1, 4)), np.ones((1, 4))),
@@ -432,7 +432,7 @@ def softmax_regression_grads(W, b, X, Y):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_softmax_regression_grads_by_hand", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-from autograder.checks import check_close, check_float_close, check_tuple, replaced
+from course_kit.checks import check_close, check_float_close, check_tuple, replaced
 
 # W = 0 and b = 0 make every logit 0, so both classes get probability 1/2:
 # A = [[0.5, 0.5], [0.5, 0.5]]. Both examples are class 0, so A - Y = [[-0.5, -0.5], [0.5, 0.5]]
@@ -469,7 +469,7 @@ check_close("softmax_regression_grads: db, a column (C, 1)", result[2], [[-0.5],
 # Hidden test: loss, dW and db match the expected values on random problems of several shapes, including one example.
 ### BEGIN HIDDEN TESTS
 from course_lib.softmax import softmax_regression_grads as reference_softmax_regression_grads
-from autograder.checks import check_close, check_float_close, check_tuple, replaced
+from course_kit.checks import check_close, check_float_close, check_tuple, replaced
 from course_lib.softmax import cross_entropy as reference_cross_entropy
 from course_lib.softmax import one_hot as reference_one_hot
 from course_lib.softmax import softmax as reference_softmax
@@ -493,7 +493,7 @@ for seed, (C, n_x, m) in enumerate([(3, 4, 5), (10, 64, 30), (2, 1, 1), (4, 3, 2
 # %% nbgrader={"grade": true, "grade_id": "test_softmax_regression_grads_numeric_gradient", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Hidden test: dW and db agree with centred-difference gradients of the cost.
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check_gradient, check_tuple, numeric_gradient, replaced
+from course_kit.checks import check_gradient, check_tuple, numeric_gradient, replaced
 from course_lib.softmax import cross_entropy as reference_cross_entropy
 from course_lib.softmax import one_hot as reference_one_hot
 from course_lib.softmax import softmax as reference_softmax
@@ -548,7 +548,7 @@ def predict(W, b, X):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_predict_by_hand", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-from autograder.checks import check_equal, replaced
+from course_kit.checks import check_equal, replaced
 
 # Three classes, two features, four examples. Logits Z = W @ X + b column by column:
 #   [2, 1, -2.5] -> class 0;  [0, 3, -2.5] -> class 1;  [-1, -1, 2.5] -> class 2;
@@ -575,7 +575,7 @@ check_equal("predict", labels, np.array([0, 1, 2, 2]), kind="int")
 # Hidden test: the labels match the expected values exactly on random problems of several shapes, including one example.
 ### BEGIN HIDDEN TESTS
 from course_lib.softmax import predict as reference_predict
-from autograder.checks import check_equal, replaced
+from course_kit.checks import check_equal, replaced
 from course_lib.softmax import cross_entropy as reference_cross_entropy
 from course_lib.softmax import one_hot as reference_one_hot
 from course_lib.softmax import softmax as reference_softmax
@@ -595,7 +595,7 @@ for seed, (C, n_x, m) in enumerate([(3, 2, 10), (10, 64, 50), (4, 5, 1), (2, 3, 
 # Hidden test: logits in the thousands and a bias that decides alone still give the expected integer labels, and ties go to the first class.
 ### BEGIN HIDDEN TESTS
 from course_lib.softmax import predict as reference_predict
-from autograder.checks import check_equal, replaced
+from course_kit.checks import check_equal, replaced
 from course_lib.softmax import cross_entropy as reference_cross_entropy
 from course_lib.softmax import one_hot as reference_one_hot
 from course_lib.softmax import softmax as reference_softmax

@@ -33,8 +33,8 @@ import itertools
 import matplotlib.pyplot as plt
 import numpy as np
 
-from course_lib.data import load_digits_split
-from course_lib.mlp import MLP
+from course_kit.data import load_digits_split
+from course_kit.network import MLP
 
 
 # %% [markdown]
@@ -80,7 +80,7 @@ def grid_search_points(low, high, n_per_dim):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_grid_search_points_small_grids", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-from autograder.checks import check_close
+from course_kit.checks import check_close
 
 # One dimension, 3 values: np.linspace(0, 1, 3) is 0, 0.5, 1 -> 3 points, each a row of length 1.
 check_close("grid_search_points([0], [1], 3)", grid_search_points([0], [1], 3),
@@ -100,7 +100,7 @@ print("grid_search_points: the small grids are right.")
 # Hidden test: grids with 1 to 4 dimensions and random bounds equal the expected grid.
 ### BEGIN HIDDEN TESTS
 import numpy as np
-from autograder.checks import check_close
+from course_kit.checks import check_close
 from course_lib.tuning import grid_search_points as reference_grid_search_points
 
 rng = np.random.default_rng(2024)
@@ -117,7 +117,7 @@ for d, n in [(1, 5), (2, 4), (3, 3), (4, 2), (2, 7), (3, 4)]:
 # Hidden test: with n_per_dim = 1 the grid is the single point low, of shape (1, d).
 ### BEGIN HIDDEN TESTS
 import numpy as np
-from autograder.checks import check_close
+from course_kit.checks import check_close
 
 check_close("grid_search_points([0.5, -2.0, 3.0], [0.7, 2.0, 4.0], 1)",
             grid_search_points([0.5, -2.0, 3.0], [0.7, 2.0, 4.0], 1), [[0.5, -2.0, 3.0]])
@@ -177,7 +177,7 @@ def random_search_points(low, high, n_points, rng):
 
 # %% nbgrader={"grade": true, "grade_id": "test_random_search_points_box_and_seed", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
-from autograder.checks import check_array, check_between, check_close
+from course_kit.checks import check_array, check_between, check_close
 
 points = random_search_points([0, 10], [1, 20], 6, np.random.default_rng(0))
 check_array("random_search_points([0, 10], [1, 20], 6, rng)", points, (6, 2))
@@ -199,7 +199,7 @@ print("random_search_points: shape, box and draw are right.")
 # Hidden test: random boxes, sizes and seeds give exactly the expected points.
 ### BEGIN HIDDEN TESTS
 import numpy as np
-from autograder.checks import check_close
+from course_kit.checks import check_close
 from course_lib.tuning import random_search_points as reference_random_search_points
 
 for seed, d, n in [(1, 1, 10), (2, 3, 7), (3, 4, 25), (4, 2, 1), (5, 5, 3)]:
@@ -216,7 +216,7 @@ for seed, d, n in [(1, 1, 10), (2, 3, 7), (3, 4, 25), (4, 2, 1), (5, 5, 3)]:
 # Hidden test: the points come from the rng argument only, and use up exactly one draw of n_points x d numbers.
 ### BEGIN HIDDEN TESTS
 import numpy as np
-from autograder.checks import check_close, check_float_close
+from course_kit.checks import check_close, check_float_close
 
 rng = np.random.default_rng(77)
 random_search_points([0.0, 0.0, 0.0], [1.0, 2.0, 3.0], 5, rng)
@@ -341,7 +341,7 @@ def random_search(objective, sampler, n_trials, rng):
 
 # %% nbgrader={"grade": true, "grade_id": "test_random_search_hand_example", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
-from autograder.checks import check_float_close, check_list, check_tuple
+from course_kit.checks import check_float_close, check_list, check_tuple
 
 # A sampler that returns 0.5, 2.0, 1.5, 3.0 in turn (it ignores rng to keep this checkable by
 # hand), and the objective (x - 1.6)**2: the scores are 1.21, 0.16, 0.01 and 1.96.
@@ -372,7 +372,7 @@ print("random_search: the hand example is right.")
 # Hidden test: when several trials share the lowest score the first of them wins, and history keeps every trial.
 ### BEGIN HIDDEN TESTS
 import numpy as np
-from autograder.checks import check_float_close, check_list, check_tuple
+from course_kit.checks import check_float_close, check_list, check_tuple
 
 params_in_order = iter([0.0, 1.0, 2.0, 3.0, 4.0, 5.0])
 scores = {0.0: 3.0, 1.0: 1.0, 2.0: 2.0, 3.0: 1.0, 4.0: 1.0, 5.0: 4.0}
@@ -393,7 +393,7 @@ for i in range(6):
 # Hidden test: a sampler that draws from rng gives the expected best point, best score and history.
 ### BEGIN HIDDEN TESTS
 import numpy as np
-from autograder.checks import check_close, check_float_close, check_list, check_tuple
+from course_kit.checks import check_close, check_float_close, check_list, check_tuple
 from course_lib.tuning import random_search as reference_random_search
 
 
@@ -424,7 +424,7 @@ for seed, n_trials in [(0, 30), (1, 7), (2, 50)]:
 # Hidden test: with a single trial (of any score, positive or negative) that trial is the best.
 ### BEGIN HIDDEN TESTS
 import numpy as np
-from autograder.checks import check_float_close, check_list, check_tuple
+from course_kit.checks import check_float_close, check_list, check_tuple
 
 for score in [5.0, -2.5, 0.0]:
     result = random_search(lambda params: score, lambda rng: 0.25, 1, np.random.default_rng(3))
@@ -581,7 +581,7 @@ def coarse_to_fine(objective, low, high, n_points, n_rounds, shrink, rng):
 
 # %% nbgrader={"grade": true, "grade_id": "test_coarse_to_fine_by_hand", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
-from autograder.checks import (check_array, check_close, check_equal, check_float_close,
+from course_kit.checks import (check_array, check_close, check_equal, check_float_close,
                                check_list, check_tuple, replaced)
 
 # A 1-D search of [0, 8] for the point closest to 7, objective(x) = |x - 7|: 3 rounds of
@@ -639,7 +639,7 @@ print("coarse_to_fine: the hand example is right.")
 # Hidden test: smooth objectives in 1 to 3 dimensions over several rounds give the expected best point, score and boxes.
 ### BEGIN HIDDEN TESTS
 import numpy as np
-from autograder.checks import (check_close, check_float_close, check_list, check_tuple,
+from course_kit.checks import (check_close, check_float_close, check_list, check_tuple,
                                replaced)
 from course_lib.tuning import coarse_to_fine as reference_coarse_to_fine
 from course_lib.tuning import random_search_points as reference_random_search_points
@@ -681,7 +681,7 @@ with replaced(globals(), random_search_points=reference_random_search_points):
 # Hidden test: when the best point lies near the edge, every box stays inside the original box (np.clip).
 ### BEGIN HIDDEN TESTS
 import numpy as np
-from autograder.checks import check_between, check_close, check_list, check_tuple, replaced
+from course_kit.checks import check_between, check_close, check_list, check_tuple, replaced
 from course_lib.tuning import coarse_to_fine as reference_coarse_to_fine
 from course_lib.tuning import random_search_points as reference_random_search_points
 
@@ -712,7 +712,7 @@ with replaced(globals(), random_search_points=reference_random_search_points):
 # Hidden test: on a rugged objective the boxes follow the best point over ALL rounds, as they should.
 ### BEGIN HIDDEN TESTS
 import numpy as np
-from autograder.checks import check_close, check_float_close, check_list, check_tuple, replaced
+from course_kit.checks import check_close, check_float_close, check_list, check_tuple, replaced
 from course_lib.tuning import coarse_to_fine as reference_coarse_to_fine
 from course_lib.tuning import random_search_points as reference_random_search_points
 

@@ -1,0 +1,186 @@
+"""Grade a whole class: collect submissions, run the jobs, record each result as it arrives.
+
+Submissions live where nbgrader keeps them, ``submitted/<student>/<a>/<a>.ipynb``; ``--submissions
+X`` first copies a folder, a zip or an LMS download there (:mod:`instructor_tools.lms`).
+Jobs run in worker processes (``workers``) or on a Dask cluster (``scheduler``); the coordinator
+alone writes the gradebook, one transaction per submission, and skips submissions it has
+already recorded, so a class interrupted at any point finishes with every grade exactly once.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from course_kit.errors import CourseError
+from grader import gradebook
+from grader.config import gradebook_url
+from grader.grading import (
+    GradeJob,
+    GradeResult,
+    GradeSettings,
+    grade_one,
+    record,
+    recorded_digest,
+    warm_up,
+)
+from instructor_tools import assignments
+
+#: Most bytes of files other than notebooks taken from one submission into grading.
+MAX_EXTRA_BYTES = 50 * 2**20
+
+
+@dataclass(frozen=True)
+class Submission:
+    student: str
+    folder: Path
+    timestamp: str | None
+
+    def notebooks(self, names: list[str]) -> dict[str, Path]:
+        """The submitted notebooks among ``names`` (the assignment's), by name."""
+        return {n: self.folder / f"{n}.ipynb" for n in names
+                if (self.folder / f"{n}.ipynb").is_file()}
+
+    def files(self, names: list[str]) -> dict[str, bytes]:
+        """The other files handed in (data the notebooks read), up to :data:`MAX_EXTRA_BYTES`."""
+        skip = {f"{n}.ipynb" for n in names} | {"timestamp.txt"}
+        found, total = {}, 0
+        for path in sorted(self.folder.rglob("*")):
+            name = path.relative_to(self.folder).as_posix()
+            if path.is_file() and not path.is_symlink() and name not in skip:
+                total += path.stat().st_size
+                if total > MAX_EXTRA_BYTES:
+                    break
+                found[name] = path.read_bytes()
+        return found
+
+
+def find_submissions(assignment: str, root: Path) -> list[Submission]:
+    """Every student folder under ``submitted/`` that has ``assignment``, sorted by student."""
+    base = root / "submitted"
+    found = []
+    for student_dir in sorted(base.iterdir()) if base.is_dir() else []:
+        folder = student_dir / assignment
+        if not folder.is_dir():
+            continue
+        stamp = folder / "timestamp.txt"
+        found.append(Submission(student_dir.name, folder,
+                                stamp.read_text().strip() if stamp.is_file() else None))
+    if not found:
+        raise CourseError(
+            f"no submissions for '{assignment}' in {base}: copy them to "
+            f"submitted/<student>/{assignment}/ or pass --submissions DIR"
+        )
+    return found
+
+
+def already_graded(root: Path, assignment: str, sub: Submission, digest: str) -> bool:
+    """Whether this submission's grade is recorded: by ``course grade`` (the same bytes), or by
+    ``nbgrader autograde`` (an autograded notebook newer than the submitted one)."""
+    recorded = recorded_digest(root, assignment, sub.student)
+    if recorded is not None:
+        return recorded == digest
+    submitted = sub.notebooks(assignments.notebooks(assignment, root))
+    graded = root / "autograded" / sub.student / assignment
+    return bool(submitted) and all(
+        (graded / path.name).is_file() and (graded / path.name).stat().st_mtime
+        >= path.stat().st_mtime for path in submitted.values())
+
+
+def jobs_for(
+    assignment: str,
+    root: Path,
+    url: str,
+    settings: GradeSettings,
+    force: bool,
+    students: list[str] | None = None,
+) -> tuple[list[GradeJob], list[str]]:
+    """The jobs still to do, and the students skipped because their grade is already recorded.
+
+    ``students`` (ids) grades those students only, whether graded before or not.
+    """
+    submissions = find_submissions(assignment, root)
+    if students:
+        unknown = sorted(set(students) - {sub.student for sub in submissions})
+        if unknown:
+            raise CourseError(f"no submission of '{assignment}' from {', '.join(unknown)}: "
+                              f"the students who submitted are "
+                              f"{', '.join(sub.student for sub in submissions)}")
+        submissions = [sub for sub in submissions if sub.student in students]
+    gradebook.ensure_assignment(assignment, root, url)
+    snapshot = gradebook.worker_snapshot(assignment, root, url)
+    names = assignments.notebooks(assignment, root)
+    releases = {n: assignments.release_path(assignment, root, n).read_bytes() for n in names}
+    config_file = root / "nbgrader_config.py"
+    config = config_file.read_text() if config_file.is_file() else ""
+    jobs, skipped = [], []
+    for sub in submissions:
+        job = GradeJob(
+            assignment,
+            sub.student,
+            {n: path.read_bytes() for n, path in sub.notebooks(names).items()},
+            sub.timestamp,
+            snapshot,
+            releases,
+            settings,
+            config,
+            sub.files(names),
+        )
+        if not (force or students) and already_graded(root, assignment, sub, job.digest):
+            skipped.append(sub.student)
+        else:
+            jobs.append(job)
+    return jobs, skipped
+
+
+def run_jobs(
+    jobs: list[GradeJob], workers: int, scheduler: str | None = None
+) -> Iterator[GradeResult]:
+    """Grade ``jobs``, yielding results as they finish (in any order)."""
+    if scheduler:
+        from grader.cluster import run_on_cluster
+
+        yield from run_on_cluster(jobs, scheduler)
+    elif workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            yield grade_one(job)
+    else:
+        warm_up()  # import once here; the forked workers inherit it
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=warm_up) as pool:
+            for future in as_completed([pool.submit(grade_one, job) for job in jobs]):
+                yield future.result()
+
+
+def grade_class(
+    assignment: str,
+    root: Path,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    settings: GradeSettings | None = None,
+    force: bool = False,
+    students: list[str] | None = None,
+    on_result: Callable[[GradeResult, int, int], None] | None = None,
+    db_url: str | None = None,
+) -> tuple[list[GradeResult], list[str]]:
+    """Grade every submission of ``assignment``; return the new results and who was skipped.
+
+    ``db_url`` is the gradebook (default: :func:`~grader.config.gradebook_url`).
+    """
+    assignments.check_name(assignment, root)
+    settings = settings or GradeSettings()
+    url = db_url or gradebook_url(root)
+    gradebook.check_readable(url)
+    results = []
+    with gradebook.explained_errors(url):
+        jobs, skipped = jobs_for(assignment, root, url, settings, force, students)
+        timestamps = {job.student: job.timestamp for job in jobs}
+        for result in run_jobs(jobs, workers or os.cpu_count() or 1, scheduler):
+            record(root, url, result, timestamps[result.student])
+            results.append(result)
+            if on_result:
+                on_result(result, len(results), len(jobs))
+    return sorted(results, key=lambda r: r.student), skipped

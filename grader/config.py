@@ -1,0 +1,194 @@
+"""The course's nbgrader configuration, shared by ``nbgrader_config.py`` and the ``course`` command.
+
+Plain ``nbgrader`` commands run from the repository root load ``nbgrader_config.py``, which calls
+:func:`configure`; ``course grade`` builds the same configuration for the folders it grades in,
+so both get the same settings.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from traitlets.config import Config
+
+import course_kit
+from course_kit.limits import CELL_TIMEOUT, MEMORY_LIMIT
+
+ASSIGNMENTS = ("tuning", "scale", "batch_norm", "softmax")
+#: The gradebook's course id (PostgreSQL enforces the course row that SQLite lets slide).
+COURSE_ID = "dl-week3"
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+#: nbgrader's exchange (see ``exchange_root``).
+EXCHANGE_ROOT = "/srv/nbgrader/exchange"
+
+
+def gradebook_url(root: Path | str) -> str:
+    """The default gradebook of the course directory ``root``: SQLite, ``root/gradebook.db``."""
+    return f"sqlite:///{Path(root) / 'gradebook.db'}"
+
+
+def configure(
+    c: Config,
+    root: Path | str = REPOSITORY,
+    sandbox: bool = True,
+    memory_limit: int = MEMORY_LIMIT,
+) -> Config:
+    """Fill ``c`` with the course's nbgrader settings for the course directory ``root``.
+
+    With ``sandbox`` every grading kernel runs in bubblewrap (``grader.sandbox``), which
+    hides the course directory, this repository and home folders and caps memory; without it,
+    student code runs with the grader's own permissions.
+    """
+    root = Path(root).resolve()
+    c.CourseDirectory.root = str(root)
+    c.CourseDirectory.course_id = COURSE_ID
+    c.CourseDirectory.db_url = gradebook_url(root)
+    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.db", ".*"]
+
+    c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+    c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+    # Grading: rebuild each submission on the release (edited or deleted tests come back),
+    # disqualify answer cells that import the reference or patch libraries, and run the
+    # notebook with kernel restarts and an output cap.
+    c.RebuildFromRelease.release_directory = str(root)
+    c.Autograde.sanitize_preprocessors = derived(
+        nbgrader_steps("Autograde", "sanitize_preprocessors"),
+        after={"ClearOutput": ["grader.rebuild.RebuildFromRelease"]},  # flags duplicates
+        append=["grader.integrity.CheckAnswerCells"],
+    )
+    # ResilientExecute caps every output as it arrives, so nbgrader's LimitOutput would only
+    # cut the course's own figures a second time.
+    c.Autograde.autograde_preprocessors = derived(
+        nbgrader_steps("Autograde", "autograde_preprocessors"),
+        replace={"Execute": "grader.execution.ResilientExecute"},
+        drop={"LimitOutput"},
+        after={"SaveAutoGrades": ["grader.flags.FlagInGradebook"]},
+    )
+    c.Execute.timeout = CELL_TIMEOUT
+    c.Execute.interrupt_on_timeout = True
+    c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:"]
+    if sandbox:
+        c.Execute.kernel_manager_class = "grader.sandbox.SandboxedKernelManager"
+        c.SandboxedKernelManager.memory_limit = memory_limit
+        # The kernel imports the course's support code from the answer-free student runtime (the
+        # course_kit package), nothing else.
+        c.SandboxedKernelManager.runtime_paths = [str(course_kit.RUNTIME)]
+    else:
+        c.Execute.kernel_manager_class = "jupyter_client.manager.AsyncKernelManager"
+    # Feedback must never show hidden tests, nor run what a student wrote; it stands alone
+    # (formulas render offline) and says what awaits grading (instructor_tools.feedback_pages).
+    c.GenerateFeedback.preprocessors = derived(
+        nbgrader_steps("GenerateFeedback", "preprocessors"),
+        replace={"GetGrades": "instructor_tools.feedback.GetGradesAwaiting"},
+        after={"GetGrades": ["instructor_tools.feedback.HideHiddenTests",
+                             "instructor_tools.feedback.ClearHiddenTestRegions"]},
+    )
+    # nbgrader zip_collect maps LMS file names (Canvas, Moodle) to students through the roster.
+    c.ZipCollectApp.collector_plugin = "instructor_tools.lms.CourseCollector"
+    page = c.GenerateFeedback.HTMLExporter  # the feedback exporter's only, not formgrader's
+    page.template_name = "course_feedback"
+    page.template_file = "feedback_page.html.j2"
+    templates = Path(__file__).parents[1] / "instructor_tools" / "templates"
+    page.extra_template_basedirs.prepend([str(templates)])
+    page.sanitize_html = True
+    page.filters = {
+        name: f"instructor_tools.feedback_pages.{name}"
+        for name in (
+            "clean_html",
+            "mathjax_inline",
+            "points_phrase",
+            "score_summary",
+            "score_text",
+            "toc_label",
+        )
+    }
+
+    # The classroom exchange (release -> fetch -> submit -> collect -> release_feedback ->
+    # fetch_feedback, and the formgrader's release and collect buttons): nbgrader's folder
+    # exchange under the course id. A course_id and an existing, writable root are what keep
+    # the formgrader's "exchange directory ... does not exist" banner away.
+    c.Exchange.root = exchange_root()
+    return c
+
+
+def exchange_root() -> str:
+    """The exchange folder: ``$COURSE_EXCHANGE``, else ``EXCHANGE_ROOT``. Every user of the
+    course writes there (mode 0777, as nbgrader asks); several courses share one, each under
+    its ``CourseDirectory.course_id``. A course's nbgrader_config.py may set ``c.Exchange.root``
+    after ``configure``."""
+    return os.environ.get("COURSE_EXCHANGE") or EXCHANGE_ROOT
+
+
+def nbgrader_steps(converter: str, trait: str) -> list[str]:
+    """The dotted names of nbgrader's own default preprocessors for ``converter.trait``."""
+    import nbgrader.converters
+
+    classes = getattr(nbgrader.converters, converter).class_traits()[trait].default()
+    return [f"{cls.__module__}.{cls.__name__}" for cls in classes]
+
+
+def derived(
+    steps: list[str],
+    replace: dict[str, str] | None = None,
+    after: dict[str, list[str]] | None = None,
+    drop: set[str] | None = None,
+    append: list[str] | None = None,
+) -> list[str]:
+    """nbgrader's ``steps`` with the course's changes, each step named by its class name:
+    ``replace`` one by another, insert steps ``after`` one, ``drop`` some, ``append`` others.
+    A step nbgrader no longer has is an error, so an nbgrader upgrade cannot silently skip one.
+    """
+    replace, after, drop = replace or {}, after or {}, drop or set()
+    names = {step.rsplit(".", 1)[-1] for step in steps}
+    missing = (set(replace) | set(after) | drop) - names
+    if missing:
+        raise RuntimeError(f"nbgrader has no step {sorted(missing)}: update grader/config.py")
+    result = []
+    for step in steps:
+        name = step.rsplit(".", 1)[-1]
+        if name in drop:
+            continue
+        result.append(replace.get(name, step))
+        result += after.get(name, [])
+    return result + list(append or [])
+
+
+def put_tools_on_path() -> None:
+    """Make the commands installed beside this Python (nbgrader runs ``alembic``) findable."""
+    tools = str(Path(sys.executable).parent)
+    if tools not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = tools + os.pathsep + os.environ.get("PATH", "")
+
+
+def course_config(root: Path | str = REPOSITORY, **settings) -> Config:
+    """A fresh :class:`Config` with the course's settings for ``root`` (see ``configure``)."""
+    put_tools_on_path()
+    return configure(Config(), root, **settings)
+
+
+def run_converter(converter: str, cfg: Config, assignment: str, student: str = "", **flags) -> None:
+    """Run one of nbgrader's converters ("GenerateAssignment", "Autograde", "GenerateFeedback")
+    for ``assignment`` (and ``student``) with ``cfg``, quietly, forcing overwrites.
+
+    ``flags`` set attributes such as ``create_assignment=True``. nbgrader's own exception
+    (its reason already logged) propagates.
+    """
+    import logging
+
+    import nbgrader.converters
+    from nbgrader.coursedir import CourseDirectory
+
+    coursedir = CourseDirectory(config=cfg)
+    coursedir.assignment_id = assignment
+    if student:
+        coursedir.student_id = student
+    app = getattr(nbgrader.converters, converter)(coursedir=coursedir, config=cfg)
+    app.log.setLevel(logging.ERROR)
+    app.force = True
+    for name, value in flags.items():
+        setattr(app, name, value)
+    app.start()

@@ -1,0 +1,342 @@
+"""nbgrader's ``Execute`` step, split in two: the student's cells in the kernel, the tests here.
+
+:class:`ResilientExecute` replaces ``Execute`` in the autograde pipeline (by configuration):
+
+- every cell that is not a test runs in the student's (sandboxed) kernel, as nbgrader would;
+- every **test cell** runs in the grader's process (:class:`course_kit.judge.Judge`), from the
+  source the gradebook holds (hidden tests included), calling the student's functions over the
+  data-only channel; its verdict is written into the cell as outputs, which nbgrader's
+  ``SaveAutoGrades`` then scores as usual (an error output: no points);
+- a kernel that dies (``os._exit``, a segfault, the memory cap), ignores an interrupt, or never
+  ends a cell's output (a message too large to read was dropped) is restarted; the student's
+  cells before the one that broke it run again, and the rest of the notebook still earns its
+  points;
+- output is capped per cell as it arrives, counting every message type (streams, displays,
+  display updates, errors, comm messages and their binary buffers): 100,000 characters for the
+  student's cells, more for the course's own cells (their figures are never blamed on the
+  student); the notebook's output as a whole is capped as it arrives too, and the kernel's
+  messages are read by a client that refuses oversized ones (``judge.LimitedAsyncClient``);
+- the whole submission has a wall-clock budget that covers restarts and replays; cells past it
+  are not run (tests past it score nothing) and the report says so.
+
+Everything unusual becomes a flag for the grade report.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import json
+import os
+import secrets
+import shutil
+import tempfile
+import time
+from queue import Empty
+
+import nbformat
+from jupyter_core.utils import ensure_async, run_sync
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbgrader.preprocessors import Execute
+from traitlets import Float, Integer
+
+from course_kit.cells import is_answer_cell, is_setup_cell, is_test_cell, nbgrader_meta
+from course_kit.judge import (
+    DROPPED,
+    INTERRUPT_GRACE,
+    Call,
+    Judge,
+    KernelLink,
+    LimitedAsyncClient,
+)
+from course_kit.limits import CELL_TIMEOUT
+from grader import diagnostics
+from grader.flags import DIAGNOSES_KEY, add_flags
+from grader.rebuild import COURSE_CELL_KEY
+
+HIDDEN_MARKER = "### BEGIN HIDDEN TESTS"
+_COUNTED = ("stream", "display_data", "execute_result", "error", "update_display_data",
+            "clear_output", "comm_open", "comm_msg", "comm_close")  # fmt: skip
+
+
+class KernelStuck(DeadKernelError):
+    """The kernel kept running after an interrupt (a loop that ignores SIGINT)."""
+
+
+def _label(cell, index: int) -> str:
+    return nbgrader_meta(cell).get("grade_id") or f"cell {index + 1}"
+
+
+def trusted_sources(resources) -> dict[str, str]:
+    """``grade_id -> source`` of the assignment's cells as the gradebook holds them.
+
+    Code that runs in the grader's process (tests, set-up cells) is taken from here, never from
+    the submitted notebook. Empty when there is no gradebook (``course check`` on a student's own
+    notebook, where the grader is the student's own process).
+    """
+    info = (resources or {}).get("nbgrader", {})
+    if not info.get("db_url"):
+        return {}
+    from nbgrader.api import Gradebook
+
+    with Gradebook(info["db_url"]) as gb:
+        notebook = gb.find_notebook(info["notebook"], info["assignment"])
+        return {cell.name: cell.source for cell in notebook.source_cells}
+
+
+def answer_functions(nb, trusted: dict[str, str]) -> list[str]:
+    """The names of the functions the notebook's answer cells define (parsed, never run).
+
+    With a gradebook, each answer cell is read as the gradebook holds it (the release's ``def``
+    and docstring): a function the student adds to an answer cell is not a graded function,
+    so the judge never binds it in the kernel to a test's callable (a test's
+    ``reference_softmax`` stays in the grader however the student names a function).
+    """
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    names = []
+    for cell in nb.cells:
+        if not is_answer_cell(cell):
+            continue
+        source = trusted.get(nbgrader_meta(cell).get("grade_id"), "") if trusted else cell.source
+        try:
+            tree = ast.parse(TransformerManager().transform_cell(source))
+        except (SyntaxError, ValueError):
+            continue
+        names += [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
+    return names
+
+
+class ResilientExecute(Execute):
+    """``Execute`` with tests judged in the grader, kernel restarts, output caps and a budget."""
+
+    max_restarts = Integer(3, help="Kernel restarts tolerated in one notebook").tag(config=True)
+    max_output_chars = Integer(
+        100_000, help="Characters of output kept per student cell; the rest is dropped"
+    ).tag(config=True)
+    max_course_output_chars = Integer(
+        2_000_000, help="Characters of output kept per cell of the course's own (figures)"
+    ).tag(config=True)
+    max_notebook_chars = Integer(
+        20_000_000, help="Largest autograded notebook; student outputs are dropped beyond it"
+    ).tag(config=True)
+    seed_salt = Integer(
+        -1, help="Salt of the hidden tests' seeded draws (course_kit.judge.salted_seeds); "
+        "-1: fresh for every submission graded, so a hidden input seen once is never seen again"
+    ).tag(config=True)
+    submission_timeout = Float(
+        600.0, help="Wall-clock seconds for the whole submission, restarts and replays included"
+    ).tag(config=True)
+
+    def start_new_kernel(self, **kwargs):
+        """nbclient's, in a working folder that is a copy of the notebook's folder without its
+        notebooks: nbgrader's autograde writes the sanitized notebook, its test cells restored
+        from the gradebook with their hidden tests, into the folder it then runs the kernel in.
+        Made once per notebook (kernels restarted later start in it too)."""
+        path = self.resources.get("metadata", {}).get("path")
+        if path and os.path.isdir(path) and "cwd" not in kwargs:
+            if self._workdir is None:
+                self._workdir = tempfile.TemporaryDirectory(prefix="course-cwd-")
+                shutil.copytree(path, self._workdir.name, symlinks=True, dirs_exist_ok=True,
+                                ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+            kwargs["cwd"] = self._workdir.name
+        run_sync(super().async_start_new_kernel)(**kwargs)
+
+    def create_kernel_manager(self):
+        """nbclient's kernel manager, whose clients read bounded messages only."""
+        km = super().create_kernel_manager()
+        km.client_factory = LimitedAsyncClient
+        return km
+
+    def process_message(self, msg, cell, cell_index):
+        """Count every output message of the cell (binary buffers included); drop what passes
+        the cell's cap, or the notebook's (which counts the output kept)."""
+        if msg["msg_type"] in _COUNTED:
+            size = len(json.dumps(msg["content"])) + sum(map(len, msg.get("buffers") or []))
+            used = self._output_used.get(cell_index, 0) + size
+            self._output_used[cell_index] = used
+            limit = (self.max_course_output_chars if cell.metadata.get(COURSE_CELL_KEY)
+                     else self.max_output_chars)
+            beyond = (f"{limit:,} characters" if used > limit else
+                      f"the notebook's {self.max_notebook_chars:,} characters"
+                      if self._output_total + size > self.max_notebook_chars else None)
+            if beyond:
+                if cell_index not in self._capped:
+                    self._capped.add(cell_index)
+                    cell.outputs.append(nbformat.v4.new_output(
+                        "stream", name="stdout", text=f"\n[output beyond {beyond} dropped]\n"))
+                return None
+            self._output_total += size
+        return super().process_message(msg, cell, cell_index)
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        """Interrupt; if the kernel does not answer within the grace time, it is stuck."""
+        await ensure_async(self.km.interrupt_kernel())
+        deadline = time.monotonic() + INTERRUPT_GRACE
+        while time.monotonic() < deadline:
+            try:
+                await ensure_async(self.kc.shell_channel.get_msg(timeout=0.2))
+            except Empty:
+                continue
+            return {"content": {**self.error_on_timeout, "status": "error"}}
+        raise KernelStuck("the kernel did not stop when interrupted")
+
+    def preprocess(self, nb, resources=None, km=None):
+        NotebookClient.__init__(self, nb, km)
+        self.reset_execution_trackers()
+        self._check_assign_resources(resources)
+        self._output_used: dict[int, int] = {}
+        self._output_total = 0
+        self._workdir: tempfile.TemporaryDirectory | None = None
+        self._capped: set[int] = set()
+        trusted = trusted_sources(resources)
+        self._diagnoses: dict[str, str] = {}
+        judge = Judge(answer_functions(nb, trusted), cell_timeout=self.timeout or CELL_TIMEOUT,
+                      explain=self._explain, watch=diagnostics.Recorded,
+                      snapshot=diagnostics.snapshot,
+                      salt=self.seed_salt if self.seed_salt >= 0 else secrets.randbits(62))
+        flags: list[str] = []
+        broken: set[int] = set()
+        started = time.monotonic()
+        index = 0
+        while index < len(self.nb.cells) and len(broken) <= self.max_restarts:
+            with self.setup_kernel():
+                info = self.wait_for_reply(self.kc.kernel_info())
+                self.nb.metadata["language_info"] = info["content"]["language_info"]
+                judge.link = KernelLink(self.km.get_connection_info(), run_sync(self.km.is_alive))
+                try:
+                    if broken:
+                        self._replay_before(index, broken)
+                    while index < len(self.nb.cells):
+                        if time.monotonic() - started > self.submission_timeout:
+                            break
+                        lost = self._run_cell(judge, trusted, index, resources)
+                        index += 1
+                        if lost:
+                            flags.append(f"{_label(self.nb.cells[index - 1], index - 1)}: "
+                                         f"{lost}; the kernel was restarted")
+                            broken.add(index - 1)
+                            break
+                except DeadKernelError as error:
+                    cell = self.nb.cells[index]
+                    why = ("did not stop when interrupted" if isinstance(error, KernelStuck)
+                           else "died")
+                    cell.outputs.append(nbformat.v4.new_output(
+                        "error", ename="DeadKernelError",
+                        evalue=f"the kernel {why} while running this cell; it was restarted",
+                        traceback=[f"DeadKernelError: the kernel {why} while running this cell"]))
+                    flags.append(f"kernel {why} in {_label(cell, index)}; restarted")
+                    broken.add(index)
+                    index += 1
+                finally:
+                    judge.link.close()
+            if time.monotonic() - started > self.submission_timeout:
+                if index < len(self.nb.cells):
+                    first = _label(self.nb.cells[index], index)
+                    flags.append(f"the submission used up its {self.submission_timeout:.0f} s; "
+                                 f"cells from {first} on were not run")
+                break
+        if self._workdir is not None:
+            self._workdir.cleanup()
+        if len(broken) > self.max_restarts:
+            flags.append("too many kernel restarts; the remaining cells were not run")
+        self._mark_not_run(index)
+        self.set_widgets_metadata()
+        flags += self._cell_flags()
+        self._cap_notebook(flags)
+        if self._diagnoses:
+            self.nb.metadata[DIAGNOSES_KEY] = self._diagnoses
+        add_flags(self.nb, flags)
+        return self.nb, self.resources
+
+    def _run_cell(self, judge: Judge, trusted: dict[str, str], index: int, resources):
+        """Run one cell where it belongs; returns why the kernel was lost, if it was."""
+        cell = self.nb.cells[index]
+        grade_id = nbgrader_meta(cell).get("grade_id", "")
+        if is_test_cell(cell):
+            source = trusted.get(grade_id, cell.source) if trusted else cell.source
+            self._diagnosing = grade_id
+            outcome = judge.run_test(source, f"<test {grade_id}>", hidden=HIDDEN_MARKER in source)
+            cell.outputs = [nbformat.from_dict(o) for o in outcome.outputs]
+            cell.execution_count = None
+            return outcome.kernel_lost
+        if is_setup_cell(cell):
+            try:
+                judge.run_setup(trusted.get(grade_id, cell.source) if trusted else cell.source)
+            except Exception as error:  # noqa: BLE001 - reported; the tests will fail
+                self.log.error("set-up cell %s failed in the grader: %s", grade_id, error)
+        try:
+            self.preprocess_cell(cell, resources, index)
+        except CellTimeoutError:  # the reply came, the end of the output never did
+            why = (f"its output did not end within {self.iopub_timeout} s of its reply (a message "
+                   "too large to read, or a flood)")
+            cell.outputs.append(nbformat.v4.new_output(
+                "error", ename="OutputUnfinished", evalue=why,
+                traceback=[f"OutputUnfinished: {why}"]))
+            return why
+        return None
+
+    def _explain(self, calls: list[Call]) -> str | None:
+        """The first catalogued mistake that reproduces one of a failed test's calls."""
+        for call in calls:
+            result = diagnostics.Raised(*call.raised) if call.raised else call.result
+            found = diagnostics.diagnose(call.name, call.args, call.kwargs, result,
+                                         call.substitutes)
+            if found:
+                self._diagnoses[self._diagnosing] = found.key
+                return found.message
+        return None
+
+    def _replay_before(self, index: int, broken: set[int]) -> None:
+        """Rebuild the kernel's state: run again the non-test code cells before ``index``."""
+        for i in range(index):
+            cell = self.nb.cells[i]
+            timed_out = any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", []))
+            if cell.cell_type != "code" or i in broken or is_test_cell(cell) or timed_out:
+                continue
+            self.execute_cell(copy.deepcopy(cell), i, store_history=False)
+
+    def _mark_not_run(self, index: int) -> None:
+        """Test cells the run never reached score nothing, with the reason in the cell."""
+        for cell in self.nb.cells[index:]:
+            if is_test_cell(cell):
+                cell.outputs = [nbformat.v4.new_output(
+                    "error", ename="NotRun", evalue="this test did not run: the submission used "
+                    "up its time or its kernel restarts", traceback=["NotRun"])]
+
+    def _cell_flags(self) -> list[str]:
+        flags = []
+        for i, cell in enumerate(self.nb.cells):
+            if cell.cell_type != "code":
+                continue
+            errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+            if any(o.get("ename") in ("CellTimeoutError", "TimeoutError") for o in errors):
+                flags.append(f"{_label(cell, i)} timed out after {self.timeout} s")
+            if any(o.get("ename") == "MemoryError" for o in errors):
+                flags.append(f"{_label(cell, i)} hit the memory limit")
+            if any(o.get("ename") == "ChannelError" for o in errors):
+                flags.append(f"{_label(cell, i)}: the kernel answered the grader with something "
+                             "it does not read (its end of the channel was replaced?)")
+            if DROPPED in json.dumps(cell.get("outputs", [])):
+                flags.append(f"{_label(cell, i)} sent a message with more values than the "
+                             "grader reads; it was dropped")
+            if i in self._capped and not cell.metadata.get(COURSE_CELL_KEY):
+                flags.append(f"{_label(cell, i)} printed more than "
+                             f"{self.max_output_chars:,} characters; output capped")
+        return flags
+
+    def _cap_notebook(self, flags: list[str]) -> None:
+        """Drop the student cells' outputs, largest first, until the notebook fits its cap."""
+        sizes = sorted(((len(json.dumps(c.get("outputs", []))), i)
+                        for i, c in enumerate(self.nb.cells)
+                        if c.cell_type == "code" and not is_test_cell(c)
+                        and not c.metadata.get(COURSE_CELL_KEY)), reverse=True)
+        total = len(json.dumps(self.nb))
+        for size, i in sizes:
+            if total <= self.max_notebook_chars:
+                return
+            self.nb.cells[i].outputs = []
+            total -= size
+            flags.append(f"{_label(self.nb.cells[i], i)}: outputs dropped (the notebook passed "
+                         f"{self.max_notebook_chars:,} characters)")

@@ -1,0 +1,138 @@
+"""Where the grades live: a SQLite file by default, or any SQLAlchemy URL (PostgreSQL).
+
+The coordinator alone writes the gradebook. Workers never see it: each grades against a private
+SQLite snapshot that holds only what ``generate_assignment`` stored for the assignment.
+Failures a person must fix (a file that is not a database, a gradebook locked by another
+program, a server that does not answer) become one :class:`CourseError` line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from course_kit.errors import CourseError
+from grader.config import COURSE_ID, gradebook_url
+from instructor_tools import assignments
+
+
+def open_gradebook(url: str):
+    """nbgrader's :class:`Gradebook` for the course at ``url`` (use it as a context manager)."""
+    from nbgrader.api import Gradebook
+
+    return Gradebook(url, COURSE_ID)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a ``sqlite:///`` URL, or None for other databases."""
+    return Path(url[len("sqlite:///") :]) if url.startswith("sqlite:///") else None
+
+
+#: The pip package of a database driver whose module has another name.
+DRIVER_PACKAGES = {"psycopg2": "psycopg2-binary", "psycopg": "psycopg[binary]"}
+URL_FORMS = "sqlite:///PATH or postgresql+psycopg2://USER@HOST/DATABASE"
+
+
+def check_url(url: str) -> None:
+    """Refuse, in one line, a gradebook URL this Python cannot open: not a URL, a database
+    SQLAlchemy does not know, or a driver that is not installed (the line says what to install)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        parsed = make_url(url)
+        dialect = parsed.get_dialect()
+    except ArgumentError:
+        raise CourseError(f"the gradebook must be a database URL, {URL_FORMS}") from None
+    except NoSuchModuleError:
+        raise CourseError(
+            f"unknown kind of database '{url.split(':')[0]}': use {URL_FORMS}"
+        ) from None
+    try:
+        dialect.import_dbapi()
+    except ImportError as error:
+        package = DRIVER_PACKAGES.get(error.name or "", error.name or parsed.drivername)
+        raise CourseError(
+            f"the gradebook {parsed.render_as_string(hide_password=True)} needs the Python "
+            f"package {package}: run pip install '{package}' in the course's environment"
+        ) from None
+
+
+def check_readable(url: str) -> None:
+    """Refuse, in one line, a SQLite gradebook that is not a database or is damaged."""
+    path = sqlite_path(url)
+    if path is None or not path.exists():
+        return
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)) as db:
+            verdict = db.execute("PRAGMA quick_check").fetchone()[0]
+    except sqlite3.OperationalError as error:
+        if "locked" in str(error):
+            raise CourseError(locked_message(str(error))) from None
+        raise CourseError(f"{path} cannot be read ({error}): check its permissions") from None
+    except sqlite3.DatabaseError as error:
+        raise CourseError(
+            f"{path} is not a usable gradebook ({error}): restore it from a "
+            f"backup or move it away to start a new one"
+        ) from None
+    if verdict != "ok":
+        raise CourseError(f"{path} is damaged ({verdict}): restore it from a backup")
+
+
+def locked_message(reason: str) -> str:
+    return (
+        f"the gradebook is locked by another program ({reason}): close it and run the "
+        f"same command again; grades already recorded are kept"
+    )
+
+
+@contextlib.contextmanager
+def explained_errors(url: str) -> Iterator[None]:
+    """Turn database errors into one line saying what to do; grades written so far are kept."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        yield
+    except DBAPIError as error:
+        reason = str(error.orig).splitlines()[0] if error.orig else str(error).splitlines()[0]
+        if "locked" in reason:
+            raise CourseError(locked_message(reason)) from None
+        raise CourseError(
+            f"the gradebook at {url} failed ({reason}): check that it is "
+            f"reachable and writable, then run the same command again"
+        ) from None
+
+
+def ensure_assignment(assignment: str, root: Path, url: str) -> None:
+    """Make sure the gradebook holds ``assignment`` (releasing it into that gradebook if not)."""
+    path = sqlite_path(url)
+    if (path is not None and not path.exists()) or not gradebook_knows(assignment, url):
+        assignments.generate(assignment, root, db_url=url)
+
+
+def worker_snapshot(assignment: str, root: Path, url: str) -> bytes:
+    """SQLite bytes holding ``assignment`` for the workers (a copy, or generated afresh)."""
+    path = sqlite_path(url)
+    if path is not None:
+        return path.read_bytes()
+    with tempfile.TemporaryDirectory(prefix="course-snapshot-") as tmp:
+        scratch = Path(tmp)
+        shutil.copytree(root / "source" / assignment, scratch / "source" / assignment)
+        assignments.generate(assignment, scratch, db_url=gradebook_url(scratch))
+        return (scratch / "gradebook.db").read_bytes()
+
+
+def gradebook_knows(assignment: str, db_url: str) -> bool:
+    """Whether the gradebook at ``db_url`` already holds ``assignment``."""
+    from nbgrader.api import MissingEntry
+
+    with open_gradebook(db_url) as gb:
+        try:
+            gb.find_assignment(assignment)
+        except MissingEntry:
+            return False
+    return True

@@ -1,0 +1,349 @@
+"""Grade submissions with nbgrader's own autograder, one job per submission.
+
+A :class:`GradeJob` carries everything one submission needs (the notebook's bytes, a snapshot of
+the gradebook that holds the assignment, the settings), so the same :func:`grade_one` runs in a
+local worker process or on a Dask worker on another machine. It runs ``nbgrader``'s
+``Autograde`` converter in a private temporary course directory and returns a
+:class:`GradeResult`. Only the coordinator writes the real gradebook (:func:`record`), one
+transaction per submission, so parallel grading never contends for the database and an
+interrupted class resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from course_kit.limits import CELL_TIMEOUT, MEMORY_LIMIT
+from grader.config import course_config, gradebook_url, run_converter
+from grader.flags import FLAGS_KEY
+from grader.gradebook import open_gradebook
+
+MARKER = ".course-graded.json"
+#: The file nbgrader's exchange puts in a submission; feedback goes back by it.
+SECRET = "submission_secret.txt"
+
+#: Prefix of the private course directory each submission is graded in.
+PRIVATE_PREFIX = "course-grade-"
+
+
+@dataclass(frozen=True)
+class GradeSettings:
+    """How a submission runs: seconds per cell, the kernel's memory cap, whether it is sandboxed."""
+
+    cell_timeout: int = CELL_TIMEOUT
+    memory_limit: int = MEMORY_LIMIT
+    sandbox: bool = True
+
+
+@dataclass(frozen=True)
+class GradeJob:
+    """One submission to grade, self-contained so that it can travel to another machine.
+
+    ``notebooks`` are the submitted notebooks by name (one missing from it was not submitted),
+    ``releases`` the released ones, ``files`` the other files the student handed in.
+    """
+
+    assignment: str
+    student: str
+    notebooks: dict[str, bytes]
+    timestamp: str | None
+    gradebook: bytes
+    releases: dict[str, bytes]
+    settings: GradeSettings = GradeSettings()
+    #: The course's ``nbgrader_config.py`` (its text): the settings nbgrader itself would use.
+    config: str = ""
+    files: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def digest(self) -> str:
+        """A hash of the submitted bytes: a resumed run skips submissions already recorded."""
+        digest = hashlib.sha256()
+        for name, data in sorted({**self.notebooks, **self.files}.items()):
+            digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+        return digest.hexdigest()
+
+
+@dataclass
+class CellScore:
+    """One graded cell's result: ``score`` is None while it waits for a person to grade it."""
+
+    score: float | None
+    max_score: float
+    needs_manual_grade: bool
+    comment: str | None = None
+
+
+@dataclass
+class GradeResult:
+    """What grading one submission produced; ``problem`` is one line when it could not run."""
+
+    assignment: str
+    student: str
+    digest: str
+    cells: dict[str, CellScore] = field(default_factory=dict)
+    #: The autograded notebooks by name (none when nothing could be graded).
+    autograded: dict[str, bytes] = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)
+    problem: str | None = None
+    seconds: float = 0.0
+    #: nbgrader's late-submission penalty per notebook (its ``LateSubmissionPlugin``).
+    penalties: dict[str, float | None] = field(default_factory=dict)
+
+    @property
+    def score(self) -> float:
+        return sum(c.score or 0.0 for c in self.cells.values())
+
+    @property
+    def max_score(self) -> float:
+        return sum(c.max_score for c in self.cells.values())
+
+
+def notebook_problem(data: bytes | None) -> str | None:
+    """Why ``data`` cannot be graded as a notebook, in one line, or None if it can."""
+    if data is None:
+        return "no notebook was submitted"
+    try:
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+    except UnicodeDecodeError:
+        return "the notebook is not UTF-8 text"
+    except Exception as error:  # nbformat raises several types for unreadable JSON
+        return f"the notebook is not valid JSON ({str(error).splitlines()[0][:120]})"
+    if not isinstance(nb.get("cells"), list):
+        return "the notebook has no list of cells"
+    return None
+
+
+def _configure_job(root: Path, job: GradeJob):
+    """The course's own configuration (its nbgrader_config.py on top of the course's settings),
+    pointed at the private folder and its gradebook snapshot, with the job's settings."""
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
+    cfg = course_config(root, sandbox=job.settings.sandbox, memory_limit=job.settings.memory_limit)
+    if job.config:
+        (root / "nbgrader_config.py").write_text(job.config)
+        cfg.merge(PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config())
+    private = Config()  # whatever the course's file says
+    private.CourseDirectory.root = str(root)
+    private.CourseDirectory.db_url = gradebook_url(root)
+    private.Execute.timeout = job.settings.cell_timeout
+    if job.settings.sandbox:
+        private.SandboxedKernelManager.memory_limit = job.settings.memory_limit
+    else:
+        private.Execute.kernel_manager_class = "jupyter_client.manager.AsyncKernelManager"
+    cfg.merge(private)
+    return cfg
+
+
+def _empty_scores(root: Path, assignment: str, notebooks=None) -> dict[str, CellScore]:
+    """0 points for every graded cell of the assignment's ``notebooks`` (default: all)."""
+    cells = {}
+    with open_gradebook(gradebook_url(root)) as gb:
+        for notebook in gb.find_assignment(assignment).notebooks:
+            if notebooks is None or notebook.name in notebooks:
+                for cell in notebook.grade_cells:
+                    cells[cell.name] = CellScore(0.0, cell.max_score, False)
+    return cells
+
+
+def _lay_out(root: Path, job: GradeJob) -> dict[str, str]:
+    """Write the private course (release, submission) and return each notebook's problem."""
+    release = root / "release" / job.assignment
+    release.mkdir(parents=True)
+    (root / "source" / job.assignment).mkdir(parents=True)
+    submitted = root / "submitted" / job.student / job.assignment
+    submitted.mkdir(parents=True)
+    for name, data in job.releases.items():
+        (release / f"{name}.ipynb").write_bytes(data)
+    for name, data in job.files.items():
+        target = (submitted / name).resolve()
+        if submitted.resolve() in target.parents:  # never outside the submission's folder
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+    problems = {}
+    for name in job.releases:
+        problem = notebook_problem(job.notebooks.get(name))
+        if problem:
+            problems[name] = f"{name}.ipynb: {problem}" if len(job.releases) > 1 else problem
+        else:
+            (submitted / f"{name}.ipynb").write_bytes(job.notebooks[name])
+    if job.timestamp:
+        (submitted / "timestamp.txt").write_text(job.timestamp)
+    return problems
+
+
+def grade_one(job: GradeJob) -> GradeResult:
+    """Autograde one submission with nbgrader in a private course directory; never raises."""
+    from sqlalchemy.exc import SAWarning
+
+    warnings.simplefilter("ignore", SAWarning)  # nbgrader's own autoflush notices
+    warm_up()
+    started = time.perf_counter()
+    result = GradeResult(job.assignment, job.student, job.digest)
+    with tempfile.TemporaryDirectory(prefix=PRIVATE_PREFIX) as tmp:
+        root = Path(tmp)
+        (root / "gradebook.db").write_bytes(job.gradebook)
+        problems = _lay_out(root, job)
+        result.problem = "; ".join(problems.values()) or None
+        if len(problems) == len(job.releases):
+            result.cells = _empty_scores(root, job.assignment)
+            result.seconds = time.perf_counter() - started
+            return result
+        try:
+            run_converter(
+                "Autograde",
+                _configure_job(root, job),
+                job.assignment,
+                job.student,
+                create_student=True,
+            )
+            result.cells, result.penalties = _read_scores(root, job)
+            result.cells |= _empty_scores(root, job.assignment, set(problems))
+            autograded = root / "autograded" / job.student / job.assignment
+            for name in set(job.releases) - set(problems):
+                result.autograded[name] = (autograded / f"{name}.ipynb").read_bytes()
+                result.flags += format_flags(job.notebooks[name])
+                result.flags += autograded_flags(result.autograded[name])
+        except Exception as error:  # noqa: BLE001 - one student's failure must not stop a class
+            result.problem = f"nbgrader could not grade this submission: {error}".splitlines()[0]
+            result.cells = _empty_scores(root, job.assignment)
+            result.autograded = {}
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+@functools.cache
+def warm_up() -> None:
+    """Do once per process what every submission would otherwise pay for again.
+
+    - Import nbgrader's converters, nbclient and the grading preprocessors (seconds, mostly
+      ``nbformat``'s JSON-schema machinery). ``run_jobs`` calls this in the coordinator before
+      it forks the worker processes, so they start with everything imported.
+    - Let the private gradebook snapshots skip ``fsync``: nbgrader commits once per graded cell,
+      and each commit of a SQLite file waits for the disk. A snapshot lives in a temporary
+      folder and is thrown away after grading (only the coordinator writes the real gradebook,
+      from the returned result), so losing it in a crash loses nothing; no other database is
+      touched (see :func:`_private_sqlite_pragmas`).
+
+    Nothing of a student's kernel is reused: every submission still gets a fresh kernel.
+    """
+    import nbclient  # noqa: F401
+    from nbgrader.converters import Autograde  # noqa: F401
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    import grader.execution  # noqa: F401
+    import grader.integrity  # noqa: F401
+
+    event.listen(Engine, "connect", _private_sqlite_pragmas)
+
+
+def _private_sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """On a private snapshot (a SQLite file in a ``course-grade-*`` temporary folder only):
+    no ``fsync`` and the rollback journal in memory."""
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    rows = dbapi_connection.execute("PRAGMA database_list").fetchall()
+    path = next((row[2] for row in rows if row[1] == "main"), "")
+    private = os.path.join(os.path.realpath(tempfile.gettempdir()), PRIVATE_PREFIX)
+    if path and os.path.realpath(path).startswith(private):
+        dbapi_connection.execute("PRAGMA synchronous = OFF")
+        dbapi_connection.execute("PRAGMA journal_mode = MEMORY")
+
+
+def format_flags(data: bytes) -> list[str]:
+    """A flag when the notebook was saved in an nbformat other than 4."""
+    version = json.loads(data).get("nbformat")
+    return [] if version == 4 else [f"saved in nbformat {version}; converted to 4 for grading"]
+
+
+def autograded_flags(data: bytes) -> list[str]:
+    """The flags the grading steps left in the autograded notebook's metadata."""
+    return list(json.loads(data).get("metadata", {}).get(FLAGS_KEY, []))
+
+
+def _read_scores(root: Path, job: GradeJob) -> tuple[dict[str, CellScore], dict]:
+    """Each graded cell's result, and nbgrader's late penalty per notebook."""
+    cells, penalties = {}, {}
+    with open_gradebook(gradebook_url(root)) as gb:
+        submission = gb.find_submission(job.assignment, job.student)
+        for notebook in submission.notebooks:
+            penalties[notebook.name] = notebook.late_submission_penalty
+            comments = {c.name: c.auto_comment for c in notebook.comments}
+            for grade in notebook.grades:
+                cells[grade.name] = CellScore(
+                    grade.auto_score,
+                    grade.max_score,
+                    bool(grade.needs_manual_grade),
+                    comments.get(grade.name),
+                )
+    return cells, penalties
+
+
+def record(course_root: Path, db_url: str, result: GradeResult, timestamp: str | None) -> None:
+    """Write one result into the gradebook (one transaction) and the autograded folder.
+
+    The marker file is written last, so a run killed in between grades this submission again.
+    """
+    from sqlalchemy.exc import SAWarning
+
+    with open_gradebook(db_url) as gb, warnings.catch_warnings():
+        warnings.simplefilter("ignore", SAWarning)  # nbgrader's own autoflush notices
+        gb.update_or_create_student(result.student)
+        kwargs = {"timestamp": timestamp} if timestamp else {}
+        submission = gb.update_or_create_submission(result.assignment, result.student, **kwargs)
+        for notebook in submission.notebooks:
+            notebook.late_submission_penalty = result.penalties.get(notebook.name)
+            notebook.flagged = bool(result.flags) or bool(notebook.flagged)
+            for grade in notebook.grades:
+                cell = result.cells.get(grade.name)
+                if cell is None:
+                    continue
+                grade.auto_score = cell.score
+                if grade.manual_score is None:  # a person's grade stands
+                    grade.needs_manual_grade = cell.needs_manual_grade
+            for comment in notebook.comments:
+                cell = result.cells.get(comment.name)
+                if cell is not None and cell.comment is not None:
+                    comment.auto_comment = cell.comment
+        gb.db.commit()
+    folder = course_root / "autograded" / result.student / result.assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in result.autograded.items():
+        (folder / f"{name}.ipynb").write_bytes(data)
+    if timestamp:
+        (folder / "timestamp.txt").write_text(timestamp)
+    secret = course_root / "submitted" / result.student / result.assignment / SECRET
+    if secret.is_file():  # nbgrader's release_feedback finds the student by it
+        shutil.copyfile(secret, folder / SECRET)
+    summary = {
+        "digest": result.digest,
+        "score": result.score,
+        "max_score": result.max_score,
+        "problem": result.problem,
+        "flags": result.flags,
+        "seconds": round(result.seconds, 3),
+        "cells": {k: [c.score, c.max_score, c.needs_manual_grade] for k, c in result.cells.items()},
+    }
+    (folder / MARKER).write_text(json.dumps(summary, indent=1))
+
+
+def recorded_digest(course_root: Path, assignment: str, student: str) -> str | None:
+    """The digest of the submission already recorded for ``student``, if any."""
+    marker = course_root / "autograded" / student / assignment / MARKER
+    try:
+        return json.loads(marker.read_text())["digest"]
+    except (OSError, ValueError, KeyError):
+        return None

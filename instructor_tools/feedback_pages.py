@@ -1,0 +1,168 @@
+"""``course feedback A``: nbgrader's ``generate_feedback`` with the course's configuration.
+
+The page is nbgrader's feedback template, extended (``instructor_tools/templates/course_feedback``)
+so that it
+
+- stands alone: MathJax 3 is inlined (:func:`mathjax_inline`), so formulas render with no
+  network and in the single HTML file ``nbgrader release_feedback`` hands out;
+- runs nothing a student wrote: student markdown and HTML or markdown outputs pass through
+  :func:`clean_html` (scripts, event handlers, ``javascript:`` URLs, frames, styles become
+  inert text or are dropped), and JavaScript and widget outputs are not shown
+  (``HTMLExporter.sanitize_html``);
+- says what waits for a person ("awaiting grading (2 points)"), names each test in the table of
+  contents by what it checks, and writes "1 point".
+
+The functions below are the template's Jinja filters (``GenerateFeedback.HTMLExporter.filters``
+in ``grader.config``).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import json
+import re
+from pathlib import Path
+
+import bleach
+
+from course_kit.cells import nbgrader_meta
+from course_kit.errors import CourseError
+from grader.config import course_config, run_converter
+from instructor_tools.feedback import describe_test, points_phrase
+
+#: What student HTML may keep: the tags of rendered markdown and of tables, images and code.
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del",
+    "details", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5",
+    "h6", "hr", "i", "img", "ins", "kbd", "li", "ol", "p", "pre", "q", "s", "samp", "small",
+    "span", "strike", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th",
+    "thead", "tr", "tt", "u", "ul", "var",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "*": {"class", "id", "title", "align"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+    "ol": {"start"},
+    "col": {"span"},
+}
+#: URL schemes links and images may use; ``data:`` only for images (see ``_allowed``).
+ALLOWED_PROTOCOLS = {"http", "https", "mailto", "data"}
+
+#: MathJax 3's TeX-to-SVG component with every TeX extension built in: one file that fetches
+#: no fonts or extensions later, so it works inlined in a page opened with no network.
+MATHJAX_COMPONENT = "tex-svg-full"
+#: nbconvert's MathJax settings (the same delimiters), in MathJax 3's form. ``html`` (\\href,
+#: \\style, \\class) and ``bbox`` (CSS) are left out: a student's formula makes no links or
+#: styles.
+MATHJAX_CONFIG = {
+    "tex": {
+        "inlineMath": [["$", "$"], ["\\(", "\\)"]],
+        "displayMath": [["$$", "$$"], ["\\[", "\\]"]],
+        "processEscapes": True,
+        "processEnvironments": True,
+        "tags": "ams",
+        "packages": {"[-]": ["html", "bbox"]},
+    },
+    "svg": {"fontCache": "global"},
+}
+
+
+def _allowed(tag: str, name: str, value: str) -> bool:
+    if name in ALLOWED_ATTRIBUTES["*"] or name in ALLOWED_ATTRIBUTES.get(tag, ()):
+        scheme = value.strip().lower()
+        if tag == "img" and name == "src" and scheme.startswith("data:"):
+            return scheme.startswith("data:image/")
+        return not (name == "href" and scheme.startswith("data:"))
+    return False
+
+
+def clean_html(html: str | bytes) -> str:
+    """Student HTML made inert: allowed tags and attributes only (``ALLOWED_TAGS``,
+    ``ALLOWED_ATTRIBUTES``), links to http(s)/mailto, images from http(s) or ``data:image/``.
+
+    Anything else (``<script>``, ``<iframe>``, ``<style>``, ``onerror=``, ``style=``,
+    ``javascript:`` URLs) is escaped to visible text or dropped. Replaces nbconvert's
+    ``clean_html`` filter, whose list of tags leaves out paragraphs, headings and images.
+    """
+    text = html.decode() if isinstance(html, bytes) else str(html)
+    return bleach.clean(
+        text,
+        tags=ALLOWED_TAGS,
+        attributes=_allowed,
+        protocols=ALLOWED_PROTOCOLS,
+        strip_comments=True,
+    )
+
+
+@functools.cache
+def _mathjax_source(component: str) -> str:
+    path = importlib.resources.files("mathjax") / "static" / "mathjax" / "es5" / f"{component}.js"
+    source = path.read_text(encoding="utf-8")
+    # Inside <script>, "</script" would end the element and "<!--" change how it is parsed.
+    return re.sub(r"(?i)</(script)", r"<\\/\1", source).replace("<!--", "<\\!--")
+
+
+def mathjax_inline(component: str = MATHJAX_COMPONENT) -> str:
+    """``<script>`` elements that configure MathJax 3 and hold its ``component`` (from the
+    ``django-static-mathjax`` distribution), so a page typesets ``$...$`` and ``$$...$$``
+    with no network. The template's ``mathjax`` macro calls it in place of nbconvert's, which
+    loads MathJax 2 from a CDN."""
+    settings = json.dumps(MATHJAX_CONFIG)
+    return (
+        f"<script>window.MathJax = {settings};</script>\n"
+        f"<script>{_mathjax_source(component)}</script>"
+    )
+
+
+def score_text(cell) -> str:
+    """A graded cell's score: ``"Score: 1.5 of 2 points"``, or ``"awaiting grading
+    (2 points)"`` while it waits for a person (``instructor_tools.feedback.GetGradesAwaiting``)."""
+    meta = nbgrader_meta(cell)
+    points = points_phrase(meta.get("points", 0))
+    if meta.get("needs_manual_grade"):
+        return f"awaiting grading ({points})"
+    return f"Score: {meta.get('score') or 0:g} of {points}"
+
+
+def score_summary(nb, grades: dict) -> str:
+    """The page's total, ``grades`` being nbgrader's ``resources["nbgrader"]``: ``"Score: 3 of
+    5 points, 2 points awaiting grading"``."""
+    waiting = sum(
+        nbgrader_meta(cell).get("points", 0)
+        for cell in nb.cells
+        if nbgrader_meta(cell).get("needs_manual_grade")
+    )
+    text = f"Score: {grades['score']:g} of {points_phrase(grades['max_score'])}"
+    return f"{text}, {points_phrase(waiting)} awaiting grading" if waiting else text
+
+
+def toc_label(cell) -> str:
+    """A graded cell's entry in the table of contents: a test by what it checks, the others by
+    nbgrader's names."""
+    meta = nbgrader_meta(cell)
+    if meta.get("task"):
+        return "Task"
+    if cell.cell_type == "markdown":
+        return "Written response"
+    return "Coding free-response" if meta.get("solution") else describe_test(cell)
+
+
+def generate_feedback(assignment: str, root: Path, db_url: str | None = None) -> list[Path]:
+    """Write ``feedback/<student>/<a>/<a>.html`` for every autograded student; return the pages."""
+    if not (root / "autograded").is_dir() or not any((root / "autograded").glob(f"*/{assignment}")):
+        raise CourseError(
+            f"nothing graded for '{assignment}' yet: run 'course grade {assignment}' first"
+        )
+    cfg = course_config(root)
+    if db_url:
+        cfg.CourseDirectory.db_url = db_url
+    try:
+        run_converter("GenerateFeedback", cfg, assignment)
+    except Exception as error:  # nbgrader raises NbGraderException after logging the reason
+        raise CourseError(
+            f"nbgrader could not write feedback for '{assignment}': {error}"
+        ) from None
+    return sorted((root / "feedback").glob(f"*/{assignment}/{assignment}.html"))

@@ -1,0 +1,79 @@
+"""What students receive: the student kit, built from ``kit/`` (the ``dl-course-kit`` project).
+
+The kit is the package :mod:`course_kit` (the student runtime: test helpers, ``course check``,
+the kernel's end of the grader's channel, data, the network, two explorers), its own
+distribution with its own ``pyproject.toml``. :func:`build_wheel` builds its wheel with hatchling
+from a copy of that project file and the installed ``course_kit`` folder, so it works from a
+checkout and from a normal (non-editable) install alike; :func:`write_kit` writes ``OUT/``: the
+release notebooks, that wheel and a README for students.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from course_kit import RUNTIME
+
+STUDENT_README = """# {title}: your notebooks and the `course` command
+
+1. Make a virtual environment and install the kit (Python 3.11 or newer):
+
+       python3 -m venv .venv
+       .venv/bin/pip install {wheel}
+
+2. Open the notebooks: `.venv/bin/jupyter lab` and pick `<assignment>/<assignment>.ipynb`.
+   Each graded function has its own cell: the signature and docstring are given; write the body
+   where it says `# YOUR CODE HERE`. The test cells below it check your function on small
+   examples worked by hand; run them as you go.
+
+3. Before you hand in, check the whole notebook:
+
+       .venv/bin/course check <assignment>/<assignment>.ipynb
+
+   It runs your answer cells and the visible tests in a fresh kernel and prints, per function,
+   the tests passed and their points, the first failure's message, and how many hidden tests
+   will also judge the function at grading time (random inputs, edge cases, gradient checks).
+
+Hand in the `.ipynb` file as your instructor asks.
+"""
+
+
+def kit_project() -> Path:
+    """The kit's ``pyproject.toml``: a copy inside this package when installed (the main
+    distribution ships it), else ``kit/pyproject.toml`` beside ``course_kit`` in a checkout."""
+    for candidate in (Path(__file__).parent / "kit_project" / "pyproject.toml",
+                      RUNTIME.parent / "pyproject.toml"):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError("the student kit's pyproject.toml is missing from this installation")
+
+
+def build_wheel(out: Path) -> Path:
+    """Build the kit's wheel into ``out`` with hatchling, from a temporary copy of the kit."""
+    from hatchling.builders.wheel import WheelBuilder
+
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="course-kit-") as tmp:
+        root = Path(tmp)
+        shutil.copyfile(kit_project(), root / "pyproject.toml")
+        shutil.copytree(RUNTIME, root / "course_kit",
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        (wheel,) = WheelBuilder(str(root)).build(directory=str(out), versions=["standard"])
+    return Path(wheel)
+
+
+def write_kit(course_root: Path, out: Path, assignments: list[str], title: str) -> list[Path]:
+    """Write the student kit into ``out``: release notebooks, the wheel and a README."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in assignments:
+        release = course_root / "release" / name
+        shutil.copytree(release, out / name, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        written.append(out / name)
+    wheel = build_wheel(out)
+    readme = out / "README.md"
+    readme.write_text(STUDENT_README.format(title=title, wheel=wheel.name))
+    return [*written, wheel, readme]

@@ -1,0 +1,586 @@
+"""Run test cells in the grader's own process against the student's functions in a kernel.
+
+The student's notebook runs in its (sandboxed) kernel; its test cells never do. A
+:class:`Judge` executes each test cell's code here, in a namespace where
+
+- the set-up cells' code has run too (``np`` and the course's imports),
+- every name the test reads and does not define is looked up in the kernel: a function becomes
+  a :class:`Proxy`, plain data is copied over (:mod:`course_kit.wire`), a missing name stays
+  missing;
+- a :class:`Proxy` call sends the arguments as data and returns the student's result as data.
+  Grader callables among the arguments (objectives, samplers) are called back here; graded
+  functions that the test bound to something else (``replaced(globals(), softmax=...)``) are
+  swapped in the kernel for callbacks for the length of the call; generators travel by state
+  and come back advanced; array arguments the student's function changed are written back,
+  and the call then fails with :class:`ArgumentChanged`: the course's functions leave their
+  arguments unchanged, and a test must never compute an expected value from an argument the
+  student's code rewrote (``predict(W, b, X)`` then ``reference_predict(W, b, X)``, or a
+  reference cache that holds the test's own ``Z``).
+
+So expected values, tolerances, hidden test code and the reference stay in this process, and
+the verdict is whatever the test code here decides. A student function that hangs is
+interrupted at the cell's deadline; one that will not stop, or kills its kernel, raises
+:class:`KernelLost` after that test is scored as failed.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import copy
+import io
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import zmq
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.blocking import BlockingKernelClient
+
+from course_kit import wire
+from course_kit.limits import CELL_TIMEOUT
+
+#: Seconds a kernel gets to stop after an interrupt before it is declared lost.
+INTERRUPT_GRACE = 5.0
+#: Characters of a test's own printed output kept in the notebook.
+MAX_TEST_PRINT = 10_000
+#: Starts the line of a failed test's message that names the student's likely mistake.
+MISTAKE_PREFIX = "Likely mistake: "
+SERVE = "import course_kit.kernel.bridge as _course_bridge\n_course_bridge.serve()"
+_EXCEPTIONS = {
+    name: getattr(builtins, name)
+    for name in ("ValueError", "TypeError", "IndexError", "KeyError", "ZeroDivisionError",
+                 "ArithmeticError", "RuntimeError", "NotImplementedError", "AttributeError",
+                 "NameError", "OverflowError", "FloatingPointError", "LookupError",
+                 "StopIteration", "MemoryError", "RecursionError")
+}  # fmt: skip
+
+
+#: Largest message part (ZMQ frame) the grader receives from a kernel: ZMQ drops a larger one
+#: before it is read (a kernel can send a message as large as its memory).
+MAX_FRAME = 2 * wire.MAX_MESSAGE + 2**20
+#: Stands for a message part with more than ``wire.MAX_VALUES`` JSON values, which the grader
+#: does not parse: it reads as an output of any type (stream, display, error, comm) saying so,
+#: and never as the end of a cell.
+DROPPED = "[a message from the kernel was dropped: it held more values than the grader reads]"
+
+
+def _stand_in() -> dict:
+    return {"name": "stdout", "text": DROPPED + "\n", "data": {"text/plain": DROPPED},
+            "metadata": {}, "execution_count": None, "ename": "OutputDropped", "evalue": DROPPED,
+            "traceback": [DROPPED], "wait": False, "comm_id": "", "execution_state": "busy",
+            "status": "error", "prompt": ""}  # fmt: skip
+
+
+def limited_unpack(unpack: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
+    """``unpack`` (a Jupyter session's JSON reader), refusing to parse a part with too many
+    values."""
+
+    def read(data: bytes) -> Any:
+        return _stand_in() if wire.too_many_values(data) else unpack(data)
+
+    return read
+
+
+class _Limited:
+    """A kernel client that reads only bounded messages: frames of at most :data:`MAX_FRAME`
+    bytes (the context's sockets refuse larger ones) and at most ``wire.MAX_VALUES`` values."""
+
+    def _context_default(self):
+        context = super()._context_default()
+        context.setsockopt(zmq.MAXMSGSIZE, MAX_FRAME)
+        return context
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.session.unpack = limited_unpack(self.session.unpack)
+
+
+class LimitedBlockingClient(_Limited, BlockingKernelClient):
+    """A blocking kernel client with the grader's limits (:class:`KernelLink`'s)."""
+
+
+class LimitedAsyncClient(_Limited, AsyncKernelClient):
+    """An asynchronous kernel client with the grader's limits (nbclient's, while grading)."""
+
+
+class KernelLost(Exception):
+    """The kernel died or would not stop when interrupted: it must be restarted."""
+
+
+class CallTimeout(Exception):
+    """A student function was interrupted at the test's deadline."""
+
+
+class StudentError(Exception):
+    """An exception the student's function raised, of a type that is not a builtin one."""
+
+
+class ChannelError(Exception):
+    """The kernel's answer was not data the grader reads (or the channel broke)."""
+
+
+class ArgumentChanged(AssertionError):
+    """The student's function changed an array it was given (a failed test)."""
+
+
+class KernelLink:
+    """A client of its own on the student's kernel, speaking the protocol of
+    :mod:`course_kit.kernel.bridge`.
+
+    Every IOPub message the kernel sends while the link waits is read and counted in
+    ``output_chars`` (of every type) and thrown away. The client reads bounded messages only
+    (:class:`LimitedBlockingClient`).
+    """
+
+    def __init__(self, connection_info: dict, is_alive: Callable[[], bool]):
+        self.client = LimitedBlockingClient()
+        self.client.load_connection_info(connection_info)
+        self.client.start_channels()
+        self.is_alive = is_alive
+        self.output_chars = 0
+        self.poller = zmq.Poller()
+        for channel in (self.client.shell_channel, self.client.stdin_channel,
+                        self.client.iopub_channel):
+            self.poller.register(channel.socket, zmq.POLLIN)
+
+    def close(self) -> None:
+        self.client.stop_channels()
+        self.client.context.destroy(linger=0)
+
+    def interrupt(self) -> None:
+        self.client.control_channel.send(self.client.session.msg("interrupt_request", {}))
+
+    def exchange(self, request: dict, answer: Callable[[dict], dict], deadline: float) -> dict:
+        """Run ``bridge.serve()`` for ``request``; ``answer`` answers the kernel's callbacks.
+
+        Returns the kernel's ``done`` message. Raises :class:`CallTimeout` when the call had to
+        be interrupted, :class:`KernelLost` when the kernel died or ignored the interrupt, and
+        :class:`ChannelError` when the kernel ended without a readable ``done``.
+        """
+        shell, stdin, iopub = (self.client.shell_channel, self.client.stdin_channel,
+                               self.client.iopub_channel)
+        msg_id = self.client.execute(SERVE, silent=False, store_history=False, allow_stdin=True,
+                                     stop_on_error=False)
+        done: dict | None = None
+        problem: str | None = None
+        interrupted: float | None = None
+        last_alive_check = time.monotonic()
+        while True:
+            now = time.monotonic()
+            if interrupted is None and now > deadline:
+                self.interrupt()
+                interrupted = now
+            if interrupted is not None and now > interrupted + INTERRUPT_GRACE:
+                raise KernelLost(f"did not stop within {INTERRUPT_GRACE:.0f} s of an interrupt")
+            if now - last_alive_check > 1.0:
+                last_alive_check = now
+                if not self.is_alive():
+                    raise KernelLost("the kernel died")
+            ready = dict(self.poller.poll(timeout=100))
+            if iopub.socket in ready:
+                self._drain(iopub)
+            if stdin.socket in ready:
+                message = stdin.get_msg(timeout=0)
+                if message["parent_header"].get("msg_id") != msg_id:
+                    self.client.input("{}")
+                    continue
+                reply, finished, complaint = self._answer(message, request, answer)
+                if finished is not None:
+                    done = finished
+                problem = problem or complaint
+                self.client.input(reply)
+            if shell.socket in ready:
+                reply = shell.get_msg(timeout=0)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    break
+        self._drain(iopub)
+        if interrupted is not None:
+            raise CallTimeout("interrupted at the test's deadline")
+        if problem:
+            raise ChannelError(problem)
+        if done is None:
+            raise ChannelError("the kernel ended the call without a result")
+        return done
+
+    def _answer(self, message: dict, request: dict, answer: Callable[[dict], dict]):
+        """The reply to one input prompt, the ``done`` message if it was one, and a complaint."""
+        try:
+            prompt = wire.loads(message["content"].get("prompt", ""))
+            op = prompt.get("op") if type(prompt) is dict else None
+        except wire.WireError:
+            return "{}", None, "the function asked for keyboard input (input() is not allowed)"
+        if op == "ready":
+            return wire.dumps(request), None, None
+        if op == "callback":
+            return wire.dumps(answer(prompt)), None, None
+        if op == "done":
+            return "{}", prompt, None
+        return "{}", None, "the kernel sent a message the grader does not read"
+
+    def _drain(self, iopub) -> None:
+        while True:
+            try:
+                message = iopub.get_msg(timeout=0)
+            except Exception:  # noqa: BLE001 - queue.Empty: nothing left
+                return
+            if message["msg_type"] not in ("status", "execute_input"):
+                self.output_chars += len(str(message.get("content", "")))
+
+
+@dataclass
+class Call:
+    """One call of a student function during a test, for the diagnostics."""
+
+    name: str
+    args: tuple
+    kwargs: dict
+    result: Any = None
+    raised: tuple[str, str] | None = None
+    substitutes: dict[str, Callable] = field(default_factory=dict)
+
+
+def _snapshot(value: Any) -> Any:
+    try:
+        return copy.deepcopy(value)
+    except Exception:  # noqa: BLE001 - e.g. a Python generator: keep the object itself
+        return value
+
+
+def _is_function(value: Any) -> bool:
+    """A grader callable (not a class, not a student function's proxy)."""
+    return callable(value) and not isinstance(value, type | Proxy)
+
+
+def _locate(args: tuple, kwargs: dict, path: Any) -> Any:
+    """The grader's object at a write-back path ``["a", i(, j)]`` or ``["k", name(, j)]``."""
+    if type(path) is not list or len(path) not in (2, 3):
+        return None
+    kind, key, *rest = path
+    try:
+        value = args[key] if kind == "a" else kwargs[key] if kind == "k" else None
+        return value[rest[0]] if rest else value
+    except (IndexError, KeyError, TypeError):
+        return None
+
+
+def _argument(path: list) -> str:
+    """``"argument 2"``, ``"argument labels"``, ``"item 1 of argument 2"`` for a write-back path."""
+    kind, key, *rest = path
+    name = f"argument {key + 1 if kind == 'a' else key}"
+    return f"item {rest[0]} of {name}" if rest else name
+
+
+def rebuild_exception(kind: Any, message: Any) -> Exception:
+    """The exception a student's function raised, as an object of this process."""
+    kind, message = str(kind)[:80], str(message)[:2000]
+    if kind == "KeyboardInterrupt":
+        return CallTimeout("interrupted at the test's deadline")
+    if kind in _EXCEPTIONS:
+        return _EXCEPTIONS[kind](message)
+    return StudentError(f"{kind}: {message}")
+
+
+class Proxy:
+    """A student function seen from the grader: each call runs in the kernel (see module doc)."""
+
+    def __init__(self, name: str, judge: Judge):
+        self.__name__ = self.name = name
+        self.judge = judge
+
+    def __repr__(self) -> str:
+        return f"<your function {self.name}>"
+
+    def __call__(self, *args, **kwargs):
+        judge = self.judge
+        if judge.link is None:
+            raise KernelLost("no kernel")
+        handles: dict[int, Callable] = {}
+
+        def handle(function: Callable) -> int:
+            handles[len(handles) + 1] = function
+            return len(handles)
+
+        keep = judge.watch
+        args = tuple(keep(a) if _is_function(a) else a for a in args)
+        kwargs = {k: keep(v) if _is_function(v) else v for k, v in kwargs.items()}
+        substitutes = {name: f if f is None else keep(f)
+                       for name, f in judge.substitutes(self.name).items()}
+        encoder = wire.Encoder(callable_handle=handle)
+        request = {
+            "op": "call", "name": self.name,
+            "args": encoder.encode(list(args)), "kwargs": encoder.encode(dict(kwargs)),
+            "substitutes": {n: f if f is None else handle(f) for n, f in substitutes.items()},
+        }  # fmt: skip
+        record = Call(self.name, judge.snapshot(args), judge.snapshot(kwargs),
+                      substitutes={n: f for n, f in substitutes.items() if f is not None})
+        judge.calls.append(record)
+        done = judge.link.exchange(request, lambda m: _run_callback(handles, m), judge.deadline)
+        try:
+            changed = self._write_back(done, args, kwargs, encoder)
+            outcome = done.get("result")
+            if type(outcome) is not dict:
+                raise wire.WireError("no result")
+            if "raised" in outcome:
+                kind, message = outcome["raised"]
+                record.raised = (str(kind)[:80], str(message)[:2000])
+            else:
+                record.result = wire.Decoder().decode(outcome["ok"])
+        except (wire.WireError, KeyError, TypeError, ValueError) as error:
+            raise ChannelError(f"{self.name} returned something the grader cannot read "
+                               f"({error})") from None
+        if changed:
+            record.raised = ("ArgumentChanged", f"{self.name} changed {_argument(changed[0])} in "
+                             "place; the course's functions leave their arguments unchanged "
+                             "(work on a copy, or build a new array)")
+            raise ArgumentChanged(record.raised[1])
+        if record.raised:
+            raise rebuild_exception(*record.raised)
+        return record.result
+
+    @staticmethod
+    def _write_back(done: dict, args: tuple, kwargs: dict, encoder: wire.Encoder) -> list:
+        """Copy the changed arrays into the grader's arguments and the generators' states into
+        the grader's generators; returns the paths of the arrays written."""
+        import numpy as np
+
+        written = []
+        for path, data in done.get("changed", []):
+            target = _locate(args, kwargs, path)
+            if type(target) is np.ndarray and target.flags.writeable:
+                new = wire.Decoder().decode(data)
+                if type(new) is np.ndarray and new.shape == target.shape:
+                    np.copyto(target, new, casting="unsafe")
+                    written.append(path)
+        for rng_handle, state in done.get("rngs", []):
+            if rng_handle in encoder.rngs:
+                wire.set_state(encoder.rngs[rng_handle], wire.Decoder().decode(state))
+        return written
+
+
+def _run_callback(handles: dict[int, Callable], message: dict) -> dict:
+    """Call a grader callable for the kernel; its arguments are data from the kernel."""
+    decoder = wire.Decoder()
+    try:
+        function = handles.get(message.get("fn")) if type(message.get("fn")) is int else None
+        if function is None:
+            raise wire.WireError("unknown callback")
+        args, kwargs = decoder.decode(message.get("args")), decoder.decode(message.get("kwargs"))
+        if type(args) is not list or type(kwargs) is not dict or any(
+            type(k) is not str for k in kwargs
+        ):
+            raise wire.WireError("arguments must be a list and a dict of names")
+        reply = {"ok": wire.Encoder().encode(function(*args, **kwargs))}
+    except Exception as error:  # noqa: BLE001 - reported to the student's code as raised
+        reply = {"raised": [type(error).__name__, str(error)[:2000]]}
+    reply["rngs"] = [[h, wire.Encoder().encode(r.bit_generator.state)]
+                     for h, r in decoder.rngs.items()]
+    return reply
+
+
+def assigned_names(tree: ast.AST) -> set[str]:
+    """Every name the code binds anywhere (assignments, defs, imports, arguments, targets)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+            names.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+    return names
+
+
+@contextlib.contextmanager
+def salted_seeds(salt: int) -> Iterator[None]:
+    """While it lasts, ``np.random.default_rng(seed)`` draws from ``[salt, seed]`` instead.
+
+    Hidden tests seed their inputs with fixed numbers; run inside this with a salt fresh for
+    each grading run, every seeded draw of the test (its inputs and the generators it hands the
+    student's function alike) is new each time, so inputs seen in one grading run (printed by a
+    student's function) tell nothing about the next. A seed that is already a generator, a bit
+    generator or a SeedSequence is left alone.
+    """
+    import numpy as np
+
+    original = np.random.default_rng
+
+    def default_rng(seed=None):
+        if isinstance(seed, int | np.integer):
+            return original([salt, int(seed)])
+        if isinstance(seed, list | tuple) and all(isinstance(s, int | np.integer) for s in seed):
+            return original([salt, *map(int, seed)])
+        return original(seed)
+
+    np.random.default_rng = default_rng
+    try:
+        yield
+    finally:
+        np.random.default_rng = original
+
+
+
+def read_names(tree: ast.AST) -> set[str]:
+    """Names the code reads anywhere (candidates to look up in the kernel), builtins aside."""
+    read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return read - set(dir(builtins))
+
+
+@dataclass
+class TestOutcome:
+    """A test cell's verdict and the outputs the grader writes into the notebook."""
+
+    passed: bool
+    outputs: list[dict]
+    message: str = ""
+    kernel_lost: str | None = None
+    calls: list[Call] = field(default_factory=list)
+
+
+class Judge:
+    """The grader's side of one notebook: its test namespace and the link to the kernel.
+
+    ``functions`` are the names the answer cells define: while a test has bound one of them to
+    something else, calls of the student's other functions see that instead. ``explain`` (the
+    diagnostics) turns a failed test's calls into a sentence naming the likely mistake; for it,
+    ``watch`` wraps each grader callable a call hands to the kernel (so that its calls can be
+    replayed) and ``snapshot`` keeps the arguments as they were before the call.
+    """
+
+    def __init__(
+        self,
+        functions: Iterable[str] = (),
+        cell_timeout: float = CELL_TIMEOUT,
+        explain: Callable[[list[Call]], str | None] | None = None,
+        watch: Callable[[Callable], Callable] = lambda function: function,
+        snapshot: Callable[[Any], Any] = _snapshot,
+        salt: int | None = None,
+    ):
+        self.functions = set(functions)
+        self.salt = salt
+        self.cell_timeout = cell_timeout
+        self.explain = explain
+        self.watch = watch
+        self.snapshot = snapshot
+        self.namespace: dict[str, Any] = {"__name__": "__course_tests__", "__builtins__": builtins}
+        self.owned: set[str] = set()
+        self.fetched: set[str] = set()
+        self.link: KernelLink | None = None
+        self.deadline = 0.0
+        self.calls: list[Call] = []
+
+    def substitutes(self, calling: str) -> dict[str, Callable | None]:
+        """Graded functions (other than ``calling``) that the test bound to a grader callable,
+        and (as None) the kernel's names the test deleted (``del squares``).
+
+        Only graded functions: any other name the test binds (``from course_lib.softmax import
+        softmax as reference_softmax``) may also name a function the student defined, and that
+        must never become the test's callable in the kernel.
+        """
+        found: dict[str, Callable | None] = {}
+        for name in (self.functions | self.fetched) - {calling}:
+            if name not in self.namespace:
+                if name in self.fetched:
+                    found[name] = None
+                continue
+            value = self.namespace[name]
+            if name in self.functions and callable(value) and not (
+                isinstance(value, Proxy) and value.name == name
+            ):
+                found[name] = value
+        return found
+
+    def run_setup(self, source: str) -> None:
+        """Run a set-up cell's code (the course's imports) in the test namespace too."""
+        tree = ast.parse(source)
+        self.owned |= assigned_names(tree)
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(compile(tree, "<setup>", "exec"), self.namespace)  # noqa: S102 - course code
+
+    def _look_up(self, names: set[str]) -> None:
+        names = sorted(n for n in names if n not in self.owned)
+        if not names or self.link is None:
+            return
+        request = {"op": "describe", "names": names}
+        done = self.link.exchange(request, lambda m: {"raised": ["RuntimeError", "no"]},
+                                  time.monotonic() + self.cell_timeout)
+        found = done.get("names") if type(done.get("names")) is dict else {}
+        for name in names:
+            info = found.get(name)
+            kind = info.get("kind") if type(info) is dict else None
+            if kind == "callable":
+                self.namespace[name] = Proxy(name, self)
+            elif kind == "value":
+                try:
+                    self.namespace[name] = wire.Decoder().decode(info.get("value"))
+                except wire.WireError:
+                    self.namespace[name] = wire.foreign("unreadable")
+            else:
+                if name in self.fetched:  # gone from the kernel since the last test
+                    self.namespace.pop(name, None)
+                    self.fetched.discard(name)
+                continue
+            self.fetched.add(name)
+
+    def run_test(self, source: str, label: str, hidden: bool = False) -> TestOutcome:
+        """Execute a test cell's code here; failures become an error output for nbgrader."""
+        self.calls = []
+        printed = io.StringIO()
+        try:
+            tree = ast.parse(source)
+        except SyntaxError as error:
+            return self._failed(label, f"the test cell does not parse: {error}", [], None)
+        self.deadline = time.monotonic() + self.cell_timeout
+        seeds = (salted_seeds(self.salt) if hidden and self.salt is not None
+                 else contextlib.nullcontext())
+        try:
+            # a name the test binds itself is never asked of the kernel, unless it is a graded
+            # function (``del squares`` ... ``squares = orig``), so the kernel learns nothing of
+            # the test's own names
+            self._look_up(read_names(tree) - (assigned_names(tree) - self.functions))
+            with contextlib.redirect_stdout(printed), seeds:
+                exec(compile(tree, label, "exec"), self.namespace)  # noqa: S102 - course code
+        except KernelLost as lost:
+            function = self.calls[-1].name if self.calls else "your code"
+            return self._failed(label, f"{function} stopped the kernel ({lost}); the kernel was "
+                                "restarted and the remaining cells still count", [], str(lost))
+        except CallTimeout:
+            function = self.calls[-1].name if self.calls else "your code"
+            return self._failed(label, f"TimeoutError: {function} did not return within "
+                                f"{self.cell_timeout:.0f} s and was interrupted", [], None)
+        except Exception as error:  # noqa: BLE001 - any failure of a test is its verdict
+            lines = [] if hidden else _test_lines(error, label, source)
+            message = f"{type(error).__name__}: {error}"
+            hint = self.explain(self.calls) if self.explain else None
+            if hint:
+                message += f"\n{MISTAKE_PREFIX}{hint}"
+            return self._failed(label, message, lines, None)
+        finally:
+            # what the test bound is the test's (a later test reads it here, not in the kernel)
+            self.owned |= assigned_names(tree) - self.functions
+        text = printed.getvalue()[:MAX_TEST_PRINT]
+        outputs = [{"output_type": "stream", "name": "stdout", "text": text}] if text else []
+        return TestOutcome(True, outputs, calls=self.calls)
+
+    def _failed(self, label: str, message: str, lines: list[str], lost: str | None):
+        ename, _, evalue = message.partition(": ")
+        if not evalue:
+            ename, evalue = "TestFailed", message
+        output = {"output_type": "error", "ename": ename, "evalue": evalue,
+                  "traceback": [*lines, f"{ename}: {evalue}"]}
+        return TestOutcome(False, [output], message, lost, self.calls)
+
+
+def _test_lines(error: BaseException, label: str, source: str) -> list[str]:
+    """The lines of the (visible) test cell where it failed, innermost last."""
+    lines = source.splitlines()
+    found = []
+    for frame in traceback.extract_tb(error.__traceback__):
+        if frame.filename == label and frame.lineno and 0 < frame.lineno <= len(lines):
+            found.append(f"test line {frame.lineno}: {lines[frame.lineno - 1].strip()}")
+    return found

@@ -1,0 +1,1 @@
+"""What runs inside the student's (sandboxed) kernel: the kernel's end of the grader's channel."""
