@@ -66,7 +66,10 @@ def configure(
         nbgrader_steps("Autograde", "autograde_preprocessors"),
         replace={"Execute": "grader.execution.ResilientExecute"},
         drop={"LimitOutput"},
-        after={"SaveAutoGrades": ["grader.flags.FlagInGradebook"]},
+        # Once the scores are saved, student markdown and outputs are made inert: the
+        # formgrader and feedback pages show them in the grader's own browser session.
+        after={"SaveAutoGrades": ["grader.sanitize.SanitizeStudentContent",
+                                  "grader.flags.FlagInGradebook"]},
     )
     c.Execute.timeout = CELL_TIMEOUT
     c.Execute.interrupt_on_timeout = True
@@ -96,9 +99,10 @@ def configure(
     page.extra_template_basedirs.prepend([str(templates)])
     page.sanitize_html = True
     page.filters = {
+        "clean_html": "grader.sanitize.clean_html",
+    } | {
         name: f"instructor_tools.feedback_pages.{name}"
         for name in (
-            "clean_html",
             "mathjax_inline",
             "points_phrase",
             "score_summary",

@@ -155,6 +155,7 @@ def grade_table(assignment: str, root: Path, db_url: str | None = None):
     from rich.table import Table
     from rich.text import Text
 
+    from grader.sanitize import printable
     from instructor_tools.gradetable import class_grades
 
     columns, rows = class_grades(assignment, root, db_url)
@@ -175,7 +176,7 @@ def grade_table(assignment: str, root: Path, db_url: str | None = None):
             notes = "; ".join(filter(None, [notes, f"{row.needs_manual} to grade by hand"]))
         # Text, not str: a student's id or flag is never read as rich markup, on any console.
         total = f"{row.total:g}/{row.max_total:g}"
-        table.add_row(Text(row.student), *cells, total, Text(notes))
+        table.add_row(Text(printable(row.student)), *cells, total, Text(printable(notes)))
     return table, columns, rows
 
 
@@ -302,6 +303,7 @@ def cmd_feedback(args) -> int:
 def cmd_report(args) -> int:
     from rich.table import Table
 
+    from grader.sanitize import printable
     from instructor_tools import assignments
     from instructor_tools.report import pass_rates, save_histogram
 
@@ -325,9 +327,8 @@ def cmd_report(args) -> int:
         integrity.add_column("student")
         integrity.add_column("what was found")
         for row in flagged:
-            integrity.add_row(
-                row.student, "; ".join(([row.problem] if row.problem else []) + row.flags)
-            )
+            notes = "; ".join(([row.problem] if row.problem else []) + row.flags)
+            integrity.add_row(printable(row.student), printable(notes))
         console.print(integrity)
     else:
         console.print("integrity: no flags")

@@ -5,10 +5,10 @@ so that it
 
 - stands alone: MathJax 3 is inlined (:func:`mathjax_inline`), so formulas render with no
   network and in the single HTML file ``nbgrader release_feedback`` hands out;
-- runs nothing a student wrote: student markdown and HTML or markdown outputs pass through
-  :func:`clean_html` (scripts, event handlers, ``javascript:`` URLs, frames, styles become
-  inert text or are dropped), and JavaScript and widget outputs are not shown
-  (``HTMLExporter.sanitize_html``);
+- runs nothing a student wrote: the autograded notebook holds student content only in inert
+  form already (``grader.sanitize``), and the page cleans student markdown and HTML or
+  markdown outputs once more with the same :func:`grader.sanitize.clean_html`, and shows no
+  JavaScript or widget output (``HTMLExporter.sanitize_html``);
 - says what waits for a person ("awaiting grading (2 points)"), names each test in the table of
   contents by what it checks, and writes "1 point".
 
@@ -24,32 +24,10 @@ import json
 import re
 from pathlib import Path
 
-import bleach
-
 from course_kit.cells import nbgrader_meta
 from course_kit.errors import CourseError
 from grader.config import course_config, run_converter
 from instructor_tools.feedback import describe_test, points_phrase
-
-#: What student HTML may keep: the tags of rendered markdown and of tables, images and code.
-ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del",
-    "details", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5",
-    "h6", "hr", "i", "img", "ins", "kbd", "li", "ol", "p", "pre", "q", "s", "samp", "small",
-    "span", "strike", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th",
-    "thead", "tr", "tt", "u", "ul", "var",
-}  # fmt: skip
-ALLOWED_ATTRIBUTES = {
-    "*": {"class", "id", "title", "align"},
-    "a": {"href"},
-    "img": {"src", "alt", "width", "height"},
-    "td": {"colspan", "rowspan"},
-    "th": {"colspan", "rowspan"},
-    "ol": {"start"},
-    "col": {"span"},
-}
-#: URL schemes links and images may use; ``data:`` only for images (see ``_allowed``).
-ALLOWED_PROTOCOLS = {"http", "https", "mailto", "data"}
 
 #: MathJax 3's TeX-to-SVG component with every TeX extension built in: one file that fetches
 #: no fonts or extensions later, so it works inlined in a page opened with no network.
@@ -68,33 +46,6 @@ MATHJAX_CONFIG = {
     },
     "svg": {"fontCache": "global"},
 }
-
-
-def _allowed(tag: str, name: str, value: str) -> bool:
-    if name in ALLOWED_ATTRIBUTES["*"] or name in ALLOWED_ATTRIBUTES.get(tag, ()):
-        scheme = value.strip().lower()
-        if tag == "img" and name == "src" and scheme.startswith("data:"):
-            return scheme.startswith("data:image/")
-        return not (name == "href" and scheme.startswith("data:"))
-    return False
-
-
-def clean_html(html: str | bytes) -> str:
-    """Student HTML made inert: allowed tags and attributes only (``ALLOWED_TAGS``,
-    ``ALLOWED_ATTRIBUTES``), links to http(s)/mailto, images from http(s) or ``data:image/``.
-
-    Anything else (``<script>``, ``<iframe>``, ``<style>``, ``onerror=``, ``style=``,
-    ``javascript:`` URLs) is escaped to visible text or dropped. Replaces nbconvert's
-    ``clean_html`` filter, whose list of tags leaves out paragraphs, headings and images.
-    """
-    text = html.decode() if isinstance(html, bytes) else str(html)
-    return bleach.clean(
-        text,
-        tags=ALLOWED_TAGS,
-        attributes=_allowed,
-        protocols=ALLOWED_PROTOCOLS,
-        strip_comments=True,
-    )
 
 
 @functools.cache

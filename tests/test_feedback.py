@@ -13,8 +13,9 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from grader.config import gradebook_url
 from grader.gradebook import open_gradebook
+from grader.sanitize import clean_html
 from instructor_tools.feedback import describe_test, hide_hidden_tests, points_phrase
-from instructor_tools.feedback_pages import clean_html, generate_feedback
+from instructor_tools.feedback_pages import generate_feedback
 from tests.feedback_course import (
     ASSIGNMENT,
     HIDDEN_DESCRIPTION,

@@ -22,6 +22,8 @@ pytestmark = pytest.mark.e2e  # the course is released with nbgrader
 STUDENT = "[bold red]eve"
 PROBLEM = "cell 3 printed [/] and [/bold]"
 FLAG = "unexpected file [link=https://evil.example]notes.py[/link] :skull:"
+#: Terminal escapes: write the clipboard (OSC 52), clear the screen, reverse the line.
+ESCAPES = "clipboard \x1b]52;c;ZXZpbA==\x07 screen \x1b[2J order \u202egnp.exe"
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +34,7 @@ def course(tmp_path_factory):
     for student in ("alice", STUDENT):
         record_graded(root, student, nb, scores)
     marker = root / "autograded" / STUDENT / ASSIGNMENT / MARKER
-    marker.write_text(json.dumps({"problem": PROBLEM, "flags": [FLAG]}))
+    marker.write_text(json.dumps({"problem": PROBLEM, "flags": [FLAG, ESCAPES]}))
     return root
 
 
@@ -45,6 +47,14 @@ def test_the_report_shows_markup_in_student_text_literally(course, capsys):
     assert STUDENT in grades and "alice" in grades
     assert "\x1b]8;" not in out  # no terminal hyperlink was made
     assert "💀" not in out  # nor an emoji
+
+
+def test_the_report_shows_terminal_escapes_in_student_text_as_codes(course, capsys):
+    assert main(["--root", str(course), "report", ASSIGNMENT]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
+    for code in ("\\x1b]52;c;ZXZpbA==\\x07", "\\x1b[2J", "\\u202egnp.exe"):
+        assert code in out, code  # shown, as codes
 
 
 def test_the_grade_table_cells_are_plain_text_on_any_console(course):
