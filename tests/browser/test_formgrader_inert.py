@@ -188,6 +188,7 @@ def test_the_formgrader_shows_the_hostile_answer_inert(
     root, base = graded.root, instructor_server
     url = f"{base}/formgrader/submissions/{graded.submission}/"
     requests, dialogs = open_as_instructor(page, base, url)
+    no_student_action(page, base, url, root, requests, dialogs)
     text = page.inner_text("body")
     # The answer as the student wrote it, its tag shown as text for the grader to read.
     assert 'Momentum near 1 is sensitive. <img src=x onerror="window.__pwned' in text
@@ -197,12 +198,11 @@ def test_the_formgrader_shows_the_hostile_answer_inert(
     page.screenshot(path=screenshots / "formgrader-hostile-answer-inert.png")
     page.locator("text=an added note").scroll_into_view_if_needed()
     page.screenshot(path=screenshots / "formgrader-hostile-added-cells-inert.png")
-    no_student_action(page, base, url, root, requests, dialogs)
 
 
 def test_the_feedback_page_shows_the_hostile_answer_inert(page, graded, instructor_server):
     root, base = graded.root, instructor_server
     url = f"{base}/files/{root.name}/feedback/{STUDENT}/{ASSIGNMENT}/{ASSIGNMENT}.html"
     requests, dialogs = open_as_instructor(page, base, url)
-    assert "Momentum near 1 is sensitive." in page.inner_text("body")
     no_student_action(page, base, url, root, requests, dialogs)
+    assert "Momentum near 1 is sensitive." in page.inner_text("body")
