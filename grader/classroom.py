@@ -17,7 +17,7 @@ from pathlib import Path
 
 from course_kit.errors import CourseError
 from grader import gradebook
-from grader.config import gradebook_url
+from grader.config import course_config, course_modules
 from grader.grading import (
     GradeJob,
     GradeResult,
@@ -116,6 +116,7 @@ def jobs_for(
     releases = {n: assignments.release_path(assignment, root, n).read_bytes() for n in names}
     config_file = root / "nbgrader_config.py"
     config = config_file.read_text() if config_file.is_file() else ""
+    modules = course_modules(root)
     jobs, skipped = [], []
     for sub in submissions:
         job = GradeJob(
@@ -128,6 +129,7 @@ def jobs_for(
             settings,
             config,
             sub.files(names),
+            modules,
         )
         if not (force or students) and already_graded(root, assignment, sub, job.digest):
             skipped.append(sub.student)
@@ -168,11 +170,11 @@ def grade_class(
 ) -> tuple[list[GradeResult], list[str]]:
     """Grade every submission of ``assignment``; return the new results and who was skipped.
 
-    ``db_url`` is the gradebook (default: :func:`~grader.config.gradebook_url`).
+    ``db_url`` is the gradebook (default: the one the course's nbgrader_config.py names).
     """
     assignments.check_name(assignment, root)
     settings = settings or GradeSettings()
-    url = db_url or gradebook_url(root)
+    url = db_url or course_config(root).CourseDirectory.db_url
     gradebook.check_readable(url)
     results = []
     with gradebook.explained_errors(url):

@@ -1,24 +1,25 @@
 """The course's nbgrader configuration, shared by ``nbgrader_config.py`` and the ``course`` command.
 
-Plain ``nbgrader`` commands run from the repository root load ``nbgrader_config.py``, which calls
-:func:`configure`; ``course grade`` builds the same configuration for the folders it grades in,
-so both get the same settings.
+Plain ``nbgrader`` commands run in a course directory load its ``nbgrader_config.py``, which calls
+:func:`configure` (the course's hardening) and adds the instructor's own settings. Every
+``course`` command reads the same files the same way (:func:`course_config`), so both get the
+same settings, plugins beside the file included.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
 from traitlets.config import Config
 
 import course_kit
+from course_kit.errors import CourseError
 from course_kit.limits import CELL_TIMEOUT, MEMORY_LIMIT
 
 ASSIGNMENTS = ("tuning", "scale", "batch_norm", "softmax")
-#: The gradebook's course id (PostgreSQL enforces the course row that SQLite lets slide).
-COURSE_ID = "dl-week3"
 REPOSITORY = Path(__file__).resolve().parent.parent
 
 #: nbgrader's exchange (see ``exchange_root``).
@@ -44,7 +45,8 @@ def configure(
     """
     root = Path(root).resolve()
     c.CourseDirectory.root = str(root)
-    c.CourseDirectory.course_id = COURSE_ID
+    # A course id unless the course sets its own (PostgreSQL refuses a gradebook without one).
+    c.CourseDirectory.course_id = default_course_id(root)
     c.CourseDirectory.db_url = gradebook_url(root)
     c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.db", ".*"]
 
@@ -119,6 +121,12 @@ def configure(
     return c
 
 
+def default_course_id(root: Path) -> str:
+    """A course id made from the course directory's name: runs of other characters than
+    letters, digits, ``_``, ``.`` and ``-`` become one ``-``."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", root.name).strip("-.") or "course"
+
+
 def exchange_root() -> str:
     """The exchange folder: ``$COURSE_EXCHANGE``, else ``EXCHANGE_ROOT``. Every user of the
     course writes there (mode 0777, as nbgrader asks); several courses share one, each under
@@ -168,10 +176,111 @@ def put_tools_on_path() -> None:
         os.environ["PATH"] = tools + os.pathsep + os.environ.get("PATH", "")
 
 
-def course_config(root: Path | str = REPOSITORY, **settings) -> Config:
-    """A fresh :class:`Config` with the course's settings for ``root`` (see ``configure``)."""
+CONFIG_FILE = "nbgrader_config.py"
+
+
+def course_config(root: Path | str = REPOSITORY, db_url: str | None = None, **settings) -> Config:
+    """The nbgrader configuration of the course directory ``root``, read as nbgrader reads it.
+
+    The course's hardening (:func:`configure`, with ``settings``) fills in what the files leave
+    unset; then every ``nbgrader_config.py`` on Jupyter's config path (system-wide, then the
+    user's), then ``root``'s own, with ``root`` first on ``sys.path`` so that plugins in modules
+    beside it import; then ``db_url`` if given. A file that cannot be loaded, or a plugin that
+    cannot be imported, is one :class:`CourseError` line.
+    """
     put_tools_on_path()
-    return configure(Config(), root, **settings)
+    cfg = configure(Config(), root, **settings)
+    cfg.merge(_config_files(Path(root).resolve()))
+    if db_url:
+        cfg.CourseDirectory.db_url = db_url
+    _check_plugins(cfg)
+    return cfg
+
+
+def course_id(root: Path | str) -> str:
+    """The course id the course directory ``root`` configures (nbgrader's default: none)."""
+    return course_config(root).CourseDirectory.get("course_id", "")
+
+
+def relocated(cfg: Config, folder: Path) -> Config:
+    """``cfg`` for a private copy of the course in ``folder``: its root, a SQLite gradebook and
+    the release it rebuilds submissions from are there."""
+    moved = Config()
+    moved.CourseDirectory.root = str(folder)
+    moved.CourseDirectory.db_url = gradebook_url(folder)
+    moved.RebuildFromRelease.release_directory = str(folder)
+    cfg.merge(moved)
+    return cfg
+
+
+def put_course_on_path(root: Path) -> str:
+    """Put the course directory first on ``sys.path``, as nbgrader does (plugins live there)."""
+    folder = str(root)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    return folder
+
+
+def course_modules(root: Path) -> dict[str, bytes]:
+    """The Python modules beside the course's ``nbgrader_config.py`` (its plugins), by name."""
+    return {
+        path.name: path.read_bytes()
+        for path in sorted(root.glob("*.py"))
+        if path.name != CONFIG_FILE and path.is_file()
+    }
+
+
+def _config_files(root: Path) -> Config:
+    from jupyter_core.paths import jupyter_config_path
+    from traitlets.config.loader import PyFileConfigLoader
+
+    put_course_on_path(root)
+    cfg = Config()
+    for folder in [*reversed(jupyter_config_path()), str(root)]:
+        path = Path(folder) / CONFIG_FILE
+        if not path.is_file():
+            continue
+        try:
+            cfg.merge(PyFileConfigLoader(CONFIG_FILE, path=folder).load_config())
+        except CourseError:
+            raise
+        except Exception as error:  # noqa: BLE001 - whatever the file raises, said in one line
+            raise CourseError(f"{path} cannot be loaded ({_reason(error)}): fix it") from None
+    return cfg
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, SyntaxError):
+        return f"line {error.lineno}: {error.msg}"
+    return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+
+
+def _check_plugins(cfg: Config) -> None:
+    """Refuse, in one line, a plugin or step the configuration names but Python cannot import
+    (nbgrader would fail on it later, once per student)."""
+    from traitlets.utils.importstring import import_item
+
+    for section, values in cfg.items():
+        if not isinstance(values, Config):
+            continue
+        for name, value in values.items():
+            if name.endswith(("_class", "_plugin")):
+                named = [value]
+            elif name.endswith("preprocessors") and isinstance(value, list):
+                named = value
+            else:
+                continue
+            for item in named:
+                if not isinstance(item, str) or "." not in item:
+                    continue
+                try:
+                    import_item(item)
+                except Exception as error:  # noqa: BLE001 - any failure to import is the same
+                    raise CourseError(
+                        f"{section}.{name} names '{item}', which cannot be imported "
+                        f"({_reason(error)}): put {item.split('.')[0]}.py beside "
+                        f"{CONFIG_FILE} or correct the name"
+                    ) from None
 
 
 def run_converter(converter: str, cfg: Config, assignment: str, student: str = "", **flags) -> None:

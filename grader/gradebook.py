@@ -16,15 +16,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from course_kit.errors import CourseError
-from grader.config import COURSE_ID, gradebook_url
+from grader.config import course_id, gradebook_url
 from instructor_tools import assignments
 
 
-def open_gradebook(url: str):
-    """nbgrader's :class:`Gradebook` for the course at ``url`` (use it as a context manager)."""
+def open_gradebook(url: str, course_id: str = ""):
+    """nbgrader's :class:`Gradebook` at ``url`` for the course ``course_id`` (the course
+    directory's ``CourseDirectory.course_id``, as nbgrader opens it; use it as a context
+    manager)."""
     from nbgrader.api import Gradebook
 
-    return Gradebook(url, COURSE_ID)
+    return Gradebook(url, course_id)
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -110,27 +112,32 @@ def explained_errors(url: str) -> Iterator[None]:
 def ensure_assignment(assignment: str, root: Path, url: str) -> None:
     """Make sure the gradebook holds ``assignment`` (releasing it into that gradebook if not)."""
     path = sqlite_path(url)
-    if (path is not None and not path.exists()) or not gradebook_knows(assignment, url):
+    if (path is not None and not path.exists()) or not gradebook_knows(assignment, root, url):
         assignments.generate(assignment, root, db_url=url)
 
 
 def worker_snapshot(assignment: str, root: Path, url: str) -> bytes:
-    """SQLite bytes holding ``assignment`` for the workers (a copy, or generated afresh)."""
+    """SQLite bytes holding ``assignment`` for the workers (a copy, or generated afresh with
+    the gradebook's due date, from which nbgrader computes late penalties)."""
     path = sqlite_path(url)
     if path is not None:
         return path.read_bytes()
+    with open_gradebook(url, course_id(root)) as gb:
+        duedate = gb.find_assignment(assignment).duedate
     with tempfile.TemporaryDirectory(prefix="course-snapshot-") as tmp:
         scratch = Path(tmp)
         shutil.copytree(root / "source" / assignment, scratch / "source" / assignment)
-        assignments.generate(assignment, scratch, db_url=gradebook_url(scratch))
+        assignments.generate(assignment, root, into=scratch)
+        with open_gradebook(gradebook_url(scratch), course_id(root)) as gb:
+            gb.update_or_create_assignment(assignment, duedate=duedate)
         return (scratch / "gradebook.db").read_bytes()
 
 
-def gradebook_knows(assignment: str, db_url: str) -> bool:
+def gradebook_knows(assignment: str, root: Path, db_url: str) -> bool:
     """Whether the gradebook at ``db_url`` already holds ``assignment``."""
     from nbgrader.api import MissingEntry
 
-    with open_gradebook(db_url) as gb:
+    with open_gradebook(db_url, course_id(root)) as gb:
         try:
             gb.find_assignment(assignment)
         except MissingEntry:

@@ -11,12 +11,14 @@ interrupted class resumes where it stopped.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 import os
 import shutil
 import sqlite3
+import sys
 import tempfile
 import time
 import warnings
@@ -25,8 +27,14 @@ from pathlib import Path
 
 import nbformat
 
-from course_kit.limits import CELL_TIMEOUT, MEMORY_LIMIT
-from grader.config import course_config, gradebook_url, run_converter
+from grader.config import (
+    CONFIG_FILE,
+    course_config,
+    course_id,
+    gradebook_url,
+    relocated,
+    run_converter,
+)
 from grader.flags import FLAGS_KEY
 from grader.gradebook import open_gradebook
 
@@ -40,10 +48,11 @@ PRIVATE_PREFIX = "course-grade-"
 
 @dataclass(frozen=True)
 class GradeSettings:
-    """How a submission runs: seconds per cell, the kernel's memory cap, whether it is sandboxed."""
+    """How a submission runs: seconds per cell, the kernel's memory cap (None: what the course's
+    nbgrader_config.py sets, else the course's defaults), whether it is sandboxed."""
 
-    cell_timeout: int = CELL_TIMEOUT
-    memory_limit: int = MEMORY_LIMIT
+    cell_timeout: int | None = None
+    memory_limit: int | None = None
     sandbox: bool = True
 
 
@@ -65,6 +74,8 @@ class GradeJob:
     #: The course's ``nbgrader_config.py`` (its text): the settings nbgrader itself would use.
     config: str = ""
     files: dict[str, bytes] = field(default_factory=dict)
+    #: The Python modules beside that file (its plugins), by file name.
+    modules: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def digest(self) -> str:
@@ -126,23 +137,23 @@ def notebook_problem(data: bytes | None) -> str | None:
 
 
 def _configure_job(root: Path, job: GradeJob):
-    """The course's own configuration (its nbgrader_config.py on top of the course's settings),
-    pointed at the private folder and its gradebook snapshot, with the job's settings."""
+    """The course's own configuration (its nbgrader_config.py and the modules beside it, read
+    as nbgrader reads them), pointed at the private folder and its gradebook snapshot, with the
+    job's settings."""
     from traitlets.config import Config
-    from traitlets.config.loader import PyFileConfigLoader
 
-    cfg = course_config(root, sandbox=job.settings.sandbox, memory_limit=job.settings.memory_limit)
+    for name, data in job.modules.items():
+        (root / name).write_bytes(data)
     if job.config:
-        (root / "nbgrader_config.py").write_text(job.config)
-        cfg.merge(PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config())
+        (root / CONFIG_FILE).write_text(job.config)
+    cfg = relocated(course_config(root, sandbox=job.settings.sandbox), root)
     private = Config()  # whatever the course's file says
-    private.CourseDirectory.root = str(root)
-    private.CourseDirectory.db_url = gradebook_url(root)
-    private.Execute.timeout = job.settings.cell_timeout
-    if job.settings.sandbox:
-        private.SandboxedKernelManager.memory_limit = job.settings.memory_limit
-    else:
+    if job.settings.cell_timeout is not None:
+        private.Execute.timeout = job.settings.cell_timeout
+    if not job.settings.sandbox:
         private.Execute.kernel_manager_class = "jupyter_client.manager.AsyncKernelManager"
+    elif job.settings.memory_limit is not None:
+        private.SandboxedKernelManager.memory_limit = job.settings.memory_limit
     cfg.merge(private)
     return cfg
 
@@ -220,6 +231,9 @@ def grade_one(job: GradeJob) -> GradeResult:
             result.problem = f"nbgrader could not grade this submission: {error}".splitlines()[0]
             result.cells = _empty_scores(root, job.assignment)
             result.autograded = {}
+        finally:
+            with contextlib.suppress(ValueError):  # the course's folder went on it for plugins
+                sys.path.remove(str(root.resolve()))
     result.seconds = time.perf_counter() - started
     return result
 
@@ -299,7 +313,7 @@ def record(course_root: Path, db_url: str, result: GradeResult, timestamp: str |
     """
     from sqlalchemy.exc import SAWarning
 
-    with open_gradebook(db_url) as gb, warnings.catch_warnings():
+    with open_gradebook(db_url, course_id(course_root)) as gb, warnings.catch_warnings():
         warnings.simplefilter("ignore", SAWarning)  # nbgrader's own autoflush notices
         gb.update_or_create_student(result.student)
         kwargs = {"timestamp": timestamp} if timestamp else {}

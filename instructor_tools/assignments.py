@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from course_kit.errors import CourseError
-from grader.config import course_config, gradebook_url, run_converter
+from grader.config import course_config, relocated, run_converter
 
 LEAK_MARKERS = (
     "BEGIN SOLUTION",
@@ -94,20 +94,25 @@ def release_path(assignment: str, root: Path, notebook: str | None = None) -> Pa
     return root / "release" / assignment / f"{notebook or assignment}.ipynb"
 
 
-def configured(root: Path, db_url: str | None = None):
-    """The course's nbgrader configuration for ``root``, with the gradebook at ``db_url``."""
-    cfg = course_config(root)
-    if db_url:
-        cfg.CourseDirectory.db_url = db_url
-    return cfg
+def configured(root: Path, db_url: str | None = None, into: Path | None = None):
+    """The course's nbgrader configuration for ``root`` (its ``nbgrader_config.py``, as nbgrader
+    reads it), with the gradebook at ``db_url``; with ``into``, for a private copy there."""
+    cfg = course_config(root, db_url)
+    return relocated(cfg, into) if into else cfg
 
 
-def generate(assignment: str, root: Path, db_url: str | None = None) -> None:
-    """Run nbgrader's ``generate_assignment`` for ``root``: writes release/ and the gradebook."""
+def generate(
+    assignment: str, root: Path, db_url: str | None = None, into: Path | None = None
+) -> None:
+    """Run nbgrader's ``generate_assignment`` for ``root`` with the course's configuration:
+    writes release/ and the gradebook (with ``into``: in that private copy of the course)."""
     try:
         run_converter(
-            "GenerateAssignment", configured(root, db_url), assignment, create_assignment=True
+            "GenerateAssignment", configured(root, db_url, into), assignment,
+            create_assignment=True,
         )
+    except CourseError:
+        raise
     except Exception as error:  # nbgrader raises NbGraderException with the reason logged
         raise CourseError(f"nbgrader could not generate '{assignment}': {error}") from None
 
@@ -117,7 +122,7 @@ def generated_release(assignment: str, root: Path) -> dict[str, bytes]:
     with tempfile.TemporaryDirectory(prefix="course-release-") as tmp:
         scratch = Path(tmp)
         shutil.copytree(root / "source" / assignment, scratch / "source" / assignment)
-        generate(assignment, scratch, db_url=gradebook_url(scratch))
+        generate(assignment, root, into=scratch)
         return {
             name: release_path(assignment, scratch, name).read_bytes()
             for name in notebooks(assignment, root)
@@ -132,12 +137,22 @@ def release_problems(
     ``fresh`` (from :func:`generated_release`) also checks that each is up to date.
     """
     problems = []
+    markers = leak_markers(root)
     for name in notebooks(assignment, root):
-        problems += _notebook_problems(assignment, name, root, (fresh or {}).get(name))
+        problems += _notebook_problems(assignment, name, root, (fresh or {}).get(name), markers)
     return problems
 
 
-def _notebook_problems(assignment: str, name: str, root: Path, fresh: bytes | None) -> list[str]:
+def leak_markers(root: Path) -> tuple[str, ...]:
+    """:data:`LEAK_MARKERS` and the solution delimiters the course's configuration sets."""
+    clear = course_config(root).get("ClearSolutions", {})
+    names = ("begin_solution_delimeter", "end_solution_delimeter")
+    return LEAK_MARKERS + tuple(clear[n] for n in names if clear.get(n))
+
+
+def _notebook_problems(
+    assignment: str, name: str, root: Path, fresh: bytes | None, markers: tuple[str, ...]
+) -> list[str]:
     import nbformat
 
     from instructor_tools.feedback import hidden_source_lines
@@ -147,7 +162,7 @@ def _notebook_problems(assignment: str, name: str, root: Path, fresh: bytes | No
     if not path.is_file():
         return [f"{shown} is missing: run 'course release {assignment}'"]
     text = path.read_text()
-    problems = [f"{shown} contains '{marker}'" for marker in LEAK_MARKERS if marker in text]
+    problems = [f"{shown} contains '{marker}'" for marker in markers if marker in text]
     hidden = hidden_source_lines(nbformat.read(source_path(assignment, root, name), as_version=4))
     released = nbformat.reads(text, as_version=4)
     leaked = sorted(
@@ -169,8 +184,8 @@ def _notebook_problems(assignment: str, name: str, root: Path, fresh: bytes | No
     return problems
 
 
-def release(assignment: str, root: Path) -> list[str]:
+def release(assignment: str, root: Path, db_url: str | None = None) -> list[str]:
     """Generate the student version of ``assignment`` and check it; returns its problems."""
     check_name(assignment, root)
-    generate(assignment, root)
+    generate(assignment, root, db_url)
     return release_problems(assignment, root)

@@ -1,8 +1,9 @@
-"""The ``course`` command: new, release, roster, grade, feedback, report, export (instructors)
-and check (students).
+"""The ``course`` command: init, new, release, roster, grade, feedback, report, export
+(instructors) and check (students).
 
 Every instructor subcommand drives nbgrader in the course directory: ``--course-dir DIR``, else
-the nearest folder upwards from the working directory that holds ``nbgrader_config.py``.
+the nearest folder upwards from the working directory that holds ``nbgrader_config.py``, with
+that file's settings read as nbgrader reads them (its gradebook ``db_url`` unless ``--db``).
 A mistake a person can make ends in one line on stderr and exit code 2, never a traceback.
 """
 
@@ -16,8 +17,7 @@ from pathlib import Path
 
 from course_kit import __version__
 from course_kit.errors import CourseError, said
-from course_kit.limits import CELL_TIMEOUT, MEMORY_LIMIT
-from grader.config import gradebook_url, put_tools_on_path
+from grader.config import put_tools_on_path
 from instructor_tools.export import FORMATS
 
 
@@ -68,7 +68,7 @@ def cmd_release(args) -> int:
     names = names or assignments.discover(args.root) or assignments.none_found(args.root)
     bad = 0
     for name in names:
-        problems = assignments.release(name, args.root)
+        problems = assignments.release(name, args.root, args.db)
         files = sorted(p.name for p in (args.root / "release" / name).iterdir())
         if problems:
             bad += 1
@@ -112,6 +112,17 @@ def cmd_collect(args) -> int:
     return 0
 
 
+def cmd_init(args) -> int:
+    from instructor_tools.scaffold import init_course
+
+    course_id = init_course(args.folder, args.course_id)
+    print(
+        f"made the course directory {args.folder} (course id '{course_id}'): nbgrader_config.py, "
+        f"source/, README.md; next: cd {args.folder} && course new NAME"
+    )
+    return 0
+
+
 def cmd_new(args) -> int:
     from instructor_tools.scaffold import new_assignment
 
@@ -123,7 +134,7 @@ def cmd_new(args) -> int:
 def cmd_roster(args) -> int:
     from instructor_tools.lms import import_roster
 
-    added, updated = import_roster(args.file, args.db or gradebook_url(args.root))
+    added, updated = import_roster(args.file, args.db, args.course_id)
     print(f"roster: {added} students added, {updated} updated")
     return 0
 
@@ -143,7 +154,7 @@ def cmd_export(args) -> int:
 
     assignments.check_name(args.assignment, args.root)
     out = args.out or args.root / "reports" / f"{args.assignment}-{args.format}.csv"
-    export(args.assignment, args.db or gradebook_url(args.root), out, args.format, args.canvas_id)
+    export(args.assignment, args.db, out, args.format, args.canvas_id, args.course_id)
     report = write_grades_csv(args.assignment, args.root, args.db)
     print(f"{args.format}: {out}")
     print(f"grades by function: {report.relative_to(args.root)}")
@@ -171,7 +182,8 @@ def grade_table(assignment: str, root: Path, db_url: str | None = None):
             score, top = row.by_function.get(column, (0.0, 0.0))
             style = "green" if score >= top else ("red" if score == 0 else "yellow")
             cells.append(Text(f"{score:g}/{top:g}", style=style))
-        notes = "; ".join(([row.problem] if row.problem else []) + row.flags)
+        late = [f"late penalty -{row.penalty:g}"] if row.penalty else []
+        notes = "; ".join(([row.problem] if row.problem else []) + late + row.flags)
         if row.needs_manual:
             notes = "; ".join(filter(None, [notes, f"{row.needs_manual} to grade by hand"]))
         # Text, not str: a student's id or flag is never read as rich markup, on any console.
@@ -399,7 +411,8 @@ def cmd_kit(args) -> int:
         assignments.check_name(name, args.root)
         if not (args.root / "release" / name).is_dir():
             raise CourseError(f"'{name}' has no release yet: run 'course release {name}' first")
-    written = write_kit(args.root, args.out, names, title=args.root.resolve().name)
+    kit = args.config.get("CourseKit", {})
+    written = write_kit(args.root, args.out, names, title=kit.get("title") or args.course_id)
     for path in written:
         _console().print(f"wrote {path}")
     return 0
@@ -452,9 +465,14 @@ def parser() -> argparse.ArgumentParser:
         "--db",
         default=os.environ.get("COURSE_DB"),
         help="the gradebook as a SQLAlchemy URL, e.g. postgresql+psycopg2://user@host/course "
-        "(default: sqlite:///<course dir>/gradebook.db)",
+        "(default: CourseDirectory.db_url in nbgrader_config.py, else "
+        "sqlite:///<course dir>/gradebook.db)",
     )
     sub = top.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = _command(sub, "init", cmd_init, "make a course directory: nbgrader_config.py, source/")
+    p.add_argument("folder", type=Path)
+    p.add_argument("--course-id", help="nbgrader's course id (default: the folder's name)")
 
     p = _command(sub, "new", cmd_new, "start an assignment: source/NAME/NAME.ipynb, laid out")
     p.add_argument("name")
@@ -478,10 +496,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=_positive, default=None,
                    help="submissions graded at once (default: the number of cores)")
     p.add_argument("--scheduler", help="address of a Dask scheduler to grade on (tcp://host:8786)")
-    p.add_argument("--timeout", type=_positive, default=CELL_TIMEOUT,
-                   help=f"seconds per cell (default {CELL_TIMEOUT})")
-    p.add_argument("--memory-limit", type=_positive, default=MEMORY_LIMIT,
-                   help=f"bytes of memory per kernel (default {MEMORY_LIMIT / 2**30:g} GiB)")
+    p.add_argument("--timeout", type=_positive,
+                   help="seconds per cell (default: Execute.timeout in nbgrader_config.py, "
+                   "else 30)")
+    p.add_argument("--memory-limit", type=_positive,
+                   help="bytes of memory per kernel (default: SandboxedKernelManager.memory_limit "
+                   "in nbgrader_config.py, else 2 GiB)")
     p.add_argument("--force", action="store_true", help="regrade submissions already graded")
     p.add_argument("--student", action="append", metavar="ID", dest="students",
                    help="grade (again) only this student; repeat for several")
@@ -515,6 +535,22 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def _load_course(args) -> None:
+    """Find the course directory and read its configuration into ``args``: ``config``,
+    ``course_id`` and ``db`` (``--db``, else the configuration's gradebook)."""
+    from grader.config import course_config
+    from grader.gradebook import check_url
+    from instructor_tools import assignments
+
+    args.root = course_dir(args.root)
+    if getattr(args, "assignment", None):
+        assignments.check_name(args.assignment, args.root)  # at once, before the heavy imports
+    args.config = course_config(args.root, args.db)
+    args.course_id = args.config.CourseDirectory.get("course_id", "")
+    args.db = args.config.CourseDirectory.db_url
+    check_url(args.db)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if not getattr(args, "run", None):
@@ -522,15 +558,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     put_tools_on_path()
     try:
-        if args.run is not cmd_check:
-            args.root = course_dir(args.root)
-        if args.db:
-            from grader.gradebook import check_url
-
-            check_url(args.db)
+        if args.run in (cmd_check, cmd_init):
+            return args.run(args)
+        _load_course(args)
         from grader.gradebook import explained_errors
 
-        with explained_errors(args.db or gradebook_url(args.root or Path.cwd())):
+        with explained_errors(args.db):
             return args.run(args)
     except CourseError as error:
         return said(error, "course")

@@ -48,19 +48,11 @@ class _Warnings(logging.Handler):
 
 
 def course_settings(root: Path, db_url: str | None = None):
-    """The course's nbgrader configuration as nbgrader reads it in ``root``: the course's
-    settings (``grader.config.configure``), then the course's own ``nbgrader_config.py``
-    (its course id, its exchange root), then ``db_url`` if given."""
-    from traitlets.config.loader import PyFileConfigLoader
-
+    """The course's nbgrader configuration as nbgrader reads it in ``root`` (its course id, its
+    exchange root; see ``grader.config.course_config``), then ``db_url`` if given."""
     from grader.config import course_config
 
-    cfg = course_config(root)
-    if (root / "nbgrader_config.py").is_file():
-        cfg.merge(PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config())
-    if db_url:
-        cfg.CourseDirectory.db_url = db_url
-    return cfg
+    return course_config(root, db_url)
 
 
 def _root_problem(path: Path, create: bool) -> str | None:

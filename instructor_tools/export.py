@@ -54,11 +54,12 @@ class AssignmentScores:
     students: list[StudentScore]
 
 
-def read_scores(assignment: str, url: str) -> AssignmentScores:
-    """Every roster student's score for ``assignment`` in the gradebook at ``url``."""
+def read_scores(assignment: str, url: str, course_id: str = "") -> AssignmentScores:
+    """Every roster student's score for ``assignment`` in the gradebook at ``url`` (of the
+    course ``course_id``)."""
     from nbgrader.api import MissingEntry
 
-    with open_gradebook(url) as gb:
+    with open_gradebook(url, course_id) as gb:
         try:
             found = gb.find_assignment(assignment)
         except MissingEntry:
@@ -137,10 +138,15 @@ def canvas_rows(scores: AssignmentScores, canvas_id: str | None = None) -> list[
 
 
 def export(
-    assignment: str, url: str, out: Path, fmt: str = "csv", canvas_id: str | None = None
+    assignment: str,
+    url: str,
+    out: Path,
+    fmt: str = "csv",
+    canvas_id: str | None = None,
+    course_id: str = "",
 ) -> Path:
     """Write ``assignment``'s grades from the gradebook at ``url`` to ``out`` in ``fmt``."""
-    scores = read_scores(assignment, url)
+    scores = read_scores(assignment, url, course_id)
     rows = canvas_rows(scores, canvas_id) if fmt == "canvas" else csv_rows(scores)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", newline="", encoding="utf-8") as handle:

@@ -107,9 +107,7 @@ def generate_feedback(assignment: str, root: Path, db_url: str | None = None) ->
         raise CourseError(
             f"nothing graded for '{assignment}' yet: run 'course grade {assignment}' first"
         )
-    cfg = course_config(root)
-    if db_url:
-        cfg.CourseDirectory.db_url = db_url
+    cfg = course_config(root, db_url)
     try:
         run_converter("GenerateFeedback", cfg, assignment)
     except Exception as error:  # nbgrader raises NbGraderException after logging the reason

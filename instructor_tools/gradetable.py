@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 
 from course_kit.cells import answer_sources, function_of, nbgrader_meta
-from grader.config import gradebook_url
+from grader.config import course_config
 from grader.flags import diagnosed_mistakes
 from grader.gradebook import open_gradebook, sqlite_path
 from grader.grading import MARKER
@@ -32,10 +32,14 @@ class StudentGrades:
     flags: list[str] = field(default_factory=list)
     #: Keys of the mistakes the diagnostics named, one per failed test that named one.
     mistakes: list[str] = field(default_factory=list)
+    #: nbgrader's late-submission penalty (points taken off the total).
+    penalty: float = 0.0
 
     @property
     def total(self) -> float:
-        return sum(score for score, _ in self.by_function.values())
+        """The score as nbgrader's gradebook and export give it: the points minus the late
+        penalty, never below 0."""
+        return max(0.0, sum(score for score, _ in self.by_function.values()) - self.penalty)
 
     @property
     def max_total(self) -> float:
@@ -86,12 +90,13 @@ def class_grades(
 
     columns_of = cell_columns(assignment, root)
     ordered = list(dict.fromkeys(columns_of.values()))
-    url = db_url or gradebook_url(root)
+    cfg = course_config(root)
+    url = db_url or cfg.CourseDirectory.db_url
     path = sqlite_path(url)
     if path is not None and not path.exists():
         return ordered, []
     rows = []
-    with open_gradebook(url) as gb:
+    with open_gradebook(url, cfg.CourseDirectory.get("course_id", "")) as gb:
         try:
             submissions = gb.find_assignment(assignment).submissions
         except MissingEntry:
@@ -107,7 +112,8 @@ def class_grades(
                     score, top = by_function.get(key, (0.0, 0.0))
                     by_function[key] = (score + (grade.score or 0.0), top + grade.max_score)
                     manual += bool(grade.needs_manual_grade)
-            row = StudentGrades(submission.student.id, by_function, manual)
+            row = StudentGrades(submission.student.id, by_function, manual,
+                                penalty=submission.late_submission_penalty or 0.0)
             marker = root / "autograded" / row.student / assignment / MARKER
             if marker.is_file():
                 info = json.loads(marker.read_text())
@@ -121,11 +127,13 @@ def class_grades(
 
 
 def write_csv(path: Path, columns: list[str], rows: list[StudentGrades]) -> None:
-    """One row per student: each function's score, the total, the maximum, problems and flags."""
+    """One row per student: each function's score, the total (after the late penalty), the
+    maximum, the late penalty, problems and flags."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["student", *columns, "total", "max", "needs_manual", "problem", "flags"])
+        writer.writerow(["student", *columns, "total", "max", "late_penalty", "needs_manual",
+                         "problem", "flags"])
         for row in rows:
             writer.writerow(
                 [row.student]
@@ -133,6 +141,7 @@ def write_csv(path: Path, columns: list[str], rows: list[StudentGrades]) -> None
                 + [
                     f"{row.total:g}",
                     f"{row.max_total:g}",
+                    f"{row.penalty:g}",
                     row.needs_manual,
                     row.problem or "",
                     "; ".join(row.flags),

@@ -39,7 +39,10 @@ from course_kit.errors import CourseError
 from grader import gradebook
 from instructor_tools import assignments
 
-STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
+#: A student id as nbgrader takes one: a folder name (no '/', not hidden), no glob characters
+#: (nbgrader matches ids as globs), no surrounding spaces (it strips them); spaces inside and
+#: letters of any script are fine.
+STUDENT_ID = re.compile(r"^(?![.\s])[^/\\*?\[\]\x00-\x1f]{1,64}(?<!\s)$")
 
 CANVAS = re.compile(
     r"^(?P<name>[^_/]+?)(?P<late>_late)?_(?P<lms_id>\d+)_(?P<submission>\d+)_(?P<file>.+)$",
@@ -97,8 +100,8 @@ def read_roster(path: Path) -> list[dict[str, str | None]]:
         student = entry["id"] or ""
         if not STUDENT_ID.match(student):
             raise CourseError(
-                f"'{path}' line {line}: '{student}' is not a usable student id (letters, "
-                f"digits, '_', '.', '@', '-'): fix the file and import it again"
+                f"'{path}' line {line}: '{student}' is not a usable student id (no '/', '*', "
+                f"'?', '[', ']', nor a leading '.'): fix the file and import it again"
             )
         if student in seen:
             raise CourseError(f"'{path}' line {line}: student '{student}' appears twice")
@@ -109,13 +112,14 @@ def read_roster(path: Path) -> list[dict[str, str | None]]:
     return students
 
 
-def import_roster(path: Path, url: str) -> tuple[int, int]:
-    """Add or update the students of ``path`` in the gradebook at ``url``: (added, updated).
+def import_roster(path: Path, url: str, course_id: str = "") -> tuple[int, int]:
+    """Add or update the students of ``path`` in the gradebook at ``url`` (of the course
+    ``course_id``): (added, updated).
 
     Nothing is written unless the whole file is valid.
     """
     students = read_roster(path)
-    with gradebook.open_gradebook(url) as gb:
+    with gradebook.open_gradebook(url, course_id) as gb:
         known = {s.id for s in gb.students}
         for entry in students:
             details = {k: v for k, v in entry.items() if k != "id" and v is not None}
@@ -132,13 +136,13 @@ class Roster:
     by_name: dict[str, list[str]]
 
     @classmethod
-    def load(cls, url: str) -> Roster:
+    def load(cls, url: str, course_id: str = "") -> Roster:
         by_lms_id: dict[str, list[str]] = {}
         by_name: dict[str, list[str]] = {}
         path = gradebook.sqlite_path(url)
         if path is not None and not path.exists():
             return cls(by_lms_id, by_name)
-        with gradebook.open_gradebook(url) as gb:
+        with gradebook.open_gradebook(url, course_id) as gb:
             for s in gb.students:
                 if s.lms_user_id:
                     by_lms_id.setdefault(str(s.lms_user_id), []).append(s.id)
@@ -209,7 +213,7 @@ class CourseCollector(FileNameCollectorPlugin):
             "extracted": extracted,
             "archives": archives,
             "depth": _without_wrappers([f for f in files if not _ignored(f)], assignment),
-            "roster": Roster.load(coursedir.db_url),
+            "roster": Roster.load(coursedir.db_url, coursedir.course_id),
         }
 
     @staticmethod
@@ -254,7 +258,7 @@ class CourseCollector(FileNameCollectorPlugin):
         if len(rest) > 1 and rest[0] == ctx["assignment"]:
             rest = rest[1:]
         if not STUDENT_ID.match(student):
-            return f"folder '{student}' is not a usable student id (letters, digits, '_', '-', '.')"
+            return f"folder '{student}' is not a usable student id (no '*', '?', '[', ']')"
         return {"student_id": student, "file_id": "/".join(rest)}
 
     def _flat(self, name: str, ctx) -> dict | str:

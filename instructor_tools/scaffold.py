@@ -1,4 +1,5 @@
-"""``course new NAME``: a new assignment laid out as the course lays out its own.
+"""``course init DIR``: a new course directory. ``course new NAME``: a new assignment laid out as
+the course lays out its own.
 
 The notebook holds one worked example of each kind of cell the grader knows: a setup cell
 (locked, no points), an answer cell whose ``def`` line and docstring stay outside the solution
@@ -13,8 +14,55 @@ import re
 from pathlib import Path
 
 from course_kit.errors import CourseError
+from grader.config import default_course_id
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+#: A course id usable in the exchange's folder names.
+COURSE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+CONFIG = '''"""nbgrader configuration of {course_id}: this folder is the course directory.
+
+Plain ``nbgrader`` commands and the ``course`` command both read this file.
+"""
+
+from pathlib import Path
+
+from grader.config import configure, put_tools_on_path
+
+put_tools_on_path()  # nbgrader runs `alembic` beside its Python
+c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
+# The course's hardening: sandboxed kernels, tests judged in the grader, safe feedback.
+configure(c, Path(__file__).resolve().parent)
+c.CourseDirectory.course_id = "{course_id}"
+
+# Your settings go below; they take precedence over the hardening above. For instance:
+# c.CourseKit.title = "My course"                       # the student kit's README title
+# c.CourseDirectory.db_url = "postgresql+psycopg2://user@host/gradebook"  # default: gradebook.db
+# c.Exchange.root = "/srv/nbgrader/exchange"            # nbgrader's exchange folder
+# c.Execute.timeout = 30                                # seconds per cell
+# c.SandboxedKernelManager.memory_limit = 2 * 2**30     # bytes per grading kernel
+# c.LateSubmissionPlugin.penalty_method = "zero"        # nbgrader's late penalty, or your own:
+# c.AssignLatePenalties.plugin_class = "late_half.SubtractHalf"  # late_half.py beside this file
+# c.ClearSolutions.code_stub = {{"python": "# YOUR CODE HERE\\nraise NotImplementedError()"}}
+# c.ClearSolutions.begin_solution_delimeter = "BEGIN SOLUTION"
+'''
+
+README = """# {course_id}: the course directory
+
+For the course's instructors. `nbgrader_config.py` is the one configuration of `course` and of
+plain `nbgrader` here (gradebook, exchange, time limits, late penalties, plugins in modules
+beside it). Assignments live in `source/<assignment>/`.
+
+    course new NAME                      # source/NAME/NAME.ipynb, an example to replace
+    course release                       # release/ for students, checked for leaks
+    course kit handout/                  # what students get
+    course grade NAME --submissions X    # a folder, a zip or an LMS download
+    course feedback NAME                 # one HTML page per student
+    course report NAME
+    course export NAME --format canvas
+
+Keep `gradebook.db`, `submitted/`, `autograded/` and `feedback/` out of version control.
+"""
 
 INTRO = """\
 # {name}
@@ -101,6 +149,26 @@ def template(name: str):
     }
     nb.metadata["language_info"] = {"name": "python"}
     return nb
+
+
+def init_course(folder: Path, course_id: str | None = None) -> str:
+    """Make ``folder`` a course directory: ``nbgrader_config.py`` (the course's hardening and
+    ``course_id``, by default the folder's name), ``source/`` and a README; return the id."""
+    course_id = course_id or default_course_id(folder.resolve())
+    if not COURSE_ID.match(course_id):
+        raise CourseError(
+            f"'{course_id}' is not a usable course id: use letters, digits, '_', '.' and '-' "
+            f"(--course-id ID)"
+        )
+    if (folder / "nbgrader_config.py").exists():
+        raise CourseError(f"{folder / 'nbgrader_config.py'} already exists: {folder} is a course")
+    if folder.exists() and not folder.is_dir():
+        raise CourseError(f"{folder} is a file: choose a folder for the course")
+    (folder / "source").mkdir(parents=True, exist_ok=True)
+    (folder / "nbgrader_config.py").write_text(CONFIG.format(course_id=course_id))
+    if not (folder / "README.md").exists():
+        (folder / "README.md").write_text(README.format(course_id=course_id))
+    return course_id
 
 
 def new_assignment(name: str, root: Path) -> Path:

@@ -216,3 +216,7 @@ def stop_server(process: subprocess.Popen, timeout: float = 15) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+#: This repository's course id (its nbgrader_config.py's ``CourseDirectory.course_id``).
+COURSE_ID = "dl-week3"

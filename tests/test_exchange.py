@@ -12,8 +12,7 @@ import shutil
 import pytest
 from bs4 import BeautifulSoup
 
-from grader.config import COURSE_ID
-from tests.support import course
+from tests.support import COURSE_ID, course
 from tests.tiny_course import ASSIGNMENT, make_course
 from tests.unix_class import ALICE, ANSWERS, BOB, INSTRUCTOR, ROOT, STUDENTS, Classroom
 

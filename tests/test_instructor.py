@@ -179,7 +179,7 @@ def test_csv_rows_are_nbgrader_exports():
     [
         ([["name", "email"], ["Ada", "a@x"]], "no student id column .*name, email"),
         ([["id", "first"], ["ada", "Ada"], ["ada", "Ada"]], "line 3: student 'ada' appears twice"),
-        ([["id", "first"], ["ada lovelace", "Ada"]], "line 2: 'ada lovelace' is not a usable"),
+        ([["id", "first"], ["ada/lovelace", "Ada"]], "line 2: 'ada/lovelace' is not a usable"),
         ([["id", "first"]], "lists no students"),
     ],
 )

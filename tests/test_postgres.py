@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import glob
 import os
 import shutil
@@ -78,3 +79,40 @@ def test_an_unreachable_server_is_one_line(tmp_path, capsys):
         assert course(["--root", str(root), "--db", url, "report", A]) == 2
     err = capsys.readouterr().err
     assert err.startswith("course: the gradebook at") and len(err.strip().splitlines()) == 1
+
+
+def test_the_configs_db_url_is_the_gradebook_of_every_command(postgres_url, tmp_path):
+    """A course directory outside the checkout whose nbgrader_config.py names the PostgreSQL
+    gradebook: release, grade, report and export use it without --db, as the formgrader does."""
+    from tests.support import course as run_course
+    from tests.tiny_course import ASSIGNMENT, source_notebook
+
+    root = tmp_path / "course"
+    assert run_course("init", str(root), "--course-id", "pg-course", cwd=tmp_path).returncode == 0
+    with (root / "nbgrader_config.py").open("a") as config:
+        config.write(f"c.CourseDirectory.db_url = {postgres_url!r}\n")
+    (root / "source" / ASSIGNMENT).mkdir()
+    nbformat.write(source_notebook(), assignments.source_path(ASSIGNMENT, root))
+    assert run_course("release", cwd=root).returncode == 0
+    release = nbformat.read(assignments.release_path(ASSIGNMENT, root), 4)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    nbformat.write(solved(release, source_notebook()), inbox / "pg_good.ipynb")
+    nbformat.write(release, inbox / "pg_blank.ipynb")
+    for args in (["grade", ASSIGNMENT, "--submissions", str(inbox)], ["report", ASSIGNMENT],
+                 ["export", ASSIGNMENT]):
+        ran = run_course(*args, cwd=root)
+        assert ran.returncode == 0, ran.stderr
+    assert not (root / "gradebook.db").exists()  # nothing went to SQLite
+    with (root / "reports" / f"{ASSIGNMENT}-csv.csv").open() as exported:
+        rows = {row["student_id"]: row["score"] for row in csv.DictReader(exported)}
+    assert (rows["pg_good"], rows["pg_blank"]) == ("3", "0")
+    from nbgrader.apps import NbGraderAPI
+    from traitlets.config import Config
+
+    cfg = Config()  # what the formgrader reads: the configuration's gradebook and course
+    cfg.CourseDirectory.root = str(root)
+    cfg.CourseDirectory.db_url = postgres_url
+    cfg.CourseDirectory.course_id = "pg-course"
+    scores = {s["student"]: s["score"] for s in NbGraderAPI(config=cfg).get_submissions(ASSIGNMENT)}
+    assert (scores["pg_good"], scores["pg_blank"]) == (3.0, 0.0)

@@ -31,9 +31,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.config import COURSE_ID
 from instructor_tools import assignments
-from tests.support import read_gradebook
+from tests.support import COURSE_ID, read_gradebook
 from tests.tiny_course import ASSIGNMENT, source_notebook
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -18,8 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.config import COURSE_ID
-from tests.support import ServerExited, free_port, start_server, stop_server
+from tests.support import COURSE_ID, ServerExited, free_port, start_server, stop_server
 from tests.tiny_course import ASSIGNMENT
 from tests.unix_class import (
     ALICE,
