@@ -1,4 +1,5 @@
-"""Shared pytest configuration: the process guard of the fast tier (``make check``).
+"""Shared pytest configuration: the process guard of the fast tier (``make check``), and
+test files left out when their optional extra is missing.
 
 ``--no-processes`` fails every test that starts another program (a kernel, nbgrader and the
 ``alembic`` it runs, a server, a browser, any subprocess or spawned interpreter): the fast tier
@@ -7,12 +8,19 @@ holds only tests that start none, so a new test that does must carry one of the 
 pass: forked workers (they run this process's code, guard included) and the course's own code
 in a fresh interpreter through :func:`tests.support.run_python`. The guard covers a test's
 fixtures too (they are set up inside the test's run).
+
+A test file that needs an optional extra (``EXTRA_TESTS``: the ``cluster`` extra's Dask) is
+left out of collection, with one line in the summary, when that extra is not installed; under
+``CI=true`` a missing extra is an error instead (CI runs everything).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import multiprocessing.util
+import os
 import subprocess
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -24,6 +32,43 @@ FAST_TIER_MARKERS = ("kernel", "e2e", "browser", "slow")
 #: pyproject.toml's ``timeout``.
 FAST_TIMEOUT = 60
 
+
+#: Test files that need an optional extra (pyproject.toml): file -> (extra, modules it imports).
+EXTRA_TESTS = {"test_cluster.py": ("cluster", ("dask", "distributed"))}
+#: The files left out in this run (``missing_extras``), kept on the config.
+_MISSING = pytest.StashKey[dict]()
+
+
+def missing_extras() -> dict[str, str]:
+    """``test file -> extra`` for the files whose extra is not installed here."""
+    return {
+        file: extra for file, (extra, modules) in EXTRA_TESTS.items()
+        if any(importlib.util.find_spec(m) is None for m in modules)
+    }
+
+
+def extras_line(missing: dict[str, str]) -> str:
+    """The one line that says which test files are left out, and how to get them."""
+    extras = sorted(set(missing.values()))
+    return (f"left out {', '.join(sorted(missing))}: the extra {', '.join(extras)} is not "
+            f"installed (pip install -e '.[{','.join(extras)}]', or make dev)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    missing = missing_extras()
+    if missing and os.environ.get("CI") == "true":
+        raise pytest.UsageError(f"CI runs every test: {extras_line(missing)}")
+    config.stash[_MISSING] = missing
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    return True if collection_path.name in config.stash.get(_MISSING, {}) else None
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    missing = config.stash.get(_MISSING, {})
+    if missing:
+        terminalreporter.write_line(extras_line(missing))
 
 #: What a test of the fast tier tried to start (the guard's record, kept on the test's item).
 _STARTED = pytest.StashKey[list]()

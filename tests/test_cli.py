@@ -84,18 +84,17 @@ def test_postgresql_without_its_driver_says_what_to_install(monkeypatch, url, pa
 
 
 def test_an_unknown_assignment_is_answered_before_any_heavy_import():
+    """How soon: benchmarks/bench_latency.py."""
     probe = (
-        "import sys, time\n"
+        "import sys\n"
         "from instructor_tools.cli import main\n"
-        "started = time.perf_counter()\n"
         "code = main(['grade', 'nonexistent'])\n"
-        "print(code, time.perf_counter() - started, "
-        "[m for m in ('nbformat', 'nbgrader', 'nbclient', 'rich') if m in sys.modules])\n"
+        "print(code, [m for m in ('nbformat', 'nbgrader', 'nbclient', 'rich')\n"
+        "             if m in sys.modules])\n"
     )
     result = run_python("-c", probe, cwd=REPOSITORY)
-    code, seconds, heavy = result.stdout.split(" ", 2)
+    code, heavy = result.stdout.split(" ", 1)
     assert code == "2" and heavy.strip() == "[]", result.stdout
-    assert float(seconds) < 1.0
 
 
 def test_a_corrupt_notebook_is_refused_by_check(tmp_path):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import textwrap
-import time
 
 import numpy as np
 import pytest
@@ -230,11 +229,9 @@ def test_what_the_student_prints_during_a_test_never_reaches_the_outputs(judge):
 
 
 def test_a_hanging_function_is_interrupted_and_the_next_test_runs(judge):
-    started = time.monotonic()
     outcome = run(judge, "slow()")
     assert not outcome.passed and outcome.kernel_lost is None
     assert "did not return within 3 s" in outcome.message
-    assert time.monotonic() - started < 10
     assert run(judge, "assert positive(2) == 2").passed
 
 

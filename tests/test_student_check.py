@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 import nbformat
 import pytest
@@ -33,11 +32,10 @@ def completed(tmp_path, answers=None):
     return path
 
 
-def test_a_completed_notebook_passes_every_visible_test_in_seconds(tmp_path):
+def test_a_completed_notebook_passes_every_visible_test(tmp_path):
+    """How soon: benchmarks/bench_latency.py."""
     path = completed(tmp_path)
-    started = time.monotonic()
     checks = check_notebook(path)
-    assert time.monotonic() - started < 10
     assert all(c.failed == 0 and c.passed > 0 and not c.warnings for c in checks), checks
     assert sum(c.hidden for c in checks) > 0
 

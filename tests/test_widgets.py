@@ -791,6 +791,7 @@ def test_canvas_sizes_are_whole_pixels_so_the_bitmap_is_not_stretched():
     assert (int(width), int(height)) == (780, 460)
 
 
+@pytest.mark.slow  # seven renders of every lesson: about a fifth of the fast tier's time
 @pytest.mark.parametrize("name", sorted(EXPLORERS))
 def test_every_explorer_has_lesson_stills_and_a_text_output(name, monkeypatch):
     explorer = EXPLORERS[name]()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 
 import nbformat
 import numpy as np
@@ -296,9 +295,8 @@ def test_a_kernel_message_with_too_many_values_is_not_parsed_and_reads_as_any_ou
     read = limited_unpack(lambda data: calls.append(data) or json.loads(data))
     assert read(b'{"a": [1, 2]}') == {"a": [1, 2]} and calls
     bomb = b'{"data": [' + b"[]," * wire.MAX_VALUES + b"[]]}"
-    started = time.monotonic()
     stand_in = read(bomb)
-    assert time.monotonic() - started < 1 and len(calls) == 1
+    assert len(calls) == 1  # never parsed
     for msg_type in ("stream", "display_data", "execute_result", "error"):
         output = nbformat.v4.output_from_msg({"header": {"msg_type": msg_type},
                                               "content": read(bomb)})
