@@ -1,28 +1,39 @@
-# Every target bootstraps .venv on first use (Python 3.11), so a fresh clone needs nothing else.
+# A fresh clone needs nothing else: a missing .venv is made on first use (Python 3.11). Only
+# `make dev` and `make test` install into an existing one; every other target refuses, in one
+# line, a .venv installed from another pyproject.toml (the stamp names its checksum).
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml kit/pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo check test lab explore experiments bench system clean
+.PHONY: dev venv demo check test lab explore experiments bench system clean
 
-$(STAMP): pyproject.toml
+# Make or update .venv: this package (editable) with every extra but bench.
+dev:
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or run 'make PYTHON=python3 ...'"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev,browser,cluster,hub]'
-	@rm -f $(VENV)/.installed-* && touch $@
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+$(STAMP): pyproject.toml kit/pyproject.toml
+	@$(MAKE) --no-print-directory dev
+
+# Check only: make .venv when it is missing, else refuse a stale one (never installs into it).
+venv:
+	@test -x $(PY) || $(MAKE) --no-print-directory dev
+	@test -f $(STAMP) || { echo "$(VENV) was installed from another pyproject.toml: run 'make dev' (or 'make test')"; exit 1; }
 
 system:
 	@bash scripts/system-packages
 
-demo: $(STAMP)
+demo: venv
 	@bash scripts/system-packages bubblewrap
 	$(PY) -m instructor_tools.demo
 
 # The fast tier: lint and every test that starts no kernel, server, browser or other program
 # (the guard --no-processes fails one that does: mark it kernel, e2e, browser or slow).
-check: $(STAMP)
+check: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -q -m "not (kernel or e2e or browser or slow)" --no-processes
 
@@ -32,14 +43,14 @@ test: $(STAMP) system
 	$(VENV)/bin/pytest -q
 
 # Notebooks in source/ and notebooks/ are saved tidy, their text twins in text/ written beside.
-lab: $(STAMP)
+lab: venv
 	PYTHONPATH=. $(VENV)/bin/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root) \
 		--ContentsManager.pre_save_hook=scripts.tidy_notebooks.pre_save_hook
 
-experiments: $(STAMP)
+experiments: venv
 	$(PY) -m course_lib.experiments all
 
-bench: $(STAMP) system
+bench: venv system
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) -m benchmarks
 
@@ -47,6 +58,6 @@ clean:
 	rm -rf submitted autograded feedback gradebook.db demo-class reports artifacts
 
 # The explorers as an app: open the landing page printed below (it links the four topics).
-explore: $(STAMP)
+explore: venv
 	@echo "Open http://127.0.0.1:8866/voila/render/index.ipynb (Ctrl-C stops the server)"
 	$(VENV)/bin/voila notebooks/ --no-browser --Voila.ip=127.0.0.1 --port=8866
