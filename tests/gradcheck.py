@@ -1,4 +1,5 @@
-"""Centred-difference numeric gradients for the gradient checks (float64 throughout).
+"""Numeric gradients for the gradient checks (float64 throughout), by the kit's centred
+differences.
 
 Relative error used by every gradient test (the max-norm version)::
 
@@ -13,27 +14,17 @@ from collections.abc import Callable
 
 import numpy as np
 
+from course_kit.checks import numeric_gradient
+
 TOLERANCE = 1e-7
 
 
 def numeric_grad(f: Callable[[], float], x: np.ndarray, h: float = 1e-6) -> np.ndarray:
-    """Gradient of the scalar ``f()`` with respect to the float64 array ``x``: centred differences.
-
-    ``x`` is perturbed in place (one entry at a time, ``x[i] +- h``) and restored afterwards,
-    so ``f`` must read ``x`` when called.
-    """
+    """Gradient of the scalar ``f()`` with respect to the float64 array ``x``, which ``f`` reads
+    when called: :func:`course_kit.checks.numeric_gradient` (centred differences)."""
     if x.dtype != np.float64:
         raise TypeError(f"numeric_grad needs a float64 array; got {x.dtype}")
-    grad = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        old = x[index]
-        x[index] = old + h
-        f_plus = f()
-        x[index] = old - h
-        f_minus = f()
-        x[index] = old
-        grad[index] = (f_plus - f_minus) / (2 * h)
-    return grad
+    return numeric_gradient(lambda _: f(), x, h)
 
 
 def rel_error(analytic, numeric) -> float:

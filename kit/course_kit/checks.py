@@ -6,9 +6,8 @@ what came instead ("softmax: columns must sum to 1; column 3 sums to 1.7").
 At grading time test cells run in the grader's process (``course_kit.judge``), where no student
 code runs: what the student's functions return arrives as plain data. The helpers still check
 exact types (``type(x) is np.ndarray``, a real float), so a value of the wrong kind — a list, an
-array subclass, an object the kernel could not send as data — never passes, and they compute
-with NumPy functions bound when this module is imported. Students import the same helpers from
-the kit to run the visible tests in their own kernel.
+array subclass, an object the kernel could not send as data — never passes. Students import the
+same helpers from the kit to run the visible tests in their own kernel.
 """
 
 from __future__ import annotations
@@ -19,18 +18,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-# NumPy's functions and the builtins the checks use, bound once at import time, by kind:
-# arrays, arithmetic, tests and indexing, reductions, dtypes, builtins.
-_ndarray, _asarray, _array, _float64 = np.ndarray, np.asarray, np.array, np.float64
-_subtract, _absolute, _multiply = np.subtract, np.absolute, np.multiply
-_isfinite, _isnan, _flatnonzero, _unravel_index = (
-    np.isfinite, np.isnan, np.flatnonzero, np.unravel_index)
-_maximum_reduce, _add_reduce, _histogram = np.maximum.reduce, np.add.reduce, np.histogram
-_floating, _integer, _issubdtype = np.floating, np.integer, np.issubdtype
-_bool, _float, _isinstance, _type, _tuple, _list = bool, float, isinstance, type, tuple, list
 
 def _as_float(value) -> np.ndarray:
-    return _asarray(value, dtype=_float64)
+    return np.asarray(value, dtype=np.float64)
 
 
 class CheckFailed(AssertionError):
@@ -43,20 +33,20 @@ def _fail(message: str) -> None:
 
 def _index(flat: int, shape) -> tuple[int, ...]:
     """The index, as plain ints, of entry ``flat`` of an array of ``shape`` (row-major)."""
-    return _tuple(int(i) for i in _unravel_index(flat, shape))
+    return tuple(int(i) for i in np.unravel_index(flat, shape))
 
 
 def _first_entry(flags: np.ndarray) -> tuple[int, tuple[int, ...], int]:
     """Where the first true entry of the boolean array ``flags`` is (its flat position and its
     index) and how many entries are true; ``flags`` has at least one."""
-    found = _flatnonzero(flags)
+    found = np.flatnonzero(flags)
     first = int(found[0])
     return first, _index(first, flags.shape), int(found.size)
 
 
 def _describe(value) -> str:
-    kind = _type(value).__name__
-    if _type(value) is _ndarray:
+    kind = type(value).__name__
+    if type(value) is np.ndarray:
         return f"an array of shape {value.shape} and dtype {value.dtype}"
     return f"a {kind}"
 
@@ -68,15 +58,15 @@ def check_array(
 
     ``kind`` is "float" or "int". Returns the value for further checks.
     """
-    if _type(value) is not _ndarray:
+    if type(value) is not np.ndarray:
         _fail(f"{name} must return a numpy array (np.ndarray); got {_describe(value)}")
-    if shape is not None and _tuple(value.shape) != _tuple(shape):
-        _fail(f"{name}: expected shape {_tuple(shape)}; got shape {_tuple(value.shape)}")
-    wanted = _floating if kind == "float" else _integer
-    if not _issubdtype(value.dtype, wanted):
+    if shape is not None and tuple(value.shape) != tuple(shape):
+        _fail(f"{name}: expected shape {tuple(shape)}; got shape {tuple(value.shape)}")
+    wanted = np.floating if kind == "float" else np.integer
+    if not np.issubdtype(value.dtype, wanted):
         _fail(f"{name}: expected an array of {kind}s; got dtype {value.dtype}")
-    if finite and kind == "float" and value.size and not _bool(_isfinite(value).all()):
-        bad, where, _ = _first_entry(~_isfinite(value))
+    if finite and kind == "float" and value.size and not bool(np.isfinite(value).all()):
+        bad, where, _ = _first_entry(~np.isfinite(value))
         _fail(f"{name}: every entry must be finite; entry {where} is {value.flat[bad]}")
     return value
 
@@ -84,11 +74,11 @@ def check_array(
 def check_float(name: str, value) -> float:
     """Check that ``value`` is a finite real number (a Python float or a NumPy floating scalar)."""
     if (
-        _type(value) is _float
-        or _type(value) is _float64
-        or (_isinstance(value, _floating) and _type(value).__module__ == "numpy")
+        type(value) is float
+        or type(value) is np.float64
+        or (isinstance(value, np.floating) and type(value).__module__ == "numpy")
     ):
-        result = _float(value)
+        result = float(value)
         if not math.isfinite(result):
             _fail(f"{name}: expected a finite number; got {result}")
         return result
@@ -97,13 +87,13 @@ def check_float(name: str, value) -> float:
 
 def max_abs_difference(actual: np.ndarray, expected: np.ndarray) -> tuple[float, tuple[int, ...]]:
     """The largest ``|actual - expected|`` and where it is (computed with pristine ufuncs)."""
-    diff = _absolute(_subtract(_as_float(actual), _as_float(expected)))
+    diff = np.absolute(np.subtract(_as_float(actual), _as_float(expected)))
     if diff.size == 0:
         return 0.0, ()
-    if _isnan(diff).any():
-        return math.inf, _first_entry(_isnan(diff))[1]
+    if np.isnan(diff).any():
+        return math.inf, _first_entry(np.isnan(diff))[1]
     index = int(diff.argmax())
-    return _float(diff.flat[index]), _index(index, diff.shape)
+    return float(diff.flat[index]), _index(index, diff.shape)
 
 
 def check_close(
@@ -113,18 +103,18 @@ def check_close(
 
     The message names the worst entry, the value expected there and the value found.
     """
-    expected = _asarray(expected)
+    expected = np.asarray(expected)
     check_array(name, actual, expected.shape, kind=kind)
-    diff = _absolute(_subtract(_as_float(actual), _as_float(expected)))
-    allowed = atol + rtol * _absolute(_asarray(expected, dtype=_float64))
-    excess = _subtract(diff, allowed)
+    diff = np.absolute(np.subtract(_as_float(actual), _as_float(expected)))
+    allowed = atol + rtol * np.absolute(np.asarray(expected, dtype=np.float64))
+    excess = np.subtract(diff, allowed)
     if excess.size == 0:
         return
     worst = int(excess.argmax())
-    if _bool(_isnan(diff).any()) or _float(excess.flat[worst]) > 0:
+    if bool(np.isnan(diff).any()) or float(excess.flat[worst]) > 0:
         _fail(
             f"{name}: entry {_index(worst, excess.shape)} should be {expected.flat[worst]:.10g}; "
-            f"got {actual.flat[worst]:.10g} (largest error {_float(diff.flat[worst]):.3g})"
+            f"got {actual.flat[worst]:.10g} (largest error {float(diff.flat[worst]):.3g})"
         )
 
 
@@ -133,15 +123,15 @@ def check_float_close(
 ) -> None:
     """Check that ``actual`` is a float within ``atol + rtol * |expected|`` of ``expected``."""
     value = check_float(name, actual)
-    if not abs(value - _float(expected)) <= atol + rtol * abs(_float(expected)):
+    if not abs(value - float(expected)) <= atol + rtol * abs(float(expected)):
         _fail(f"{name}: expected {expected:.10g}; got {value:.10g}")
 
 
 def check_equal(name: str, actual, expected, kind: str = "int") -> None:
     """Check exact equality of arrays (labels, counts), naming the first differing entry."""
-    expected = _asarray(expected)
+    expected = np.asarray(expected)
     check_array(name, actual, expected.shape, kind=kind)
-    differs = _asarray(actual) != expected
+    differs = np.asarray(actual) != expected
     if differs.any():
         i, where, count = _first_entry(differs)
         _fail(
@@ -153,8 +143,8 @@ def check_equal(name: str, actual, expected, kind: str = "int") -> None:
 def check_columns_sum_to_one(name: str, A, atol: float = 1e-9) -> None:
     """Check that every column of a 2-D probability array sums to 1."""
     check_array(name, A)
-    sums = _add_reduce(A, axis=0)
-    bad = _flatnonzero(_absolute(_subtract(sums, 1.0)) > atol)
+    sums = np.add.reduce(A, axis=0)
+    bad = np.flatnonzero(np.absolute(np.subtract(sums, 1.0)) > atol)
     if bad.size:
         _fail(f"{name}: columns must sum to 1; column {int(bad[0])} sums to {sums[bad[0]]:.6g}")
 
@@ -171,7 +161,7 @@ def check_raises_value_error(name: str, call: Callable[[], object], argument: st
             )
         return
     except Exception as error:  # noqa: BLE001 - any other exception is the wrong answer
-        kind = _type(error).__name__
+        kind = type(error).__name__
         _fail(f"{name}: expected a ValueError naming '{argument}'; got {kind}: {error}")
     _fail(f"{name}: expected a ValueError naming '{argument}'; nothing was raised")
 
@@ -183,13 +173,13 @@ def numeric_gradient(
 
     ``x`` is perturbed in place and restored; ``f`` returns a float.
     """
-    grad = _array(x, dtype=_float64) * 0.0
+    grad = np.array(x, dtype=np.float64) * 0.0
     for i in range(x.size):
         old = x.flat[i]
         x.flat[i] = old + h
-        plus = _float(f(x))
+        plus = float(f(x))
         x.flat[i] = old - h
-        minus = _float(f(x))
+        minus = float(f(x))
         x.flat[i] = old
         grad.flat[i] = (plus - minus) / (2 * h)
     return grad
@@ -197,17 +187,17 @@ def numeric_gradient(
 
 def relative_error(a, b) -> float:
     """``max |a - b| / max(max |a| + max |b|, 1e-12)``, a scale-free distance between arrays."""
-    a, b = _asarray(a, dtype=_float64), _asarray(b, dtype=_float64)
-    diff = _float(_maximum_reduce(_absolute(_subtract(a, b)), axis=None)) if a.size else 0.0
-    scale = (_float(_maximum_reduce(_absolute(a), axis=None)) if a.size else 0.0) + (
-        _float(_maximum_reduce(_absolute(b), axis=None)) if b.size else 0.0
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    diff = float(np.maximum.reduce(np.absolute(np.subtract(a, b)), axis=None)) if a.size else 0.0
+    scale = (float(np.maximum.reduce(np.absolute(a), axis=None)) if a.size else 0.0) + (
+        float(np.maximum.reduce(np.absolute(b), axis=None)) if b.size else 0.0
     )
     return diff / max(scale, 1e-12)
 
 
 def check_gradient(name: str, analytic, numeric, tol: float = 1e-6) -> None:
     """Check an analytic gradient against a numeric one: relative error below ``tol``."""
-    numeric = _asarray(numeric)
+    numeric = np.asarray(numeric)
     check_array(name, analytic, numeric.shape)
     error = relative_error(analytic, numeric)
     if not error < tol:
@@ -221,8 +211,8 @@ def check_gradient(name: str, analytic, numeric, tol: float = 1e-6) -> None:
 
 def fraction_per_bin(samples, edges) -> np.ndarray:
     """The fraction of ``samples`` in each bin ``[edges[i], edges[i+1])`` (last bin closed)."""
-    samples = _asarray(samples, dtype=_float64).ravel()
-    counts, _ = _histogram(samples, bins=_asarray(edges, dtype=_float64))
+    samples = np.asarray(samples, dtype=np.float64).ravel()
+    counts, _ = np.histogram(samples, bins=np.asarray(edges, dtype=np.float64))
     return counts / max(samples.size, 1)
 
 
@@ -235,21 +225,21 @@ def check_fractions(
     deviations ``sqrt(p (1 - p) / n)``: a right sampler practically never fails (6 sigma is a
     chance of about 2e-9 per bin), while a wrong distribution fails for large ``n``.
     """
-    fractions, expected = _asarray(fractions, dtype=_float64), _asarray(expected, dtype=_float64)
+    fractions, expected = _as_float(fractions), _as_float(expected)
     for i in range(expected.size):
-        p = _float(expected[i])
+        p = float(expected[i])
         allowed = sigmas * math.sqrt(max(p * (1 - p), 1e-12) / n)
-        if abs(_float(fractions[i]) - p) > allowed:
+        if abs(float(fractions[i]) - p) > allowed:
             label = labels[i] if labels is not None else f"bin {i}"
             _fail(
                 f"{name}: {label} should hold about {p:.1%} of the samples; it holds "
-                f"{_float(fractions[i]):.1%} (n = {n})"
+                f"{float(fractions[i]):.1%} (n = {n})"
             )
 
 
 def check_tuple(name: str, value, length: int) -> tuple:
     """Check that ``value`` is a tuple (exactly, not a list or a subclass) of ``length`` items."""
-    if _type(value) is not _tuple:
+    if type(value) is not tuple:
         _fail(f"{name} must return a tuple of {length} items; got {_describe(value)}")
     if len(value) != length:
         _fail(f"{name} must return a tuple of {length} items; got {len(value)} items")
@@ -258,7 +248,7 @@ def check_tuple(name: str, value, length: int) -> tuple:
 
 def check_list(name: str, value, length: int | None = None) -> list:
     """Check that ``value`` is a list (exactly) and, if ``length`` is given, of that length."""
-    if _type(value) is not _list:
+    if type(value) is not list:
         _fail(f"{name} must be a list; got {_describe(value)}")
     if length is not None and len(value) != length:
         _fail(f"{name}: expected a list of {length} items; got {len(value)} items")
@@ -305,8 +295,8 @@ def check_between(name: str, values, low, high) -> None:
     bounds, for instance); the message names the first entry outside its interval.
     """
     check_array(name, values)
-    lows = _as_float(low) + _multiply(values, 0.0)
-    highs = _as_float(high) + _multiply(values, 0.0)
+    lows = _as_float(low) + np.multiply(values, 0.0)
+    highs = _as_float(high) + np.multiply(values, 0.0)
     outside = (values < lows) | (values > highs)
     if outside.any():
         i, where, count = _first_entry(outside)
