@@ -344,3 +344,15 @@ def test_the_whole_notebooks_output_is_capped_as_it_arrives():
     cells = [nbformat.v4.new_code_cell("y") for _ in range(10)]
     dropped = [execute.process_message(stream, c, i) is None for i, c in enumerate(cells)]
     assert dropped == [False] * 5 + [True] * 5  # each cell under its cap, the notebook full
+
+
+@pytest.mark.parametrize("kind", sorted(wire.EXCEPTIONS))
+def test_a_raised_builtin_crosses_the_channel_as_itself_both_ways(kind, monkeypatch):
+    from course_kit.judge import rebuild_exception
+    from course_kit.kernel import bridge
+
+    assert type(rebuild_exception(kind, "message")) is wire.EXCEPTIONS[kind]  # kernel -> grader
+    monkeypatch.setattr(bridge, "_ask", lambda message: {"raised": [kind, "message"]})
+    with pytest.raises(wire.EXCEPTIONS[kind]):  # grader's callback -> kernel
+        bridge.Callback(1)()
+    assert "AssertionError" not in wire.EXCEPTIONS  # a student's error never reads as a verdict

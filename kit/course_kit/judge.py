@@ -50,13 +50,6 @@ MAX_TEST_PRINT = 10_000
 #: Starts the line of a failed test's message that names the student's likely mistake.
 MISTAKE_PREFIX = "Likely mistake: "
 SERVE = "import course_kit.kernel.bridge as _course_bridge\n_course_bridge.serve()"
-_EXCEPTIONS = {
-    name: getattr(builtins, name)
-    for name in ("ValueError", "TypeError", "IndexError", "KeyError", "ZeroDivisionError",
-                 "ArithmeticError", "RuntimeError", "NotImplementedError", "AttributeError",
-                 "NameError", "OverflowError", "FloatingPointError", "LookupError",
-                 "StopIteration", "MemoryError", "RecursionError")
-}  # fmt: skip
 
 
 #: Largest message part (ZMQ frame) the grader receives from a kernel: ZMQ drops a larger one
@@ -279,8 +272,8 @@ def rebuild_exception(kind: Any, message: Any) -> Exception:
     kind, message = str(kind)[:80], str(message)[:2000]
     if kind == "KeyboardInterrupt":
         return CallTimeout("interrupted at the test's deadline")
-    if kind in _EXCEPTIONS:
-        return _EXCEPTIONS[kind](message)
+    if kind in wire.EXCEPTIONS:
+        return wire.EXCEPTIONS[kind](message)
     return StudentError(f"{kind}: {message}")
 
 

@@ -32,6 +32,7 @@ This module is part of the student kit: it holds no answers.
 from __future__ import annotations
 
 import base64
+import builtins
 import functools
 import json
 import math
@@ -51,6 +52,17 @@ MAX_VALUES = 1_000_000
 #: Most generators rebuilt from one message.
 MAX_GENERATORS = 100
 BIT_GENERATORS = ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")
+#: The builtin exceptions that cross the channel as themselves ("raised ValueError: message"),
+#: either way: a student's function raising in the kernel, a grader's callback raising in the
+#: grader. Any other kind arrives as a generic error. AssertionError is not among them: a student's
+#: error must never read as a check's verdict.
+EXCEPTIONS = {
+    name: getattr(builtins, name)
+    for name in ("ValueError", "TypeError", "IndexError", "KeyError", "ZeroDivisionError",
+                 "ArithmeticError", "RuntimeError", "NotImplementedError", "AttributeError",
+                 "NameError", "OverflowError", "FloatingPointError", "LookupError",
+                 "StopIteration", "MemoryError", "RecursionError")
+}  # fmt: skip
 #: The positions a bit generator's state indexes its buffer with, and their largest value.
 _POSITIONS = {"MT19937": (("state", "pos"), 624), "Philox": (("buffer_pos",), 4)}
 _DTYPE = re.compile(r"^[<>|=]?[biufc]\d{1,2}$")

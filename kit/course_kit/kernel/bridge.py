@@ -34,12 +34,6 @@ from course_kit.checks import ABSENT, replaced
 _MISSING = object()
 #: Largest array sent when a test reads a name of the notebook (not an argument or a result).
 MAX_VALUE_BYTES = 8 * 2**20
-_EXCEPTIONS = {
-    name: getattr(builtins, name)
-    for name in ("ValueError", "TypeError", "IndexError", "KeyError", "ZeroDivisionError",
-                 "ArithmeticError", "RuntimeError", "NotImplementedError", "StopIteration",
-                 "AssertionError", "OverflowError", "FloatingPointError", "LookupError")
-}  # fmt: skip
 
 
 def _ask(message: dict) -> Any:
@@ -64,7 +58,7 @@ class Callback:
                 wire.set_state(encoder.rngs[handle], wire.Decoder().decode(state))
         if "raised" in reply:
             kind, message = reply["raised"]
-            raise _EXCEPTIONS.get(kind, RuntimeError)(message)
+            raise wire.EXCEPTIONS.get(kind, RuntimeError)(message)
         return wire.Decoder().decode(reply["ok"])
 
 
