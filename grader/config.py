@@ -169,6 +169,17 @@ def derived(
     return result + list(append or [])
 
 
+def hidden_test_delimiters(cfg: Config | None = None) -> tuple[str, str]:
+    """The delimiters of hidden tests, ``(begin, end)``: nbgrader's
+    ``ClearHiddenTests.begin_test_delimeter`` and ``end_test_delimeter`` as ``cfg`` sets them
+    (nbgrader's defaults without one). Wherever the course recognises hidden tests, it asks here,
+    so a course that sets other delimiters gets its hidden tests judged and shown as hidden."""
+    from nbgrader.preprocessors import ClearHiddenTests
+
+    clear = ClearHiddenTests(config=cfg) if cfg is not None else ClearHiddenTests()
+    return clear.begin_test_delimeter, clear.end_test_delimeter
+
+
 def put_tools_on_path() -> None:
     """Make the commands installed beside this Python (nbgrader runs ``alembic``) findable."""
     tools = str(Path(sys.executable).parent)

@@ -52,10 +52,10 @@ from course_kit.judge import (
 )
 from course_kit.limits import CELL_TIMEOUT
 from grader import diagnostics
+from grader.config import hidden_test_delimiters
 from grader.flags import DIAGNOSES_KEY, add_flags
 from grader.rebuild import COURSE_CELL_KEY
 
-HIDDEN_MARKER = "### BEGIN HIDDEN TESTS"
 _COUNTED = ("stream", "display_data", "execute_result", "error", "update_display_data",
             "clear_output", "comm_open", "comm_msg", "comm_close")  # fmt: skip
 
@@ -186,6 +186,7 @@ class ResilientExecute(Execute):
         NotebookClient.__init__(self, nb, km)
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
+        self._hidden_begin, _ = hidden_test_delimiters(self.config)
         self._output_used: dict[int, int] = {}
         self._output_total = 0
         self._workdir: tempfile.TemporaryDirectory | None = None
@@ -257,7 +258,8 @@ class ResilientExecute(Execute):
         if is_test_cell(cell):
             source = trusted.get(grade_id, cell.source) if trusted else cell.source
             self._diagnosing = grade_id
-            outcome = judge.run_test(source, f"<test {grade_id}>", hidden=HIDDEN_MARKER in source)
+            hidden = self._hidden_begin in source
+            outcome = judge.run_test(source, f"<test {grade_id}>", hidden=hidden)
             cell.outputs = [nbformat.from_dict(o) for o in outcome.outputs]
             cell.execution_count = None
             return outcome.kernel_lost

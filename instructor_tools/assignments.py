@@ -18,16 +18,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from course_kit.errors import CourseError
-from grader.config import course_config, relocated, run_converter
-
-LEAK_MARKERS = (
-    "BEGIN SOLUTION",
-    "END SOLUTION",
-    "BEGIN HIDDEN TESTS",
-    "END HIDDEN TESTS",
-    "BEGIN MARK SCHEME",
-    "END MARK SCHEME",
-)
+from grader.config import course_config, hidden_test_delimiters, relocated, run_converter
 
 
 def discover(root: Path) -> list[str]:
@@ -144,10 +135,15 @@ def release_problems(
 
 
 def leak_markers(root: Path) -> tuple[str, ...]:
-    """:data:`LEAK_MARKERS` and the solution delimiters the course's configuration sets."""
-    clear = course_config(root).get("ClearSolutions", {})
-    names = ("begin_solution_delimeter", "end_solution_delimeter")
-    return LEAK_MARKERS + tuple(clear[n] for n in names if clear.get(n))
+    """The delimiters a released notebook must not hold, as the course at ``root`` sets them
+    (nbgrader's solution, hidden-test and mark-scheme delimiters)."""
+    from nbgrader.preprocessors import ClearMarkScheme, ClearSolutions
+
+    cfg = course_config(root)
+    solutions, scheme = ClearSolutions(config=cfg), ClearMarkScheme(config=cfg)
+    return (solutions.begin_solution_delimeter, solutions.end_solution_delimeter,
+            *hidden_test_delimiters(cfg),
+            scheme.begin_mark_scheme_delimeter, scheme.end_mark_scheme_delimeter)
 
 
 def _notebook_problems(
@@ -163,7 +159,8 @@ def _notebook_problems(
         return [f"{shown} is missing: run 'course release {assignment}'"]
     text = path.read_text()
     problems = [f"{shown} contains '{marker}'" for marker in markers if marker in text]
-    hidden = hidden_source_lines(nbformat.read(source_path(assignment, root, name), as_version=4))
+    source = nbformat.read(source_path(assignment, root, name), as_version=4)
+    hidden = hidden_source_lines(source, hidden_test_delimiters(course_config(root)))
     released = nbformat.reads(text, as_version=4)
     leaked = sorted(
         {

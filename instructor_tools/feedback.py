@@ -21,8 +21,10 @@ from nbgrader.preprocessors import ClearHiddenTests, GetGrades, NbGraderPreproce
 
 from course_kit.cells import is_test_cell, nbgrader_meta
 from course_kit.judge import MISTAKE_PREFIX
+from grader.config import hidden_test_delimiters
 
-BEGIN, END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
+#: nbgrader's default hidden-test delimiters; a course's own are passed in where configured.
+DELIMITERS = hidden_test_delimiters()
 DESCRIPTION_PREFIX = "# Hidden test:"
 REDACTED = "[output removed: it contained the source of a hidden test]\n"
 HELPER_FILE = re.compile(r"course_kit[/\\]checks\.py")
@@ -34,26 +36,27 @@ def points_phrase(points: float) -> str:
     return f"{points:g} point{'' if points == 1 else 's'}"
 
 
-def has_hidden_tests(cell) -> bool:
-    return is_test_cell(cell) and BEGIN in cell.source
+def has_hidden_tests(cell, delimiters: tuple[str, str] = DELIMITERS) -> bool:
+    return is_test_cell(cell) and delimiters[0] in cell.source
 
 
-def _lines(cell):
+def _lines(cell, delimiters: tuple[str, str] = DELIMITERS):
     """``(stripped line, inside a hidden region)`` for each line of a cell other than the
     markers; only test cells have hidden regions (a student may write the markers anywhere)."""
+    begin, end = delimiters
     inside = False
     for line in cell.source.splitlines():
-        if BEGIN in line and is_test_cell(cell):
+        if begin in line and is_test_cell(cell):
             inside = True
-        elif END in line and is_test_cell(cell):
+        elif end in line and is_test_cell(cell):
             inside = False
         else:
             yield line.strip(), inside
 
 
-def description(cell) -> str:
+def description(cell, delimiters: tuple[str, str] = DELIMITERS) -> str:
     """The author's description of a hidden test cell (its ``# Hidden test:`` line)."""
-    for line, inside in _lines(cell):
+    for line, inside in _lines(cell, delimiters):
         if line.startswith(DESCRIPTION_PREFIX) and not inside:
             return line[len(DESCRIPTION_PREFIX) :].strip()
     return "a hidden test"
@@ -70,11 +73,11 @@ def describe_test(cell) -> str:
     return f"Test {nbgrader_meta(cell).get('grade_id', '')}".strip()
 
 
-def hidden_source_lines(nb) -> set[str]:
+def hidden_source_lines(nb, delimiters: tuple[str, str] = DELIMITERS) -> set[str]:
     """Stripped lines that occur only inside hidden regions and are long enough to be telling."""
     hidden, visible = set(), set()
     for cell in nb.cells:
-        for line, inside in _lines(cell):
+        for line, inside in _lines(cell, delimiters):
             (hidden if inside else visible).add(line)
     return {line for line in hidden - visible if len(line) >= 12}
 
@@ -90,7 +93,7 @@ def _output_text(output) -> str:
     )
 
 
-def verdict_output(cell) -> nbformat.NotebookNode:
+def verdict_output(cell, delimiters: tuple[str, str] = DELIMITERS) -> nbformat.NotebookNode:
     """The one output a student sees for a hidden test cell: its verdict and what it checks."""
     failed = any(
         o.get("output_type") == "error"
@@ -102,7 +105,8 @@ def verdict_output(cell) -> nbformat.NotebookNode:
     errors = [str(o.get("evalue", "")) for o in cell.get("outputs", [])
               if o.get("output_type") == "error"]
     mistakes = [line for e in errors for line in e.splitlines() if line.startswith(MISTAKE_PREFIX)]
-    text = f"Hidden test {verdict}: {description(cell)}\n" + "".join(f"{m}\n" for m in mistakes[:1])
+    text = (f"Hidden test {verdict}: {description(cell, delimiters)}\n"
+            + "".join(f"{m}\n" for m in mistakes[:1]))
     return nbformat.v4.new_output("stream", name="stdout", text=text)
 
 
@@ -115,14 +119,14 @@ def without_helper_frames(output) -> nbformat.NotebookNode:
     return output
 
 
-def hide_hidden_tests(nb) -> nbformat.NotebookNode:
+def hide_hidden_tests(nb, delimiters: tuple[str, str] = DELIMITERS) -> nbformat.NotebookNode:
     """Replace hidden test outputs by their verdicts and redact hidden source anywhere else."""
-    telling = hidden_source_lines(nb)
+    telling = hidden_source_lines(nb, delimiters)
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        if has_hidden_tests(cell):
-            cell.outputs = [verdict_output(cell)]
+        if has_hidden_tests(cell, delimiters):
+            cell.outputs = [verdict_output(cell, delimiters)]
             continue
         kept = []
         for output in cell.get("outputs", []):
@@ -141,7 +145,7 @@ class HideHiddenTests(NbGraderPreprocessor):
     """nbgrader preprocessor: see :func:`hide_hidden_tests`. Must run before ClearHiddenTests."""
 
     def preprocess(self, nb, resources):
-        return hide_hidden_tests(nb), resources
+        return hide_hidden_tests(nb, hidden_test_delimiters(self.config)), resources
 
 
 class ClearHiddenTestRegions(ClearHiddenTests):
