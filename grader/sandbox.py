@@ -52,6 +52,10 @@ readable. Instead, three steps:
 
 The sockets' folder, the connection file and the scratch folder are handed to that user. If any
 of this cannot work here, :func:`sandbox_status` says why in one line and grading refuses.
+
+Why one module of about 530 lines: it has one job, the sandbox of one kernel (the allow-list
+of mounts, the kernel's account, its limits) and the kernel manager that starts the kernel in
+it; the allow-list is easiest to audit read in one place.
 """
 
 from __future__ import annotations

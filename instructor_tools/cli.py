@@ -5,6 +5,10 @@ Every instructor subcommand drives nbgrader in the course directory: ``--course-
 the nearest folder upwards from the working directory that holds ``nbgrader_config.py``, with
 that file's settings read as nbgrader reads them (its gradebook ``db_url`` unless ``--db``).
 A mistake a person can make ends in one line on stderr and exit code 2, never a traceback.
+
+Why one module of about 550 lines: it is the parser and one short function per subcommand,
+which share the argument checks and the one-line error handling; each subcommand imports its
+machinery (nbgrader, the grader) only when it runs.
 """
 
 from __future__ import annotations

@@ -21,6 +21,10 @@ So expected values, tolerances, hidden test code and the reference stay in this 
 the verdict is whatever the test code here decides. A student function that hangs is
 interrupted at the cell's deadline; one that will not stop, or kills its kernel, raises
 :class:`KernelLost` after that test is scored as failed.
+
+Why one module of about 580 lines: it is the grader's end of one protocol (proxies, callbacks,
+the kernel link and its bounded clients) and the judge that runs test cells over it; the
+kernel's end is :mod:`course_kit.kernel.bridge`, the data format :mod:`course_kit.wire`.
 """
 
 from __future__ import annotations

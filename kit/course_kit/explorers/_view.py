@@ -5,6 +5,10 @@ artists that change with the sliders as *animated*, and calls :meth:`LiveFigure.
 updating them: the static parts (axes, ticks, labels) are drawn once and kept as a background,
 so a slider move only redraws what changed (blitting). A change of axis limits asks for a full
 redraw with ``refresh(full=True)``.
+
+Why one module of about 540 lines: it is the whole view layer every explorer shares (the live
+figure and its blitting, the controls, the stats box, the stills), in the kit and in
+``course_lib.widgets`` alike.
 """
 
 from __future__ import annotations
