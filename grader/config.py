@@ -118,6 +118,10 @@ def configure(
     # exchange under the course id. A course_id and an existing, writable root are what keep
     # the formgrader's "exchange directory ... does not exist" banner away.
     c.Exchange.root = exchange_root()
+    # Collecting takes only what each student owns (instructor_tools.exchange.CheckedCollect), and
+    # archives are unpacked within limits (instructor_tools.lms.CheckedExtractor), for nbgrader too.
+    c.ExchangeFactory.collect = "instructor_tools.exchange.CheckedCollect"
+    c.ZipCollectApp.extractor_plugin = "instructor_tools.lms.CheckedExtractor"
     return c
 
 

@@ -1,17 +1,22 @@
 """JupyterHub for the course: local Unix accounts, JupyterLab with nbgrader's extensions, one
 exchange for everyone, and the formgrader for instructors.
 
-Run as root from the course's virtualenv (it starts each user's server as that user)::
+Lay it out with ``hub/install`` (see ``hub/README.md``), then run it as root from the
+instructors' environment (it starts each user's server as that user)::
 
-    jupyterhub -f hub/jupyterhub_config.py
+    /opt/course/instructor/bin/jupyterhub -f hub/jupyterhub_config.py
 
 - **Who may log in**: members of the Unix groups ``$COURSE_STUDENTS`` (default ``students``)
   and ``$COURSE_INSTRUCTORS`` (default ``instructors``), with their Unix password (PAM).
-- **Students** get JupyterLab in their home folder with nbgrader's Assignments tab (fetch,
-  validate, submit, fetch feedback) and Validate button; the formgrader, course list and
-  create-assignment tools are switched off for them (``hub/student/``).
-- **Instructors** get JupyterLab in the course directory ``$COURSE_DIR`` (the folder holding
-  ``nbgrader_config.py``), with the formgrader; the ``course`` command works in its terminal.
+- **Students** get JupyterLab in their home folder from the students' environment
+  ``$COURSE_STUDENT_ENV`` (default: ``student`` beside the instructors' environment): the
+  student kit, nbgrader's Assignments tab (fetch, validate, submit, fetch feedback) and
+  Validate button; the formgrader, course list and create-assignment tools are switched off
+  (``hub/student/``, copied to that environment's ``etc/course``). Nothing of the
+  course package, this repository or the course directory is readable to them.
+- **Instructors** get JupyterLab from the environment the hub runs in, in the course directory
+  ``$COURSE_DIR`` (the folder holding ``nbgrader_config.py``), with the formgrader; the
+  ``course`` command works in its terminal.
 - **The exchange** is ``$COURSE_EXCHANGE`` (default ``/srv/nbgrader/exchange``, mode 0777) for
   every server and every ``nbgrader`` and ``course`` command.
 - **The proxy** is configurable-http-proxy from ``hub/node_modules`` (``npm ci --prefix hub``).
@@ -26,7 +31,8 @@ import sys
 from pathlib import Path
 
 HUB = Path(__file__).resolve().parent
-BIN = Path(sys.executable).parent  # the course's virtualenv: every user's server runs from it
+BIN = Path(sys.executable).parent  # the instructors' environment: the hub's and theirs
+STUDENT_BIN = Path(os.environ.get("COURSE_STUDENT_ENV") or BIN.parent.parent / "student") / "bin"
 STATE = Path(os.environ.get("COURSE_HUB_STATE") or "/srv/jupyterhub")
 STUDENTS = os.environ.get("COURSE_STUDENTS") or "students"
 INSTRUCTORS = os.environ.get("COURSE_INSTRUCTORS") or "instructors"
@@ -49,14 +55,10 @@ c.JupyterHub.authenticator_class = "pam"
 c.PAMAuthenticator.allowed_groups = {STUDENTS, INSTRUCTORS}
 
 c.JupyterHub.spawner_class = "localprocess"
-c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
 c.Spawner.start_timeout = 60
 c.Spawner.http_timeout = 60
-c.Spawner.environment = {
-    "COURSE_EXCHANGE": EXCHANGE,
-    "PATH": f"{BIN}:/usr/local/bin:/usr/bin:/bin",  # nbgrader, course, alembic beside Python
-}
+c.Spawner.environment = {"COURSE_EXCHANGE": EXCHANGE}
 
 
 def is_instructor(username: str) -> bool:
@@ -72,16 +74,21 @@ def is_instructor(username: str) -> bool:
 
 
 def per_role(spawner) -> None:
-    """Instructors start in the course directory with every nbgrader tool and its settings
-    (``hub/instructor/``); students in their home folder, with the student settings
-    (``hub/student/``) first on their config path."""
-    if is_instructor(spawner.user.name) and COURSE_DIR:
+    """Instructors start in the course directory from the instructors' environment with every
+    nbgrader tool and its settings (``hub/instructor/``); students in their home folder from
+    the students' environment with its copy of the student settings (``etc/course``)."""
+    instructor = is_instructor(spawner.user.name) and COURSE_DIR
+    where = BIN if instructor else STUDENT_BIN
+    spawner.cmd = [str(where / "jupyterhub-singleuser")]
+    # nbgrader (and for instructors course and alembic) beside the server's Python
+    spawner.environment["PATH"] = f"{where}:/usr/local/bin:/usr/bin:/bin"
+    if instructor:
         spawner.notebook_dir = COURSE_DIR
         spawner.environment["COURSE_DIR"] = COURSE_DIR
         spawner.environment["JUPYTER_CONFIG_PATH"] = str(HUB / "instructor")
     else:
         spawner.notebook_dir = "~"
-        spawner.environment["JUPYTER_CONFIG_PATH"] = str(HUB / "student")
+        spawner.environment["JUPYTER_CONFIG_PATH"] = str(STUDENT_BIN.parent / "etc" / "course")
 
 
 c.Spawner.pre_spawn_hook = per_role

@@ -102,12 +102,14 @@ def cmd_collect(args) -> int:
     from instructor_tools import assignments, exchange
 
     assignments.check_name(args.assignment, args.root)
-    students, warnings = exchange.collect(args.assignment, args.root, args.db)
+    students, refused, warnings = exchange.collect(args.assignment, args.root, args.db)
     _warn("nbgrader", warnings)
     print(
         f"collected {len(students)} new or newer submissions of {args.assignment} into "
         f"submitted/: {', '.join(students) or 'none'}"
     )
+    for line in refused:
+        print(line)
     for student in students:
         for note in assignments.unexpected_files(args.assignment, student, args.root):
             print(f"{student}: {note}")

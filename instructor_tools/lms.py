@@ -19,6 +19,13 @@ asks :class:`CourseCollector` whose each file is and which notebook it is, and c
 and maps LMS names to student ids through the roster: the LMS number (``lms_user_id``) first,
 then the name (Canvas writes ``lastfirst``, Moodle ``First Last``). Files it cannot place are
 skipped with the reason; misnamed files are copied and named in the grade report.
+
+**Archives.** Zip files (also zips inside zips, as LMSs nest them) are unpacked by
+:class:`CheckedExtractor`, within limits checked on each archive's central directory before
+anything is written and counted again while writing (a header can lie): :data:`MAX_ENTRIES`,
+:data:`MAX_ENTRY_BYTES`, :data:`MAX_TOTAL_BYTES`, :data:`MAX_RATIO`, :data:`MAX_DEPTH`; each name
+must be a plain relative path (no absolute path, no ``..``, no symbolic link, no duplicate).
+An archive that breaks one is refused whole, in one line; nothing is written outside.
 """
 
 from __future__ import annotations
@@ -26,14 +33,17 @@ from __future__ import annotations
 import csv
 import functools
 import logging
+import os
 import re
 import shutil
+import stat
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from nbgrader.plugins import FileNameCollectorPlugin
+from nbgrader.plugins import ExtractorPlugin, FileNameCollectorPlugin
+from traitlets import List
 
 from course_kit.errors import CourseError
 from grader import gradebook
@@ -282,6 +292,145 @@ class CourseCollector(FileNameCollectorPlugin):
         return name
 
 
+#: At most this many entries in one archive, and in all of them together.
+MAX_ENTRIES = 10_000
+#: At most this many bytes in one unpacked file (nbgrader's own ``max_file_size``: 100 MB).
+MAX_ENTRY_BYTES = 100_000_000
+#: At most this many bytes unpacked from one ``--submissions`` (all its archives together).
+MAX_TOTAL_BYTES = 2_000_000_000
+#: At most this many bytes unpacked per byte stored, for an entry larger than 1 MB.
+MAX_RATIO = 100
+#: Zips inside zips are unpacked this many levels deep (an LMS download of students' zips: 2).
+MAX_DEPTH = 3
+
+
+class Unsafe(Exception):
+    """An archive that breaks a limit or names a path outside its folder."""
+
+
+@dataclass
+class _Budget:
+    """What is left to unpack, shared by every archive of one collection."""
+
+    entries: int = MAX_ENTRIES
+    size: int = MAX_TOTAL_BYTES
+
+    def take(self, entries: int = 0, size: int = 0) -> None:
+        self.entries -= entries
+        self.size -= size
+        if self.entries < 0:
+            raise Unsafe(f"more than {MAX_ENTRIES} files in all")
+        if self.size < 0:
+            raise Unsafe(f"more than {MAX_TOTAL_BYTES:,} bytes unpacked in all")
+
+
+def _plan(archive: zipfile.ZipFile, stored: int) -> list[tuple[zipfile.ZipInfo, PurePosixPath]]:
+    """Each entry of ``archive`` (``stored`` bytes on disk) with its checked relative path;
+    Unsafe names the first entry that breaks a rule (from the central directory, before
+    anything is written)."""
+    plan, seen, total = [], set(), 0
+    entries = archive.infolist()
+    if len(entries) > MAX_ENTRIES:
+        raise Unsafe(f"{len(entries)} entries (at most {MAX_ENTRIES})")
+    for info in entries:
+        name = info.filename
+        path = PurePosixPath(name)
+        kind = stat.S_IFMT(info.external_attr >> 16)
+        if name.startswith("/") or re.match(r"^[A-Za-z]:", name):
+            raise Unsafe(f"'{name}' is an absolute path")
+        if "\\" in name:
+            raise Unsafe(f"'{name}' holds a backslash (a Windows path)")
+        if ".." in path.parts or not path.parts:
+            raise Unsafe(f"'{name}' leads out of its folder")
+        if kind == stat.S_IFLNK:
+            raise Unsafe(f"'{name}' is a symbolic link")
+        if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
+            raise Unsafe(f"'{name}' is not a regular file")
+        key = path.as_posix().lower()
+        if key in seen:
+            raise Unsafe(f"'{name}' appears twice")
+        seen.add(key)
+        if info.file_size > MAX_ENTRY_BYTES:
+            raise Unsafe(
+                f"'{name}' unpacks to {info.file_size:,} bytes (at most {MAX_ENTRY_BYTES:,})"
+            )
+        if info.file_size > 1_000_000 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise Unsafe(
+                f"'{name}' unpacks {info.file_size // max(info.compress_size, 1)} times larger "
+                f"than it is stored (at most {MAX_RATIO})"
+            )
+        total += info.file_size
+        plan.append((info, path))
+    if total > 1_000_000 and total > MAX_RATIO * stored:
+        raise Unsafe(f"it unpacks to {total:,} bytes from {stored:,} (at most {MAX_RATIO} times)")
+    return plan
+
+
+def unzip(path: Path, dest: Path, budget: _Budget, depth: int = 1) -> None:
+    """Unpack the zip file ``path`` into the new folder ``dest`` within the limits (see the
+    module's docstring), zips inside it into folders named after them, up to :data:`MAX_DEPTH`.
+    Unsafe says why not; what was written of it is then left for the caller to remove."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise Unsafe(f"not a readable zip file ({error})") from None
+    with archive:
+        plan = _plan(archive, path.stat().st_size)
+        budget.take(entries=len(plan), size=sum(info.file_size for info, _ in plan))
+        dest.mkdir(parents=True, exist_ok=False)
+        for info, name in plan:
+            target = dest.joinpath(*name.parts)
+            if info.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _stream(archive, info, target)
+            if target.suffix == ".zip" and depth < MAX_DEPTH:
+                unzip(target, target.with_name(_archive_stem(target.name)), budget, depth + 1)
+                target.unlink()
+
+
+def _stream(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> None:
+    """Write one entry, stopping as soon as it gives more than its header said."""
+    left = info.file_size
+    try:
+        with archive.open(info) as source, open(target, "xb") as out:
+            while chunk := source.read(1 << 20):
+                left -= len(chunk)
+                if left < 0:
+                    raise Unsafe(f"'{info.filename}' unpacks to more than its header says")
+                out.write(chunk)
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as error:
+        raise Unsafe(f"'{info.filename}' cannot be unpacked ({error})") from None
+
+
+class CheckedExtractor(ExtractorPlugin):
+    """nbgrader ``zip_collect``'s extractor, unpacking zips with :func:`unzip`: a bad archive
+    is refused whole (one line in :attr:`refused` and nbgrader's log) and the others go on.
+    Other files are copied as they are."""
+
+    zip_ext = List([".zip"], help="Archives to unpack (zip only).").tag(config=True)
+
+    def extract(self, archive_path: str, extracted_path: str) -> None:
+        self.refused: list[str] = []
+        budget, top = _Budget(), Path(archive_path)
+        for folder, _, files in os.walk(top):
+            to = Path(extracted_path) / Path(folder).relative_to(top)
+            to.mkdir(parents=True, exist_ok=True)
+            for name in files:
+                source = Path(folder) / name
+                if source.suffix not in self.zip_ext:
+                    shutil.copy(source, to / name)
+                    continue
+                dest = to / _archive_stem(name)
+                try:
+                    unzip(source, dest, budget)
+                except Unsafe as why:
+                    shutil.rmtree(dest, ignore_errors=True)
+                    self.refused.append(f"{source.relative_to(top)}: {why}")
+                    self.log.error("refused %s: %s", source.relative_to(top), why)
+
+
 def _archive_stem(name: str) -> str:
     """The folder nbgrader extracts an archive into: its name without ``.zip``/``.tar.gz``."""
     stem = Path(name).stem
@@ -309,7 +458,6 @@ def collect(assignment: str, source: Path, root: Path, db_url: str | None = None
     ``assignment`` are replaced."""
     from nbgrader.apps.zipcollectapp import ZipCollectApp
     from nbgrader.coursedir import CourseDirectory
-    from setuptools.archive_util import UnrecognizedFormat
 
     if not source.exists():
         raise CourseError(
@@ -330,6 +478,7 @@ def collect(assignment: str, source: Path, root: Path, db_url: str | None = None
         cfg = assignments.configured(root, db_url)
         cfg.ZipCollectApp.collect_directory_structure = f"{tmp}/{{assignment_id}}/{{collect_step}}"
         cfg.ZipCollectApp.collector_plugin = CourseCollector
+        cfg.ZipCollectApp.extractor_plugin = CheckedExtractor
         cfg.ZipCollectApp.force = True
         cfg.ExtractorPlugin.force = True
         app = ZipCollectApp(config=cfg)
@@ -343,15 +492,16 @@ def collect(assignment: str, source: Path, root: Path, db_url: str | None = None
             app.process_extracted_files()
         except SystemExit:
             raise CourseError(f"nbgrader zip_collect stopped: {errors.last}") from None
-        except (zipfile.BadZipFile, UnrecognizedFormat) as error:
-            raise CourseError(f"cannot extract the submissions in '{source}': {error}") from None
         finally:
             app.log.handlers = handlers
-        plugin = app.collector_plugin_inst
+        plugin, refused = app.collector_plugin_inst, app.extractor_plugin_inst.refused
+    if source.is_file() and refused:
+        raise CourseError(f"refused '{source}': {refused[0].split(': ', 1)[1]}")
+    skipped = [*refused, *plugin.skipped]
     if not plugin.students:
-        reasons = "; ".join(plugin.skipped[:3]) or "it holds no files"
+        reasons = "; ".join(skipped[:3]) or "it holds no files"
         raise CourseError(f"no submissions found in '{source}' ({reasons})")
-    return Collected(sorted(plugin.students), plugin.skipped, sorted(plugin.late))
+    return Collected(sorted(plugin.students), skipped, sorted(plugin.late))
 
 
 class _ErrorLog(logging.Handler):

@@ -6,15 +6,26 @@ documentation says (mode 0777), with the instructor's course in the instructor's
 
 from __future__ import annotations
 
+import os
 import pwd
 import shutil
+import time
 
 import pytest
 from bs4 import BeautifulSoup
 
 from tests.support import COURSE_ID, course
 from tests.tiny_course import ASSIGNMENT, make_course
-from tests.unix_class import ALICE, ANSWERS, BOB, INSTRUCTOR, ROOT, STUDENTS, Classroom
+from tests.unix_class import (
+    ALICE,
+    ANSWERS,
+    BOB,
+    INSTRUCTOR,
+    ROOT,
+    STUDENTS,
+    Classroom,
+    as_user,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kernel]
 
@@ -24,6 +35,34 @@ def classroom():
     room = Classroom()
     yield room
     room.remove()
+
+
+@pytest.fixture
+def fresh_room():
+    room = Classroom()
+    yield room
+    room.remove()
+
+
+#: Run as a student: make a submission folder in the inbound folder by hand, as
+#: ``python forge.py INBOUND OWNER_NAMED TIME KIND [TARGET]``; the notebook ``tiny.ipynb`` in it
+#: is a copy of TARGET (``copy``), a symbolic or hard link to it, or a FIFO. TIME ``now`` is a
+#: minute ahead (within the allowed clock skew), so that it beats every real submission.
+FORGE = """
+import os, shutil, sys
+from datetime import UTC, datetime, timedelta
+inbound, student, when, kind, *target = sys.argv[1:]
+if when == "now":
+    when = (datetime.now(UTC) + timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+folder = os.path.join(inbound, f"{student}+tiny+{when}+{kind}-by-{os.environ['USER']}")
+os.mkdir(folder)
+notebook = os.path.join(folder, "tiny.ipynb")
+{"copy": shutil.copyfile, "symlink": os.symlink, "hardlink": os.link}.get(
+    kind, lambda *_: os.mkfifo(notebook))(*target, notebook)
+with open(os.path.join(folder, "timestamp.txt"), "w") as out:
+    out.write(when)
+os.chmod(folder, 0o777)
+"""
 
 
 def test_the_whole_loop_with_an_instructor_and_two_students(classroom):
@@ -141,3 +180,71 @@ def test_the_formgrader_sees_a_working_exchange(tmp_path, monkeypatch):
     assert api.exchange_root == str(tmp_path / "exchange")
     assert api.course_id == COURSE_ID
     assert not api.exchange_missing and api.exchange_is_functional
+
+
+def test_collect_takes_only_what_each_student_made(fresh_room):
+    """Issue 18 (2, 3): submission folders forged in the inbound folder by real students (in
+    another's name, in the future, back-dated, a notebook that is a link to the instructor's
+    source or a FIFO) are refused with one line each, by ``course collect`` and by plain
+    ``nbgrader collect``; each student's real submission is collected and graded."""
+    room = fresh_room
+    room.course_cmd("release", ASSIGNMENT, "--exchange")
+    inbound = room.exchange / COURSE_ID / "inbound"
+    for student in STUDENTS:
+        room.nbgrader(student, "fetch_assignment", ASSIGNMENT)
+        room.answer(student, room.work[student] / ASSIGNMENT / "tiny.ipynb")
+        room.nbgrader(student, "submit", ASSIGNMENT)
+    forge = room.base / "forge.py"
+    forge.write_text(FORGE)
+    blank = room.base / "blank.ipynb"  # what bob hands in under alice's name: the release
+    shutil.copyfile(room.course / "release" / ASSIGNMENT / "tiny.ipynb", blank)
+    shared = room.base / "shared.ipynb"  # a file of the instructor's that bob may link to
+    shutil.copyfile(room.course / "source" / ASSIGNMENT / "tiny.ipynb", shared)
+    shared.chmod(0o666)
+    os.chown(shared, pwd.getpwnam(INSTRUCTOR).pw_uid, -1)
+    source = room.course / "source" / ASSIGNMENT / "tiny.ipynb"  # unreadable to students
+    own = room.work[BOB] / ASSIGNMENT / "tiny.ipynb"
+    future, past = "2099-01-01 00:00:00.000000 UTC", "2000-01-01 00:00:00.000000 UTC"
+    forged = {
+        (BOB, ALICE, future, "copy", blank): "belongs to exch-bob, not to the student it names",
+        (ALICE, ALICE, future, "copy", blank): "is in the future",
+        (ALICE, ALICE, past, "copy", blank): "is before the release",
+        (BOB, BOB, "now", "symlink", source): "tiny.ipynb is a symbolic link",
+        (BOB, BOB, "now", "hardlink", shared): "tiny.ipynb belongs to exch-teacher",
+        (BOB, BOB, "now", "hardlink", own): "tiny.ipynb is a hard link (2 names)",
+        (BOB, BOB, "now", "fifo"): "tiny.ipynb is not a regular file",
+    }
+    for user, named, when, *how in forged:
+        room.python(user, str(forge), str(inbound), named, when, *map(str, how), cwd=room.base)
+    # Releasing again keeps the first release's time, which collect goes by.
+    outbound = room.exchange / COURSE_ID / "outbound" / ASSIGNMENT
+    first = outbound.stat().st_mtime
+    room.course_cmd("release", ASSIGNMENT, "--exchange")
+    assert outbound.stat().st_mtime == first
+
+    # Plain nbgrader, in the course directory, takes the course's collector.
+    env = {"COURSE_EXCHANGE": str(room.exchange)}
+    plain = as_user(INSTRUCTOR, ["nbgrader", "collect", ASSIGNMENT], room.course, env=env)
+    assert plain.stderr.count("refused ") == len(forged), plain.stderr
+    done = room.course_cmd("collect", ASSIGNMENT)
+    refused = [line for line in done.stdout.splitlines() if line.startswith("refused ")]
+    assert len(refused) == len(forged), done.stdout
+    for (_, named, _, kind, *_), reason in forged.items():
+        assert sum(named in line and kind in line and reason in line for line in refused) == 1, (
+            reason, refused)  # fmt: skip
+    for student in STUDENTS:
+        notebook = room.course / "submitted" / student / ASSIGNMENT / "tiny.ipynb"
+        assert ANSWERS[student]["square"] in notebook.read_text()
+        assert "BEGIN SOLUTION" not in notebook.read_text()
+    room.course_cmd("grade", ASSIGNMENT)
+    assert room.scores() == {ALICE: (3.0, 3.0), BOB: (1.0, 3.0)}
+
+    # A time earlier than the folder's own files (back-dated within the assignment's time)
+    # is refused too: released an hour ago, a submission written now claims half an hour ago.
+    os.utime(outbound, (time.time() - 3600,) * 2)
+    when = time.strftime("%Y-%m-%d %H:%M:%S.000000 UTC", time.gmtime(time.time() - 1800))
+    room.python(ALICE, str(forge), str(inbound), ALICE, when, "copy", str(blank), cwd=room.base)
+    done = room.course_cmd("collect", ASSIGNMENT)
+    assert f"refused {ALICE}+{ASSIGNMENT}+{when}+copy-by-{ALICE}: its time" in done.stdout
+    assert "is earlier than its files" in done.stdout
+    assert "collected 0 new or newer submissions" in done.stdout

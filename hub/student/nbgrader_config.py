@@ -1,7 +1,8 @@
 """nbgrader's settings for a student's server on the course hub: where the exchange is.
 
-The hub puts this folder on the students' JUPYTER_CONFIG_PATH; nbgrader's Assignments tab and
-its command-line tools (``nbgrader fetch_assignment``, ``submit``, ``fetch_feedback``) read it.
+``hub/install`` copies this folder into the students' environment (``etc/course``), which the
+hub puts on their JUPYTER_CONFIG_PATH; nbgrader's Assignments tab and its command-line tools
+(``nbgrader fetch_assignment``, ``submit``, ``fetch_feedback``) read it.
 """
 
 import os
