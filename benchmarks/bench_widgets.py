@@ -1,21 +1,23 @@
-"""Time of one slider update in each explorer, against a plain ipympl figure redrawn whole.
+"""Time of one slider update in each explorer, against the same figure redrawn whole.
 
-The canvas is put in the state a connected JupyterLab front end leaves it in (no ``_data_url``
-syncing), so one update is what a learner waits for: the pure state function, the artists'
-update, the Agg render and the PNG frame sent to the browser. Each update moves the explorer's
-first slider by a few steps, back and forth; the row is the median over many.
+One update is what the kernel does before a learner sees the change: the pure state function,
+the artists' update, the Agg render (only the animated artists, over the cached background)
+and the PNG frame sent to the page's image. Each update moves the explorer's first slider by
+a few steps, back and forth; the row is the median over many.
 
 Baseline, measured in the same run on a second copy of the same explorer, moves interleaved:
-the same explorer drawn the way a plain ipympl figure is, a full ``canvas.draw()`` on every
-move (no blitting) and ipympl's own frame encoding (Pillow's PNG of the changed pixels).
-Goal: at most a fifth of that, and at most 30 ms, i.e. about 30 updates per second while dragging.
+the figure redrawn the way a plain matplotlib/ipympl figure is, a full ``canvas.draw()`` on
+every move (no blitting) and Pillow's PNG encoder (ipympl's). Goal: at most a fifth of that,
+and at most 30 ms, i.e. about 30 updates per second while dragging.
 """
 
 from __future__ import annotations
 
+import io
 import statistics
 import time
-import types
+
+import numpy as np
 
 from benchmarks import Comparison
 
@@ -34,10 +36,10 @@ def _first_slider(explorer):
 def _values(control) -> tuple:
     """Two values a few steps apart inside the slider's range."""
     if hasattr(control, "options"):  # a selection slider: three stops along
-        values = [value for _label, value in control.options]
+        values = [o[1] if isinstance(o, tuple) else o for o in control.options]
         i = values.index(control.value)
         return control.value, values[i + 3 if i + 3 < len(values) else i - 3]
-    value, step = control.value, control.step
+    value, step = control.value, control.step or (control.max - control.min) / 10
     if isinstance(value, tuple):  # a range slider: move the lower end
         low = value[0]
         other = low - 3 * step if low - 3 * step >= control.min else low + 1
@@ -48,13 +50,22 @@ def _values(control) -> tuple:
     return value, other
 
 
-def _as_plain_ipympl(explorer) -> None:
-    """Make ``explorer`` redraw like a plain ipympl figure: full draws, ipympl's own frames."""
-    from ipympl.backend_nbagg import Canvas
+def _as_plain_redraw(explorer) -> None:
+    """Make ``explorer`` redraw like a plain figure: a full draw and Pillow's PNG each time."""
+    from PIL import Image
 
     live = explorer.live
-    live.refresh = lambda full=False: live.canvas.draw()
-    live.canvas.get_diff_image = types.MethodType(Canvas.get_diff_image, live.canvas)
+
+    def refresh(full: bool = False) -> None:
+        live.canvas.draw()
+        for artist in live._animated:  # a plain figure draws these in the same draw
+            if artist.get_visible():
+                (artist.axes or live.figure).draw_artist(artist)
+        buffer = io.BytesIO()
+        Image.fromarray(np.asarray(live.canvas.buffer_rgba())).save(buffer, format="png")
+        live.image.value = buffer.getvalue()
+
+    live.refresh = refresh
 
 
 def time_updates(name: str, repeat: int) -> tuple[float, float]:
@@ -62,11 +73,8 @@ def time_updates(name: str, repeat: int) -> tuple[float, float]:
     from course_lib.widgets import EXPLORERS
 
     sides = {"ours": EXPLORERS[name](), "plain": EXPLORERS[name]()}
-    _as_plain_ipympl(sides["plain"])
+    _as_plain_redraw(sides["plain"])
     times: dict[str, list[float]] = {side: [] for side in sides}
-    for explorer in sides.values():
-        explorer.live.canvas.syncing_data_url = False  # as after the front end's "initialized"
-        explorer.live.canvas.draw()
     controls = {side: _first_slider(explorer) for side, explorer in sides.items()}
     a, b = _values(controls["ours"])
     for i in range(repeat + 2):
@@ -90,7 +98,7 @@ def run(quick: bool = False) -> list[Comparison]:
             Comparison(
                 name=f"widgets: {name} slider update",
                 ours=ours,
-                baseline_name="plain ipympl redraw",
+                baseline_name="plain full redraw + Pillow PNG",
                 baseline=plain,
                 goal=GOAL_RATIO,
                 limit=GOAL_SECONDS,

@@ -42,6 +42,8 @@ def test_result_has_numbers_figure_and_summary_rows(name):
     for ax in result.figure.axes:
         if ax.has_data() and ax.get_label() != "<colorbar>":
             assert ax.get_xlabel() and ax.get_ylabel(), f"{name}: an axis without labels"
+    # a quick run's figure says so (its numbers contradicted the full run's, unlabelled)
+    assert "QUICK RUN" in result.figure.get_suptitle()
 
 
 def test_registry_lists_eight_experiments_and_rejects_unknown_names():
@@ -56,7 +58,8 @@ def test_outputs_are_written(tmp_path):
     assert (tmp_path / "coarse_to_fine.png").stat().st_size > 0
     assert (tmp_path / "softmax_vs_logistic.png").stat().st_size > 0
     table = (tmp_path / "summary.md").read_text().splitlines()
-    assert len(table) == 2 + sum(len(r.rows) for r in results)
+    assert table[0] == f"**{experiments.QUICK_LABEL}**" and table[1] == ""  # says "quick"
+    assert len(table) == 4 + sum(len(r.rows) for r in results)
     csv_lines = (tmp_path / "summary.csv").read_text().splitlines()
     assert csv_lines[0] == "experiment,claim,measured,confirmed"
     assert all(line.endswith((",yes", ",no")) for line in csv_lines[1:])

@@ -15,18 +15,25 @@ import math
 
 import numpy as np
 import pytest
+from matplotlib.colors import to_rgb
 from PIL import Image
 
 from course_kit.explorers._view import (
+    MAX_STEPS_ACROSS,
     STILLS_ENV,
     FunctionError,
     call_function,
     follow_range,
     follow_upper,
+    steps_across,
     whole_pixels,
 )
-from course_kit.explorers.batch_norm_explorer import histogram, sample_preactivations
-from course_kit.explorers.ewa_explorer import LAGS, beta_from_r
+from course_kit.explorers.batch_norm_explorer import (
+    histogram,
+    panel_limits,
+    sample_preactivations,
+)
+from course_kit.explorers.ewa_explorer import LAGS
 from course_lib.batch_norm import batchnorm_forward
 from course_lib.scale import effective_window, ewa, sample_log_uniform
 from course_lib.softmax import predict, softmax
@@ -52,9 +59,11 @@ from course_lib.widgets.sampling_explorer import decade_shares, log_vs_uniform_s
 from course_lib.widgets.softmax_explorers import (
     GRID_LIMIT,
     GRID_SIZE,
+    GRID_XS,
     REGION_RGB,
     softmax_probabilities,
     train_softmax_regression,
+    training_notice,
 )
 from course_lib.widgets.tuning_explorer import (
     BEST_X,
@@ -124,17 +133,17 @@ def _heights(explorer, key):
     return np.asarray(explorer.artists[key].get_data().values)
 
 
-def _assert_axes_follow(explorer, state):
-    """One x range for the three panels holding every value; one y range holding every bar."""
-    axes = [explorer.live.ax[k] for k in ("z", "z_norm", "z_tilde")]
-    (lo, hi), top = axes[0].get_xlim(), axes[0].get_ylim()[1]
-    assert all(ax.get_xlim() == (lo, hi) and ax.get_ylim() == (0, top) for ax in axes)
-    values = np.concatenate([state.z, state.z_norm, state.z_tilde])
-    assert lo <= values.min() and values.max() <= hi
-    assert values.max() - values.min() >= 0.3 * (hi - lo)  # the data fill the width
-    tallest = max(histogram(getattr(state, k), (lo, hi))[0].max()
-                  for k in ("z", "z_norm", "z_tilde"))
-    assert tallest <= top <= 2.5 * 1.1 * tallest  # and the height
+def _assert_panels_fit(explorer, state):
+    """Each panel on axes of its own, fitted to its own data from the state alone: every value
+    inside, filling at least 30 % of the width; the y range holds the tallest bar."""
+    for key in ("z", "z_norm", "z_tilde"):
+        ax, values = explorer.live.ax[key], getattr(state, key)
+        (lo, hi), top = ax.get_xlim(), ax.get_ylim()[1]
+        assert (lo, hi, top) == (*panel_limits(values)[0], panel_limits(values)[1])
+        assert lo <= values.min() and values.max() <= hi
+        assert values.max() - values.min() >= 0.3 * (hi - lo), key  # the data fill the width
+        tallest = histogram(values, (lo, hi))[0].max()
+        assert tallest <= top <= 2.5 * 1.1 * tallest, key  # and the height
 
 
 def test_gamma_beta_explorer_histograms_and_overlays_follow_the_sliders():
@@ -144,12 +153,12 @@ def test_gamma_beta_explorer_histograms_and_overlays_follow_the_sliders():
     c["spread"].value = 0.8
     c["gamma"].value = 2.5
     c["beta"].value = 1.5
-    c["batch_size"].value = 500
+    c["batch_size"].value = 512
     c["distribution"].value = "bimodal"
-    expected = gamma_beta_state("bimodal", -1.2, 0.8, 2.5, 1.5, 1e-5, 500, np.random.default_rng(5))
-    _assert_axes_follow(explorer, expected)
-    limits = explorer.live.ax["z"].get_xlim()
+    expected = gamma_beta_state("bimodal", -1.2, 0.8, 2.5, 1.5, 1e-5, 512, np.random.default_rng(5))
+    _assert_panels_fit(explorer, expected)
     for key in ("z", "z_norm", "z_tilde"):
+        limits = explorer.live.ax[key].get_xlim()
         heights, edges = histogram(getattr(expected, key), limits)
         np.testing.assert_allclose(_heights(explorer, key), heights)
         np.testing.assert_allclose(explorer.artists[key].get_data().edges, edges)
@@ -158,6 +167,7 @@ def test_gamma_beta_explorer_histograms_and_overlays_follow_the_sliders():
         assert explorer.artists[f"{key}_mean"].get_xdata()[0] == pytest.approx(
             getattr(expected, key).mean()
         )
+    limits = explorer.live.ax["z_tilde"].get_xlim()
     np.testing.assert_allclose(_heights(explorer, "z_ghost"), histogram(expected.z, limits)[0])
     np.testing.assert_allclose(_heights(explorer, "z_norm_ghost"),
                                histogram(expected.z_norm, limits)[0])
@@ -172,19 +182,29 @@ def test_gamma_beta_explorer_histograms_and_overlays_follow_the_sliders():
     assert "σ² = " + f"{expected.var:.4f}" in explorer.stats.value
 
 
-def test_gamma_beta_axes_follow_a_narrow_batch_and_a_wide_shift():
+@pytest.mark.parametrize("setting", [
+    {"gamma": 0.1}, {"gamma": 4.0, "beta": 4.0}, {"distribution": "skewed", "spread": 2.5},
+    {"spread": 0.25, "mean": -3.0},
+])
+def test_gamma_beta_every_panel_stays_readable(setting):
+    # One shared x axis squashed two of the three panels at gamma = 0.1 or 4 and on skewed
+    # data: each panel now has the scale of its own data.
     explorer = gamma_beta_explorer(seed=0)
-    explorer.controls["spread"].value = 0.25
-    explorer.controls["mean"].value = -3.0
-    _assert_axes_follow(explorer, explorer.state)
-    narrow = explorer.live.ax["z"].get_xlim()
-    assert narrow[1] - narrow[0] <= 12  # half the old fixed 24-wide axis, or less
-    # the narrow z is tall, z_norm flat: on one y range the heights compare
-    assert _heights(explorer, "z").max() > 3 * _heights(explorer, "z_norm").max()
-    explorer.controls["gamma"].value = 4.0
-    explorer.controls["beta"].value = 4.0
-    _assert_axes_follow(explorer, explorer.state)
-    assert explorer.live.ax["z"].get_xlim()[1] >= explorer.state.z_tilde.max() > narrow[1]
+    explorer.apply(setting)
+    _assert_panels_fit(explorer, explorer.state)
+
+
+def test_gamma_beta_limits_do_not_depend_on_the_path_taken():
+    direct = gamma_beta_explorer(seed=0)
+    direct.apply({"gamma": 2.0, "beta": 1.5})
+    detour = gamma_beta_explorer(seed=0)
+    for setting in ({"gamma": 4.0, "beta": -4.0}, {"gamma": 0.1}, {"gamma": 2.0, "beta": 1.5}):
+        detour.apply(setting)
+    assert [ax.get_xlim() for ax in detour.live.axes] == \
+        [ax.get_xlim() for ax in direct.live.axes]
+    assert [ax.get_ylim() for ax in detour.live.axes] == \
+        [ax.get_ylim() for ax in direct.live.axes]
+    assert detour.live.image.value == direct.live.image.value  # the same picture
 
 
 def test_gamma_beta_explorer_eps_and_new_batch():
@@ -196,7 +216,7 @@ def test_gamma_beta_explorer_eps_and_new_batch():
         v["distribution"], v["mean"], 0.25, v["gamma"], v["beta"], 1.0, v["batch_size"],
         np.random.default_rng(0),
     )
-    limits = explorer.live.ax["z"].get_xlim()
+    limits = explorer.live.ax["z_norm"].get_xlim()
     np.testing.assert_allclose(_heights(explorer, "z_norm"),
                                histogram(expected.z_norm, limits)[0])
     assert expected.z_norm.std() < 0.3  # eps = 1 dominates var = 0.0625
@@ -226,34 +246,68 @@ def test_gamma_beta_explorer_undo_gives_back_z():
     assert "undone" in explorer.stats.value
 
 
-def test_gamma_beta_undo_survives_the_browser_snapping_sliders_to_their_step():
-    # A browser snaps gamma and beta to the slider step after the button sets them.
-    from course_kit.explorers.batch_norm_explorer import GAMMA_BETA_STEP
-
+def test_gamma_beta_undo_survives_a_browser_round_trip():
+    # gamma and beta are continuous sliders: a browser does not snap the exact values the
+    # button sets to a step (it did, to 0.001, leaving "undone up to rounding"); what comes
+    # back may differ in the last bits only.
     explorer = gamma_beta_explorer(seed=2)
+    assert explorer.controls["gamma"].step is None and explorer.controls["beta"].step is None
     explorer.undo_button.click()
     exact = explorer.state
-    snapped = round(exact.identity_gamma / GAMMA_BETA_STEP) * GAMMA_BETA_STEP
-    explorer.controls["gamma"].value = snapped
-    explorer.controls["beta"].value = round(exact.mu / GAMMA_BETA_STEP) * GAMMA_BETA_STEP
-    assert "up to the sliders' rounding" in explorer.stats.value
-    assert explorer.state.max_abs_change < 0.01
-    explorer.controls["gamma"].value = snapped + 0.01
+    explorer.controls["gamma"].value = math.nextafter(exact.identity_gamma, 0)
+    explorer.controls["beta"].value = math.nextafter(exact.mu, math.inf)
+    assert "✓ z̃ = z: batch norm is undone" in explorer.stats.value
+    explorer.controls["gamma"].value = exact.identity_gamma + 0.001
     assert "undone" not in explorer.stats.value
+
+
+def unbiased(Z, gamma, beta, eps=1e-5):
+    # a common mistake: the unbiased variance (1 / (m - 1))
+    mu = Z.mean(axis=1, keepdims=True)
+    var = Z.var(axis=1, keepdims=True, ddof=1)
+    Z_norm = (Z - mu) / np.sqrt(var + eps)
+    return gamma * Z_norm + beta, (Z, Z_norm, mu, var, gamma, beta, eps)
+
+
+def eps_outside_and_unbiased(Z, gamma, beta, eps=1e-5):
+    # two common mistakes: eps outside the root, and the unbiased variance
+    mu = Z.mean(axis=1, keepdims=True)
+    var = Z.var(axis=1, keepdims=True, ddof=1)
+    Z_norm = (Z - mu) / (np.sqrt(var) + eps)
+    return gamma * Z_norm + beta, (Z, Z_norm, mu, var, gamma, beta, eps)
+
+
+def eps_outside(Z, gamma, beta, eps=1e-5):
+    mu = Z.mean(axis=1, keepdims=True)
+    var = Z.var(axis=1, keepdims=True)
+    Z_norm = (Z - mu) / (np.sqrt(var) + eps)
+    return gamma * Z_norm + beta, (Z, Z_norm, mu, var, gamma, beta, eps)
+
+
+@pytest.mark.parametrize("wrong", [unbiased, eps_outside_and_unbiased, eps_outside])
+def test_gamma_beta_verdict_checks_the_function_against_the_lecture(wrong):
+    # gamma = sqrt(var + eps), beta = mu gives back z for ANY function that uses its own
+    # variance: the green "undone" verdict must not be a wrong function's reward.
+    explorer = gamma_beta_explorer(seed=0, batchnorm_forward=wrong)
+    explorer.undo_button.click()
+    assert explorer.state.max_abs_change < 1e-4  # z̃ looks like z all the same
+    shown = html.unescape(explorer.stats.value)
+    assert "undone" not in shown and "✓" not in shown and "#2a7d2a" not in shown
+    assert "not the lecture's" in shown and "ε inside the root" in shown
+    assert "not the lecture's" in html.unescape(explorer.description.value)
+    right = gamma_beta_explorer(seed=0)
+    right.undo_button.click()
+    assert "✓ z̃ = z: batch norm is undone" in right.stats.value
 
 
 def test_gamma_beta_explorer_runs_on_the_function_passed_in():
     calls = []
 
-    def unbiased(Z, gamma, beta, eps=1e-5):
-        # a common mistake: the unbiased variance (1 / (m - 1))
-        calls.append(Z.shape)
-        mu = Z.mean(axis=1, keepdims=True)
-        var = Z.var(axis=1, keepdims=True, ddof=1)
-        Z_norm = (Z - mu) / np.sqrt(var + eps)
-        return gamma * Z_norm + beta, (Z, Z_norm, mu, var, gamma, beta, eps)
+    def counted(*args):
+        calls.append(args[0].shape)
+        return unbiased(*args)
 
-    explorer = gamma_beta_explorer(seed=1, batchnorm_forward=unbiased)
+    explorer = gamma_beta_explorer(seed=1, batchnorm_forward=counted)
     explorer.controls["batch_size"].value = 4
     assert calls[-1] == (1, 4)
     z = explorer.state.z
@@ -296,7 +350,7 @@ def over_the_units(Z, gamma, beta, eps=1e-5):
 def test_gamma_beta_explorer_shows_a_failing_function_in_one_line(function, message):
     explorer = gamma_beta_explorer(batchnorm_forward=function)  # no exception escapes
     assert message in explorer.error
-    assert explorer.live.canvas.layout.display == "none"  # no empty axes beside the message
+    assert explorer.live.image.layout.display == "none"  # no empty axes beside the message
     shown = html.unescape(explorer.stats.value)
     assert message in shown and "Traceback" not in shown
     explorer.controls["mean"].value = 0.5  # moving a slider keeps showing it
@@ -310,12 +364,12 @@ def test_the_figure_is_hidden_only_while_the_function_fails():
         return batchnorm_forward(Z, gamma, beta, eps)
 
     explorer = gamma_beta_explorer(batchnorm_forward=needs_three)
-    assert explorer.error is None and explorer.live.canvas.layout.display is None
+    assert explorer.error is None and explorer.live.image.layout.display is None
     explorer.controls["batch_size"].value = 2
     assert explorer.error.startswith("batchnorm_forward raised IndexError: index 2")
-    assert explorer.live.canvas.layout.display == "none"
-    explorer.controls["batch_size"].value = 3
-    assert explorer.error is None and explorer.live.canvas.layout.display is None
+    assert explorer.live.image.layout.display == "none"
+    explorer.controls["batch_size"].value = 4
+    assert explorer.error is None and explorer.live.image.layout.display is None
     assert "z_norm" in explorer.stats.value
 
 
@@ -352,40 +406,50 @@ def test_the_kit_explorers_import_no_reference_module():
 # ----------------------------------------------------------------------------- 1 / (1 - beta)
 
 
-def test_ewa_window_slider_raises_beta_to_the_right_and_reads_out_beta():
+def test_ewa_window_slider_raises_beta_to_the_right_and_reaches_the_lecture_pairs():
     explorer = ewa_window_explorer(seed=1)
-    options = explorer.controls["r"].options
-    betas = [beta_from_r(r) for _label, r in options]
+    options = explorer.controls["beta"].options
+    betas = [beta for _label, beta in options]
     assert np.all(np.diff(betas) > 0)  # left to right: beta grows
-    assert betas[0] == pytest.approx(1 - 10**-0.3) and betas[-1] == pytest.approx(1 - 10**-3.3)
-    labels = dict((r, label) for label, r in options)
-    assert labels[-1.0] == "0.900" and labels[-2.0] == "0.9900" and labels[-3.0] == "0.99900"
+    labels = dict((beta, label) for label, beta in options)
+    # the lecture's pairs: 0.9 -> 0.9005 barely moves the window, 0.999 -> 0.9995 doubles it
+    for low, high, ratio in ((0.9, 0.9005, 1.005), (0.999, 0.9995, 2.0)):
+        assert labels[low] == f"{low:g}" and labels[high] == f"{high:g}"
+        assert betas.index(high) == betas.index(low) + 1  # one key press apart
+        explorer.controls["beta"].value = low
+        explorer.controls["beta"].value = high
+        assert explorer.state.window / explorer.previous.window == pytest.approx(ratio, rel=1e-3)
+        assert f"changed × {ratio:.3g}" in explorer.stats.value
+        assert f"changed × {ratio:.3g}" in explorer.description.value
 
 
-def test_ewa_window_axis_is_log_scaled_against_one_minus_beta():
+def test_ewa_window_axes_show_the_blow_up_near_one():
+    # On log-log axes the window was a straight line and 1000 -> 2000 a few pixels apart:
+    # the window is now on a linear axis, beta on a logit axis (0.9, 0.99, 0.999 evenly).
     explorer = ewa_window_explorer(seed=1)
     ax = explorer.live.ax["window"]
-    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
-    left, right = ax.get_xlim()
-    assert left > right  # 1 - beta falls to the right: beta grows to the right
+    assert ax.get_yscale() == "linear" and ax.get_xscale() == "logit"
+    low, high = ax.get_ylim()
+    assert low == 0 and high >= 2000
+    pixels = []
+    for beta in (0.999, 0.9995):
+        explorer.controls["beta"].value = beta
+        px, py = explorer.artists["point"].get_data()
+        assert ax.get_xlim()[0] < px[0] < ax.get_xlim()[1] and low < py[0] < high
+        pixels.append(ax.transData.transform((px[0], py[0]))[1])
+    assert pixels[1] - pixels[0] > 0.3 * ax.bbox.height  # the doubling is plain to see
     line = ax.get_lines()[0]
     x, y = line.get_data()
-    slope = np.diff(np.log10(y)) / np.diff(np.log10(x))
-    np.testing.assert_allclose(slope, -1.0, rtol=1e-9)  # a straight line on log-log axes
-    for r in (-0.3, -3.3):  # the point stays inside the axes at both ends of the slider
-        explorer.controls["r"].value = r
-        px, py = explorer.artists["point"].get_data()
-        assert right < px[0] < left and ax.get_ylim()[0] < py[0] < ax.get_ylim()[1]
+    assert x.max() >= 0.9995 and y.max() == pytest.approx(2000, rel=1e-6)
 
 
 def test_ewa_window_explorer_follows_beta():
     explorer = ewa_window_explorer(seed=1)
-    for r, window in ((-1.0, 10.0), (-2.0, 100.0), (-3.0, 1000.0)):
-        explorer.controls["r"].value = r
-        beta = 1 - 10.0**r
-        assert explorer.state.beta == pytest.approx(beta)
+    for beta, window in ((0.9, 10.0), (0.99, 100.0), (0.999, 1000.0)):
+        explorer.controls["beta"].value = beta
+        assert explorer.state.beta == beta
         x, y = explorer.artists["point"].get_data()
-        assert x[0] == pytest.approx(1 - beta) and y[0] == pytest.approx(window)
+        assert x[0] == pytest.approx(beta) and y[0] == pytest.approx(window)
         assert y[0] == pytest.approx(effective_window(beta))
         np.testing.assert_allclose(explorer.artists["v"].get_ydata(), ewa(explorer.series, beta))
         np.testing.assert_allclose(
@@ -404,13 +468,12 @@ def test_ewa_window_explorer_follows_beta():
         assert ey[0] == pytest.approx(1 / math.e, abs=0.02)
         assert explorer.state.band_share == pytest.approx(1 - beta ** round(window))
         assert f"{1 - beta:.2g}" in explorer.stats.value
-        assert f"{window:,.1f}" in explorer.stats.value
-    assert beta_from_r(-1) == pytest.approx(0.9)
+        assert f"{window:,.2f}" in explorer.stats.value
 
 
 def test_ewa_uncorrected_curve_is_apart_from_the_corrected_one_at_beta_09():
     explorer = ewa_window_explorer(seed=0)
-    explorer.controls["r"].value = -1.0
+    explorer.controls["beta"].value = 0.9
     start = explorer.live.ax["start"]
     v, corrected = explorer.artists["v_start"], explorer.artists["v_corrected_start"]
     # drawn on top of the corrected curve, and far below it over the first points
@@ -422,7 +485,7 @@ def test_ewa_uncorrected_curve_is_apart_from_the_corrected_one_at_beta_09():
 
 def test_ewa_bias_correction_fixes_the_start():
     explorer = ewa_window_explorer(seed=0)
-    explorer.controls["r"].value = -3.0
+    explorer.controls["beta"].value = 0.999
     state = explorer.state
     # Without correction v_1 = (1 - beta) x_1, far below the data; corrected v_1 = x_1.
     assert state.v[0] == pytest.approx(0.001 * explorer.series[0])
@@ -440,12 +503,12 @@ def test_ewa_explorer_runs_on_the_functions_passed_in():
         return 2.0 / (1.0 - np.asarray(beta))  # wrong on purpose: twice the window
 
     explorer = ewa_window_explorer(ewa=my_ewa, effective_window=my_window)
-    explorer.controls["r"].value = -2.0
+    explorer.controls["beta"].value = 0.99
     assert seen[-2:] == [(pytest.approx(0.99), False), (pytest.approx(0.99), True)]
     assert explorer.state.window == pytest.approx(200.0)
     assert explorer.artists["point"].get_data()[1][0] == pytest.approx(200.0)
     line = explorer.live.ax["window"].get_lines()[0]
-    np.testing.assert_allclose(line.get_ydata(), 2 / line.get_xdata())
+    np.testing.assert_allclose(line.get_ydata(), 2 / (1 - line.get_xdata()))
 
 
 def test_ewa_explorer_shows_a_failing_function_in_one_line():
@@ -562,19 +625,45 @@ def test_coarse_to_fine_explorer_draws_the_boxes_of_coarse_to_fine():
     np.testing.assert_allclose(explorer.artists["map_points"].get_offsets()[:10], first)
 
 
-def test_coarse_to_fine_flat_random_search_has_the_same_budget():
-    explorer = coarse_to_fine_explorer(seed=3)
+def test_coarse_to_fine_baseline_is_typical_over_seeds_not_one_lucky_draw():
+    # At seed 0 flat search's first trial scores 9.0e-3 and nothing in 240 trials beats it:
+    # the explorer compares with the median (and 10-90 % band) over 100 seeds instead.
+    explorer = coarse_to_fine_explorer(seed=0)
     explorer.controls["n_rounds"].value = 5
-    _, _, history = random_search(
-        valley_objective, lambda r: random_search_points(LOW, HIGH, 1, r)[0], 5 * 12,
-        np.random.default_rng(3),
-    )
-    expected = np.minimum.accumulate([score for _, score in history])
-    np.testing.assert_allclose(explorer.artists["flat_curve"].get_ydata(), expected)
-    assert f"same 60 trials: {expected[-1]:.2e}" in explorer.stats.value
-    # the score axis holds both curves
-    assert explorer.live.ax["curve"].get_ylim()[0] <= min(expected[-1],
-                                                          explorer.state.best_score)
+    finals = {"c2f": [], "flat": []}
+    curves = {"c2f": [], "flat": []}
+    for seed in range(100):
+        best, score, _ = coarse_to_fine(valley_objective, LOW, HIGH, 12, 5, 0.4,
+                                        np.random.default_rng(seed))
+        _, _, history = random_search(
+            valley_objective, lambda r: random_search_points(LOW, HIGH, 1, r)[0], 60,
+            np.random.default_rng(seed),
+        )
+        flat = np.minimum.accumulate([s for _, s in history])
+        finals["c2f"].append(score)
+        finals["flat"].append(flat[-1])
+        curves["flat"].append(flat)
+    np.testing.assert_allclose(explorer.artists["flat_median"].get_ydata(),
+                               np.median(curves["flat"], axis=0))
+    assert explorer.artists["c2f_median"].get_ydata()[-1] == pytest.approx(
+        np.median(finals["c2f"]))
+    band = explorer.artists["flat_band"].get_xy()
+    assert band[:, 1].max() == pytest.approx(np.quantile(curves["flat"], 0.9, axis=0).max())
+    stats = explorer.stats.value
+    assert (f"coarse to fine {np.median(finals['c2f']):.2e}, flat random search "
+            f"{np.median(finals['flat']):.2e}") in stats
+    assert "same 60 trials" in stats
+    assert explorer.live.ax["curve"].get_ylim()[0] <= explorer.state.best_score
+
+
+def test_coarse_to_fine_lesson_caption_holds_over_seeds():
+    explorer = coarse_to_fine_explorer(seed=0)
+    caption, setting = explorer.lessons[1]
+    explorer.apply(setting)
+    c2f = explorer.artists["c2f_median"].get_ydata()[-1]
+    flat = explorer.artists["flat_median"].get_ydata()[-1]
+    assert "stalls" not in caption and "median" in caption
+    assert round(flat / c2f, -1) == 90 and "~90×" in caption
 
 
 def test_coarse_to_fine_marks_the_optimum_and_names_the_rounds():
@@ -585,8 +674,14 @@ def test_coarse_to_fine_marks_the_optimum_and_names_the_rounds():
         assert len(marks) == 1
         np.testing.assert_allclose(np.ravel(marks[0].get_data()), VALLEY_CENTRE)
     legend = [t.get_text() for t in explorer.live.figure.legends[0].get_texts()]
-    assert legend[:6] == [f"round {k}" for k in range(1, 7)]
     assert "optimum" in legend and "best point" in legend
+    # each box carries its round's number (colour is not the only cue)
+    explorer.controls["n_rounds"].value = 6
+    for k in range(6):
+        number = explorer.artists[f"map_number{k}"]
+        low, high = explorer.state.boxes[k]
+        assert number.get_text() == str(k + 1) and number.get_visible()
+        assert number.get_position() == pytest.approx((low[0], high[1]))
     # the last rounds' boxes are visible in the zoom: they lie inside it
     explorer.controls["n_rounds"].value = 6
     zoom = explorer.live.ax["zoom"]
@@ -635,17 +730,34 @@ def test_log_vs_uniform_explorer_bars_are_the_decade_shares():
     np.testing.assert_allclose(bars["log_expected"].get_ydata()[::3], 1 / 6)
 
 
-def test_log_vs_uniform_shows_small_shares_and_unambiguous_ranges():
+def test_log_vs_uniform_bars_are_on_a_linear_axis_and_ranges_unambiguous():
+    # On a log axis 90 % and 25 % bars looked alike: the lesson needs a linear axis.
     explorer = log_vs_uniform_explorer()
     ax = explorer.live.ax["bars"]
-    assert ax.get_yscale() == "log"
-    assert ax.get_ylim()[0] < 1 / 2000  # one sample of the most (n = 2000) still shows
+    assert ax.get_yscale() == "linear" and ax.get_ylim() == (0, 1.05)
+    uniform = [b.get_height() for b in explorer.artists["uniform_bars"]]
+    log = [b.get_height() for b in explorer.artists["log_bars"]]
+    assert max(uniform) > 3 * max(log)  # 90 % against 25 %: three times as tall
+    assert "90% in the top decade" in explorer.description.value
     explorer.controls["exponents"].value = (-6, 2)
     assert explorer.range_label.value == "samples in [10⁻⁶, 10²), 8 decades"
     assert explorer.controls["exponents"].readout is False  # no bare "-6 – 2"
     stats = explorer.stats.value
     assert "10⁻⁶–10⁻⁵" in stats and "10¹–10²" in stats
     assert stats.count("white-space:nowrap") == stats.count("<th") + stats.count("<td")
+
+
+def test_log_vs_uniform_says_when_the_handles_meet():
+    # a = b froze the explorer: the label kept "8 decades" and the ValueError was lost
+    explorer = log_vs_uniform_explorer()
+    explorer.controls["exponents"].value = (-6, 2)
+    explorer.controls["exponents"].value = (0, 0)
+    for shown in (explorer.range_label.value, explorer.stats.value,
+                  explorer.description.value):
+        assert "a = b = 0" in shown and "at least one decade apart" in shown
+    assert "8 decades" not in explorer.range_label.value
+    explorer.controls["exponents"].value = (-2, 0)
+    assert explorer.range_label.value == "samples in [10⁻², 10⁰), 2 decades"
 
 
 def test_log_vs_uniform_state_rejects_bad_exponents():
@@ -665,7 +777,7 @@ def test_softmax_explorer_shows_the_three_steps():
     heights = [b.get_height() for b in explorer.artists["prob_bars"]]
     np.testing.assert_allclose(heights, expected)
     np.testing.assert_allclose([b.get_height() for b in explorer.artists["logit_bars"]], z)
-    t = np.exp((z - 5.0) / 2.0)
+    t = np.exp(z / 2.0)
     np.testing.assert_allclose([b.get_height() for b in explorer.artists["exp_bars"]], t)
     np.testing.assert_allclose(t / t.sum(), expected)
     assert [t.get_text() for t in explorer.artists["prob_labels"]] == [
@@ -675,6 +787,24 @@ def test_softmax_explorer_shows_the_three_steps():
     assert explorer.artists["uniform"].get_ydata()[0] == pytest.approx(1 / 4)
     for ax in explorer.live.axes:
         assert ax.get_ylabel() and ax.get_xlabel() == "class"
+
+
+def test_softmax_explorer_shows_the_lectures_numbers():
+    # The lecture's z = (5, 2, -1, 3): t = e^z = (148.4, 7.4, 0.4, 20.1), sum 176.3.
+    explorer = softmax_explorer()
+    t = [b.get_height() for b in explorer.artists["exp_bars"]]
+    np.testing.assert_allclose(t, np.exp([5.0, 2.0, -1.0, 3.0]))
+    assert explorer.artists["exp_sum"].get_text() == "Σt = 176.3"
+    assert "Σt = 176.3" in explorer.stats.value and "148.4" in explorer.stats.value
+    assert "sum 176.3" in explorer.description.value
+    ax = explorer.live.ax["t"]
+    assert max(t) <= ax.get_ylim()[1] <= 2.5 * max(t)  # every bar on the plot
+    # T = 10 is flatter, not "nearly uniform": the caption gives the numbers
+    caption = [c for c, setting in explorer.lessons if setting == {"temperature": 10.0}][0]
+    assert "nearly uniform" not in caption
+    explorer.controls["temperature"].value = 10.0
+    a = explorer.state
+    assert f"({', '.join(f'{p:.2f}' for p in a)})" in caption
 
 
 def test_softmax_temperature_limits():
@@ -718,46 +848,77 @@ def test_decision_regions_explorer_state_is_decision_regions_state_at_every_step
         assert explorer.state.losses == expected.losses
 
 
-def test_decision_regions_loss_axis_follows_and_divergence_is_announced_at_alpha_2():
+def test_decision_regions_oscillation_is_not_called_divergence_at_alpha_2():
     explorer = decision_regions_explorer(seed=0)
     for name, value in (("n_classes", 5), ("spread", 3.0), ("steps", 300),
                         ("learning_rate", 2.0)):
         explorer.controls[name].value = value
     losses = explorer.state.losses
-    assert losses[-1] > losses[0]  # the setting of the issue: the loss ends at 2.7 > ln 5
+    assert losses[-1] > losses[0]  # it ends above ln 5 ...
+    assert max(losses) < 4  # ... but stays bounded, jumping up and down
     ax = explorer.live.ax["loss"]
     assert ax.get_ylim()[1] >= max(losses)  # nothing off the plot
     assert ax.get_xlim()[1] == 300
     notice = explorer.artists["notice"]
-    assert notice.get_visible() and notice.get_text() == "training diverged"
-    assert "training diverged" in explorer.stats.value
-    assert f"{losses[-1]:.2f}" in explorer.stats.value
+    assert notice.get_visible() and notice.get_text() == "training oscillates"
+    assert "training oscillates" in explorer.stats.value and "diverged" not in explorer.stats.value
+    assert "stays above the start" in explorer.stats.value
     explorer.controls["learning_rate"].value = 0.5
     assert not explorer.artists["notice"].get_visible()
-    assert "diverged" not in explorer.stats.value
+    assert "oscillates" not in explorer.stats.value
+
+
+@pytest.mark.parametrize(("losses", "headline"), [
+    ([1.1 * 1.5**k for k in range(40)], "training diverged"),
+    ([1.1, 2.0, float("inf")], "training diverged"),
+    ([1.1] + [0.6 + 0.3 * (k % 2) for k in range(40)], "training oscillates"),
+    ([1.1, 1.5, 0.9] + [0.8 - 0.01 * k for k in range(40)], "training is unstable"),
+    ([1.1 - 0.02 * k for k in range(40)], None),
+])
+def test_training_notice_names_what_the_loss_did(losses, headline):
+    notice = training_notice(losses)
+    assert (notice[0] if notice else None) == headline
+
+
+def test_decision_regions_at_zero_steps_has_an_integer_step_axis():
+    explorer = decision_regions_explorer(seed=0)
+    explorer.controls["steps"].value = 0
+    ax = explorer.live.ax["loss"]
+    ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+    assert all(float(t).is_integer() for t in ticks) and ax.get_xlim()[1] >= 10
+    assert "No steps yet" in explorer.description.value
 
 
 # ----------------------------------------------------------------------------- all of them
 
 
+def _tree(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _tree(child)
+
+
 @pytest.mark.parametrize("name", sorted(EXPLORERS))
-def test_every_explorer_is_a_layout_with_a_live_figure_that_blits(name):
+def test_every_explorer_is_a_layout_with_an_image_figure_that_blits(name):
     import ipywidgets as widgets
 
     explorer = EXPLORERS[name]()
     assert isinstance(explorer, widgets.VBox)
-    assert explorer.live.canvas in explorer.children
+    # The figure is an <img> (ipywidgets.Image): Tab passes through it. An ipympl canvas
+    # took the focus and kept it for 19 presses, and drew stale tick labels in JupyterLab.
+    assert isinstance(explorer.live.image, widgets.Image) and explorer.live.image in \
+        explorer.children
+    assert not any(type(w).__module__.startswith("ipympl") for w in _tree(explorer))
+    assert not explorer.live.image.tooltip  # ipywidgets 8.1's ImageView fails to render one
     assert explorer.stats.value and explorer.error is None
-    # The layout is frozen once built; once a front end is connected, the first draw caches
-    # the background; after that a refresh only blits the animated artists (no full draw).
+    # The layout is frozen once built; a refresh only blits the animated artists (no full
+    # draw) over the background the last full draw kept.
     from matplotlib.layout_engine import PlaceHolderLayoutEngine
 
     live = explorer.live
     assert isinstance(live.figure.get_layout_engine(), PlaceHolderLayoutEngine)
     positions = [ax.get_position().bounds for ax in live.axes]
-    assert not live.connected and live._background is None  # nothing drawn before display
-    live.canvas.syncing_data_url = False  # what ipympl does when the front end initialises
-    live.canvas.draw()
+    live.refresh(full=True)
     assert live._background is not None
     assert [ax.get_position().bounds for ax in live.axes] == positions
     full_draws = []
@@ -767,28 +928,133 @@ def test_every_explorer_is_a_layout_with_a_live_figure_that_blits(name):
     assert full_draws == []
     live.refresh(full=True)
     assert full_draws == [1]
-    # every frame goes out whole (a skipped frame in the browser then cannot tear the next)
-    live.canvas._png_is_old = True
-    frame = live.canvas.get_diff_image()
-    assert live.canvas._image_mode == "full"
+    # every frame goes out whole, and is the canvas's pixels exactly (opaque: sent as RGB)
+    frame = live.image.value
     width, height = live.figure.bbox.size
     assert Image.open(io.BytesIO(frame)).size == (round(width), round(height))
-    # the frame is the canvas's pixels exactly (opaque figure: sent as RGB)
-    pixels = np.asarray(live.canvas.get_renderer().buffer_rgba())
+    pixels = np.asarray(live.canvas.buffer_rgba())
     np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(frame))), pixels[..., :3])
-    assert live.canvas.resizable is False
 
 
-def test_canvas_sizes_are_whole_pixels_so_the_bitmap_is_not_stretched():
-    # ipympl's front end truncates the bitmap's size and rounds the laid-out size: 4.6 in at
-    # 100 dpi is 459.99999999999994 px, a 459-row bitmap stretched over 460 rows (Chromium
-    # then left parts of the gamma/beta figure unpainted).
+def test_figure_sizes_are_whole_pixels_so_the_image_is_not_stretched():
+    # Agg truncates the bitmap's size while the page lays the image out at the size rounded:
+    # 4.6 in at 100 dpi is 459.99999999999994 px, a 459-row bitmap stretched over 460 rows.
     assert 4.6 * 100 < 460
     inches = whole_pixels(4.6, 100)
     assert inches * 100 >= 460 and inches - 4.6 < 1e-14
     assert whole_pixels(5.4, 100) == 5.4  # 540.0000000000001 px already truncates to 540
-    width, height = gamma_beta_explorer().live.canvas._size
-    assert (int(width), int(height)) == (780, 460)
+    explorer = gamma_beta_explorer()
+    assert Image.open(io.BytesIO(explorer.live.image.value)).size == (780, 480)
+    assert explorer.live.image.layout.width == "780px"
+
+
+@pytest.mark.parametrize("name", sorted(EXPLORERS))
+def test_every_control_is_named_and_crosses_its_range_in_a_few_key_presses(name):
+    # WCAG 2.1 A: each control says what it sets; gamma moved 0.001 per arrow key (780
+    # presses across). noUiSlider's PageUp moves 5 steps: at most 100 steps, 20 presses.
+    explorer = EXPLORERS[name]()
+    for key, control in explorer.controls.items():
+        assert control.description.strip(), key
+        assert len(control.tooltip) >= 10, key  # in words, beyond the symbol
+        if "Slider" in type(control).__name__:
+            assert steps_across(control) <= MAX_STEPS_ACROSS, (key, steps_across(control))
+
+
+def test_a_live_explorer_brings_the_sliders_accessible_names(monkeypatch):
+    # ipywidgets 8.1 gives a slider handle no accessible name and reads its value as
+    # "1.0000000000000002": each explorer's output adds the script that names them.
+    import IPython.display
+
+    from course_kit.explorers._view import ACCESSIBILITY_SCRIPT
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display",
+                        lambda obj, **kwargs: shown.append((obj, kwargs)))
+    monkeypatch.delenv(STILLS_ENV, raising=False)
+    explorer = softmax_explorer()
+    explorer._ipython_display_()
+    (bundle, options), (script, _) = shown
+    assert "application/vnd.jupyter.widget-view+json" in bundle and options["raw"]
+    assert script.data == ACCESSIBILITY_SCRIPT
+    for attribute in ('"aria-label"', '"aria-valuetext"', ".widget-readout", ".noUi-handle",
+                      '"alt"', ".explorer-figure-text"):
+        assert attribute in ACCESSIBILITY_SCRIPT
+    shown.clear()
+    monkeypatch.setenv(STILLS_ENV, "1")  # a saved notebook keeps the stills, not the script
+    explorer._ipython_display_()
+    assert len(shown) == 1 and "image/png" in shown[0][0]
+
+
+@pytest.mark.parametrize("name", sorted(EXPLORERS))
+def test_every_explorer_says_what_its_figure_shows(name):
+    # The hidden summary listed only axis limits: each explorer now says, in words under its
+    # figure, what the current state shows, with its numbers; a move changes the words.
+    explorer = EXPLORERS[name]()
+    text = html.unescape(explorer.description.value)
+    assert len(text) > 80 and any(ch.isdigit() for ch in text)
+    first_slider = next(c for c in explorer.controls.values() if "Slider" in type(c).__name__)
+    if hasattr(first_slider, "options"):
+        options = [o[1] if isinstance(o, tuple) else o for o in first_slider.options]
+        first_slider.value = options[0] if first_slider.value != options[0] else options[-1]
+    elif isinstance(first_slider.value, tuple):
+        first_slider.value = (first_slider.min, first_slider.max)
+    else:
+        first_slider.value = first_slider.max
+    assert html.unescape(explorer.description.value) != text
+
+
+def test_one_palette_that_survives_colour_blindness():
+    from course_kit.explorers.palette import IDEAS, min_distance
+    from course_lib.experiments._common import COLORS
+    from course_lib.widgets.softmax_explorers import CLASS_COLORS
+    from course_lib.widgets.tuning_explorer import ROUND_COLORS
+
+    # tab10's five classes came within 5-7 ΔE of each other under deuteranopia/protanopia
+    assert min_distance(("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple"),
+                        "deuteranopia") < 10
+    for deficiency in (None, "deuteranopia", "protanopia"):
+        assert min_distance(CLASS_COLORS, deficiency) >= 15
+        assert min_distance(ROUND_COLORS, deficiency) >= 15
+        assert min_distance(REGION_RGB / 255, deficiency) >= 7  # the pale regions ...
+        for a, b in (("uniform", "log"), ("grid", "random"), ("flat", "c2f"), ("plain", "bn")):
+            assert min_distance((IDEAS[a], IDEAS[b]), deficiency) >= 60
+    # ... are numbered: each class's label sits inside its own region
+    explorer = decision_regions_explorer()
+    explorer.controls["n_classes"].value = 5
+    for k, label in enumerate(explorer.artists["region_labels"]):
+        assert label.get_text() == str(k + 1) and label.get_visible()
+        x, y = label.get_position()
+        column, row = (np.abs(GRID_XS - x).argmin(), np.abs(GRID_XS - y).argmin())
+        assert explorer.state.regions[row, column] == k
+    assert COLORS == IDEAS  # the experiments' figures use the same colour per idea
+    # the same idea has the same colour in explorer and experiment figure
+    explorer = log_vs_uniform_explorer()
+    assert explorer.artists["uniform_bars"][0].get_facecolor()[:3] == pytest.approx(
+        to_rgb(IDEAS["uniform"]))
+    assert explorer.artists["log_bars"][0].get_facecolor()[:3] == pytest.approx(
+        to_rgb(IDEAS["log"]))
+
+
+def test_colour_blind_simulation_matches_a_known_value():
+    from course_kit.explorers.palette import simulate
+
+    # Machado et al. (2009): pure red seen with deuteranopia is a dark olive, equal R and G
+    seen = simulate([1.0, 0.0, 0.0], "deuteranopia")
+    assert seen[0] == pytest.approx(seen[1], abs=0.08) and seen[2] < 0.1
+    np.testing.assert_allclose(simulate([1.0, 1.0, 1.0], "protanopia"), 1.0, atol=0.01)
+
+
+@pytest.mark.parametrize("name", sorted(EXPLORERS))
+def test_every_text_in_a_still_is_at_least_12_px(name):
+    from matplotlib.text import Text
+
+    from course_kit.explorers._view import DPI
+
+    explorer = EXPLORERS[name]()
+    assert explorer.live.figure.get_figwidth() * DPI == 780  # the still's width in pixels
+    sizes = [t.get_fontsize() * DPI / 72 for t in explorer.live.figure.findobj(Text)
+             if t.get_text().strip()]
+    assert min(sizes) >= 12
 
 
 @pytest.mark.slow  # seven renders of every lesson: about a fifth of the fast tier's time
@@ -809,7 +1075,12 @@ def test_every_explorer_has_lesson_stills_and_a_text_output(name, monkeypatch):
     assert "application/vnd.jupyter.widget-view+json" in bundle and "image/png" not in bundle
     assert bundle["text/plain"] == f"{explorer.title} (run the notebook to move the sliders)"
     monkeypatch.setenv(STILLS_ENV, "1")
-    assert base64.b64decode(explorer._repr_mimebundle_()["image/png"]) == png
+    bundle, metadata = explorer._repr_mimebundle_()
+    assert base64.b64decode(bundle["image/png"]) == png
+    # the stills' alt text says each lesson (nbconvert writes it into the <img>)
+    alt = metadata["image/png"]["alt"]
+    assert alt.startswith(explorer.title)
+    assert all(caption in alt for caption, _setting in explorer.lessons)
 
 
 @pytest.mark.parametrize("name", sorted(EXPLORERS))

@@ -41,7 +41,21 @@ def run(name: str, seed: int = 0, quick: bool = False) -> ExperimentResult:
         raise ValueError(f"unknown experiment {name!r}; choose one of: {', '.join(NAMES)}, all")
     module = importlib.import_module(f"course_lib.experiments.{name}")
     with threadpool_limits(limits=1, user_api="blas"):
-        return module.run(seed=seed, quick=quick)
+        result = module.run(seed=seed, quick=quick)
+    if result.quick:
+        mark_quick(result.figure)
+    return result
+
+
+#: What a quick run's figure and summary say: its numbers are not the full run's.
+QUICK_LABEL = "QUICK RUN (--quick): fewer steps and seeds, not the full run's results"
+
+
+def mark_quick(figure) -> None:
+    """Say on ``figure``, in its title, that it comes from a quick run."""
+    title = figure.get_suptitle()
+    figure.suptitle(f"{title}\n{QUICK_LABEL}" if title else QUICK_LABEL, fontsize=12,
+                    color="#b22222" if not title else "black")
 
 
 def run_all(seed: int = 0, quick: bool = False) -> list[ExperimentResult]:
@@ -52,6 +66,8 @@ def run_all(seed: int = 0, quick: bool = False) -> list[ExperimentResult]:
 def summary_markdown(results: list[ExperimentResult]) -> str:
     """One markdown table, a row per claim: experiment, claim, measured, confirmed."""
     lines = ["| experiment | claim | measured | confirmed |", "|---|---|---|---|"]
+    if any(result.quick for result in results):
+        lines.insert(0, f"**{QUICK_LABEL}**\n")
     for result in results:
         for row in result.rows:
             cells = (row.experiment, row.claim, row.measured, "yes" if row.confirmed else "no")

@@ -17,6 +17,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from course_kit.data import Digits, load_digits_split
+from course_kit.explorers.palette import IDEAS
 from course_kit.network import MLP, BatchNormFunctions, SoftmaxFunctions
 from course_lib.batch_norm import batchnorm_inference, update_running_stats
 from course_lib.fast import batchnorm_backward_fast, batchnorm_forward_fast, softmax_fast
@@ -170,9 +171,9 @@ def best_of_s(pool_scores: np.ndarray, n_resamples: int, rng: np.random.Generato
 
 # --- figures -------------------------------------------------------------------------------
 
-COLORS = {"grid": "#1f77b4", "random": "#d62728", "sobol": "#2ca02c", "bn": "#d62728",
-          "plain": "#1f77b4", "log": "#d62728", "uniform": "#1f77b4", "c2f": "#d62728",
-          "flat": "#1f77b4"}
+#: One colour per idea, the explorers' (course_kit.explorers.palette: Okabe-Ito, the approach
+#: the lecture recommends vermillion, its baseline blue).
+COLORS = IDEAS
 
 
 #: Figures are drawn for a notebook column at 100 dpi: at most FIGURE_WIDTH inches (840 px)

@@ -34,11 +34,11 @@ def gamma_beta_explorer(
 
 
 def ewa_window_state(
-    r: float, series: np.ndarray, ewa: Callable = scale.ewa,
+    beta: float, series: np.ndarray, ewa: Callable = scale.ewa,
     effective_window: Callable = scale.effective_window,
 ) -> ewa_explorer.EwaState:
     """:func:`course_kit.explorers.ewa_explorer.ewa_window_state`, on the reference."""
-    return ewa_explorer.ewa_window_state(r, series, ewa, effective_window)
+    return ewa_explorer.ewa_window_state(beta, series, ewa, effective_window)
 
 
 def ewa_window_explorer(

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 import ipywidgets as widgets
 import numpy as np
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import PercentFormatter
 
 from course_kit._validate import generator, positive_int
 from course_kit.explorers._view import Explorer, LiveFigure, int_slider, seed_box, stats_table
+from course_kit.explorers.palette import IDEAS, MARKERS
 from course_lib.scale import sample_log_uniform
 
 EXPONENTS = (-6, 2)  # the decades the figure can show: 10**-6 .. 10**2
@@ -73,6 +74,13 @@ def expected_shares(a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
 def _update(explorer: Explorer, full: bool) -> None:
     v = explorer.values()
     a, b = v["exponents"]
+    if a >= b:  # the two handles met: no range to sample
+        message = (f"a = b = {a}: the range [{power_of_ten(a)}, {power_of_ten(b)}) is empty; "
+                   "move the handles at least one decade apart")
+        explorer.range_label.value = f"<b style='color:#b22222'>{message}</b>"
+        explorer.stats.value = f"<b style='color:#b22222'>{message}</b>"
+        explorer.describe(message)
+        return
     state = log_vs_uniform_state(a, b, v["n"], np.random.default_rng(v["seed"]))
     explorer.state = state
     explorer.range_label.value = (
@@ -99,6 +107,16 @@ def _update(explorer: Explorer, full: bool) -> None:
     art["uniform_strip"].set_offsets(np.column_stack([state.uniform, 1 + jitter[0]]))
     art["log_strip"].set_offsets(np.column_stack([state.log_uniform, jitter[1]]))
     explorer.live.refresh(full=full)
+    top = int(np.argmax(state.uniform_shares))
+    explorer.describe(
+        f"{v['n']} samples from [{power_of_ten(a)}, {power_of_ten(b)}), {b - a} decades. "
+        f"Uniform: {state.uniform_shares[top]:.0%} in the top decade "
+        f"{power_of_ten(state.decades[top])}–{power_of_ten(state.decades[top] + 1)}, "
+        f"{state.uniform_shares.sum() - state.uniform_shares[top]:.1%} in all the others. "
+        "Log-uniform: "
+        + ", ".join(f"{s:.0%}" for s in state.log_shares)
+        + f" per decade, about 1/{b - a} each."
+    )
     explorer.stats.value = stats_table(
         [("uniform", *(f"{s:.1%}" for s in state.uniform_shares)),
          ("log-uniform", *(f"{s:.1%}" for s in state.log_shares))],
@@ -112,31 +130,35 @@ def log_vs_uniform_explorer(seed: int = 0) -> Explorer:
 
     ``explorer.state`` is the current :class:`SamplingState`; ``explorer.artists`` has the
     bar rectangles ``"uniform_bars"``/``"log_bars"`` (one per decade from 10**-6 to 10**2)
-    on a log axis, so that shares under 1 % show, the ``"*_expected"`` ticks (the share each
+    on a linear axis (90 % against 25 % must look it; the stats give the small shares),
+    the ``"*_expected"`` ticks (the share each
     decade should get) and the two strips of samples. ``explorer.range_label`` spells the
     range out.
     """
     controls = {
         "exponents": widgets.IntRangeSlider(
             value=(-4, 0), min=EXPONENTS[0], max=EXPONENTS[1], step=1, readout=False,
-            description="range: a, b", style={"description_width": "9em"},
+            description="range: a, b",
+            tooltip="the exponents a and b of the range [10^a, 10^b) sampled",
+            style={"description_width": "9em"},
             layout=widgets.Layout(width="22em"),
         ),
-        "n": int_slider("samples n", 200, 10, 2000, 10),
+        "n": int_slider("samples n", 200, 50, 2000, 50,
+                        "how many values each way of sampling draws"),
         "seed": seed_box(seed),
     }
     range_label = widgets.HTML(layout=widgets.Layout(width="18em"))
-    live = LiveFigure([["bars", "strip"]], height=3.3, width_ratios=(1.2, 1))
+    live = LiveFigure([["bars", "strip"]], height=3.4, width_ratios=(1.2, 1))
     ax_bars, ax_strip = live.axes
     decades = np.arange(*EXPONENTS)
-    ax_bars.set_yscale("log")  # before the bars: shares under 1 % stay visible
-    ax_bars.set_ylim(2e-4, 2)
-    ax_bars.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: f"{100 * y:g} %"))
+    ax_bars.set_ylim(0, 1.05)
+    ax_bars.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     art = {
         "uniform_bars": list(ax_bars.bar(decades + 0.3, np.zeros(decades.size), width=0.38,
-                                         color="tab:orange", label="uniform")),
+                                         color=IDEAS["uniform"], hatch="///",
+                                         edgecolor="white", label="uniform (hatched)")),
         "log_bars": list(ax_bars.bar(decades + 0.7, np.zeros(decades.size), width=0.38,
-                                     color="tab:blue", label="log-uniform")),
+                                     color=IDEAS["log"], label="log-uniform")),
         "uniform_expected": ax_bars.plot([], [], color="black", lw=1.5,
                                          label="share expected")[0],
         "log_expected": ax_bars.plot([], [], color="black", lw=1.5)[0],
@@ -145,11 +167,13 @@ def log_vs_uniform_explorer(seed: int = 0) -> Explorer:
                                        for k in decades],
                        rotation=45, ha="right", rotation_mode="anchor")
     ax_bars.set_xlim(EXPONENTS[0] - 0.1, EXPONENTS[1] + 0.1)
-    ax_bars.set_ylabel("share of samples (log)")
+    ax_bars.set_ylabel("share of samples")
     ax_bars.set_title("Samples per decade", loc="left")
-    live.figure.legend(loc="outside lower center", ncols=3, fontsize=8, frameon=False)
-    art["uniform_strip"] = ax_strip.scatter([], [], s=4, color="tab:orange", alpha=0.6)
-    art["log_strip"] = ax_strip.scatter([], [], s=4, color="tab:blue", alpha=0.6)
+    live.figure.legend(loc="outside lower center", ncols=3, fontsize=9, frameon=False)
+    art["uniform_strip"] = ax_strip.scatter([], [], s=6, color=IDEAS["uniform"], alpha=0.6,
+                                            marker=MARKERS["uniform"], lw=0)
+    art["log_strip"] = ax_strip.scatter([], [], s=6, color=IDEAS["log"], alpha=0.6,
+                                        marker=MARKERS["log"], lw=0)
     ax_strip.set_xscale("log")
     ax_strip.set_xlim(10.0 ** EXPONENTS[0], 10.0 ** EXPONENTS[1])
     ax_strip.set_ylim(-0.5, 1.5)

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import numpy as np
 from matplotlib.collections import LineCollection
-from matplotlib.patches import Rectangle
+from matplotlib.patches import Polygon, Rectangle
 
 from course_kit._validate import positive_int
 from course_kit.explorers._view import (
@@ -22,6 +22,7 @@ from course_kit.explorers._view import (
     seed_box,
     stats_table,
 )
+from course_kit.explorers.palette import CATEGORIES, IDEAS, MARKERS
 from course_lib.tuning import (
     coarse_to_fine,
     grid_search_points,
@@ -118,6 +119,13 @@ def _update_grid(explorer: Explorer, full: bool) -> None:
     share = random_win_share(state.n)
     winner = ("random search wins" if state.random_best[1] < state.grid_best[1]
               else "the grid wins" if state.grid_best[1] < state.random_best[1] else "a tie")
+    explorer.describe(
+        f"{state.n ** 2} trials each. The grid tries {state.grid_distinct} values of x₀, the "
+        f"only coordinate that matters; random search tries {state.random_distinct}. Best "
+        f"score (0 is optimal): grid {state.grid_best[1]:.4f}, random "
+        f"{state.random_best[1]:.4f}; with seed {v['seed']}: {winner}. Over 100 seeds random "
+        f"search wins {share:.0%} of the time."
+    )
     explorer.stats.value = stats_table(
         [("grid", f"{state.n ** 2}", f"{state.grid_distinct}", f"{state.grid_best[1]:.4f}"),
          ("random", f"{state.n ** 2}", f"{state.random_distinct}", f"{state.random_best[1]:.4f}")],
@@ -128,8 +136,8 @@ def _update_grid(explorer: Explorer, full: bool) -> None:
     )
 
 
-GRID_STYLE = {"marker": "s", "color": "black"}
-RANDOM_STYLE = {"marker": "o", "color": "tab:orange"}
+GRID_STYLE = {"marker": MARKERS["grid"], "color": IDEAS["grid"]}
+RANDOM_STYLE = {"marker": MARKERS["random"], "color": IDEAS["random"]}
 
 
 def grid_vs_random_explorer(seed: int = 7) -> Explorer:
@@ -141,21 +149,23 @@ def grid_vs_random_explorer(seed: int = 7) -> Explorer:
     scatters ``"grid"``/``"random"``, their best points (a large square for the grid's, a star
     for random's, in every panel), and the rugs of the x_0 values tried.
     """
-    controls = {"n": int_slider("n (n² trials)", 4, 2, 10), "seed": seed_box(seed)}
-    live = LiveFigure([["grid", "random", "x0"]], height=3.2, width_ratios=(1, 1, 1.25))
+    controls = {"n": int_slider("n (n² trials)", 4, 2, 10, 1,
+                                "n: the grid is n × n, random search draws n² points"),
+                "seed": seed_box(seed)}
+    live = LiveFigure([["grid", "random", "x0"]], height=3.3, width_ratios=(1, 1, 1.25))
     ax_grid, ax_random, ax_1d = live.axes
     xs = np.linspace(0, 1, 400)
     shade = one_axis_objective(np.stack([xs, np.zeros_like(xs)], axis=1))[None, :]
     margin = (-0.06, 1.06)  # points and ticks on x_0 = 0 or 1 stay clear of the frame
     best_style = {"grid": {"marker": "s", "color": "black", "mfc": "none", "mew": 2, "ms": 12},
-                  "random": {"marker": "*", "color": "tab:red", "mec": "black", "mew": 0.6,
-                             "ms": 15}}
+                  "random": {"marker": "*", "color": "black", "mfc": "white", "mew": 1.2,
+                             "ms": 16}}
     art = {}
     for ax, key, title, style in ((ax_grid, "grid", "Grid", GRID_STYLE),
                                   (ax_random, "random", "Random", RANDOM_STYLE)):
         ax.imshow(shade, extent=(0, 1, 0, 1), origin="lower", aspect="auto", cmap="Blues_r",
                   vmin=0, vmax=1.6, zorder=0)
-        ax.axvline(BEST_X, color="tab:blue", ls="--", lw=1, zorder=1)
+        ax.axvline(BEST_X, color="0.15", ls="--", lw=1, zorder=1)
         art[key] = ax.scatter([], [], s=16, zorder=2, **style)
         art[f"{key}_best"] = ax.plot([], [], ls="none", zorder=3, **best_style[key])[0]
         ax.set_xlim(*margin)
@@ -163,8 +173,8 @@ def grid_vs_random_explorer(seed: int = 7) -> Explorer:
         ax.set_xlabel("x₀ (matters)")
         ax.set_ylabel("x₁ (does not matter)")
         ax.set_title(f"{title}: n² points", loc="left")
-    ax_1d.plot(xs, one_axis_objective(np.stack([xs, xs], axis=1)), color="tab:blue", lw=1)
-    ax_1d.axvline(BEST_X, color="tab:blue", ls="--", lw=1, label="optimum x₀ = 0.637")
+    ax_1d.plot(xs, one_axis_objective(np.stack([xs, xs], axis=1)), color="0.15", lw=1)
+    ax_1d.axvline(BEST_X, color="0.15", ls="--", lw=1, label="optimum x₀ = 0.637")
     for key, style in (("grid", GRID_STYLE), ("random", RANDOM_STYLE)):
         art[f"{key}_rug"] = ax_1d.add_collection(
             LineCollection([], colors=style["color"], linewidths=1)
@@ -181,7 +191,7 @@ def grid_vs_random_explorer(seed: int = 7) -> Explorer:
     ax_1d.set_xlabel("x₀")
     ax_1d.set_ylabel("score (lower is better)")
     ax_1d.set_title("Values tried on x₀", loc="left")
-    ax_1d.legend(loc="center right", fontsize=8, framealpha=0.9)
+    ax_1d.legend(loc="center right", fontsize=9, framealpha=0.9)
     live.animate(*art.values())
     lessons = [
         ("n = 3: the grid tries 3 values of x₀, random search 9", {"n": 3, "seed": seed}),
@@ -266,19 +276,42 @@ def coarse_to_fine_state(
 
 
 MAX_ROUNDS = 6
-ROUND_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown")
+SEEDS = 100  # the seeds 0..99 behind the typical curves
+QUANTILES = (0.1, 0.5, 0.9)
+
+
+@lru_cache(maxsize=32)
+def typical_curves(n_points: int, shrink: float, seeds: int = SEEDS) -> dict[str, np.ndarray]:
+    """The best score after each trial over ``seeds`` runs, as quantiles (3, MAX_ROUNDS *
+    n_points) (10th, 50th and 90th percentile): ``"c2f"`` for coarse to fine and ``"flat"``
+    for flat random search, each run as :func:`coarse_to_fine_state` draws it with
+    ``default_rng(seed)``, seed = 0..seeds-1. Fewer rounds are a prefix of these (each round
+    and each flat trial draws in turn), so one call serves every round count.
+
+    One seed can be lucky (flat search at seed 0 finds 9.0e-3 in its first trial and never
+    beats it): the median says what to expect.
+    """
+    curves = {"c2f": [], "flat": []}
+    for seed in range(seeds):
+        state = coarse_to_fine_state(n_points, MAX_ROUNDS, shrink,
+                                     np.random.default_rng(seed), np.random.default_rng(seed))
+        curves["c2f"].append(state.best_so_far)
+        curves["flat"].append(state.flat_best_so_far)
+    return {key: np.quantile(np.array(runs), QUANTILES, axis=0) for key, runs in curves.items()}
+
+
+def _band(trials: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """The outline of the region between two curves, for a Polygon."""
+    return np.column_stack([np.concatenate([trials, trials[::-1]]),
+                            np.concatenate([low, high[::-1]])])
+ROUND_COLORS = CATEGORIES  # and each box is numbered: colour is not the only cue
 ZOOM = (VALLEY_CENTRE - 0.08, VALLEY_CENTRE + 0.08)  # the right map: around the optimum
 AXIS_NAMES = ("x₀", "x₁")
 
 
-def score_axis_bottom(current: float | None, lowest: float) -> float:
-    """The bottom of the log score axis, a power of ten at least a decade below ``lowest``.
-
-    ``current`` is kept while ``lowest`` lies between 10 and 10**6 times it (so going from 6
-    rounds back to 3 keeps the axis); otherwise 1e-6, or lower when ``lowest`` needs it.
-    """
-    if current is not None and 10 * current <= lowest <= 1e6 * current:
-        return current
+def score_axis_bottom(lowest: float) -> float:
+    """The bottom of the log score axis: 1e-6, or a power of ten at least a decade below
+    ``lowest`` when that is lower (from the state alone, so no path changes it)."""
     return min(1e-6, 10.0 ** (math.floor(math.log10(max(lowest, 1e-300))) - 1))
 
 
@@ -298,9 +331,11 @@ def _update_c2f(explorer: Explorer, full: bool) -> None:
         shown = k < len(state.boxes)
         for view in ("map", "zoom"):
             art[f"{view}_box{k}"].set_visible(shown)
+            art[f"{view}_number{k}"].set_visible(shown)
             if shown:
                 low, high = state.boxes[k]
                 art[f"{view}_box{k}"].set_bounds(low[0], low[1], *(high - low))
+                art[f"{view}_number{k}"].set_position((low[0], high[1]))
         art[f"round_end{k}"].set_visible(shown)
         if shown:
             end = (k + 1) * v["n_points"]
@@ -308,15 +343,18 @@ def _update_c2f(explorer: Explorer, full: bool) -> None:
     for view in ("map", "zoom"):
         art[f"{view}_best"].set_data([state.best_point[0]], [state.best_point[1]])
     trials = np.arange(1, state.best_so_far.size + 1)
+    typical = {key: q[:, : trials.size]
+               for key, q in typical_curves(v["n_points"], v["shrink"]).items()}
     art["curve"].set_data(trials, state.best_so_far)
-    art["flat_curve"].set_data(trials, state.flat_best_so_far)
     ax = explorer.live.ax["curve"]
-    bottom = score_axis_bottom(ax.get_ylim()[0], min(state.best_score,
-                                                     state.flat_best_so_far[-1]))
+    bottom = score_axis_bottom(min(state.best_score, typical["c2f"][0, -1]))
     if bottom != ax.get_ylim()[0]:
-        ax.set_ylim(bottom, ax.get_ylim()[1])
-        full = True
+        ax.set_ylim(bottom, ax.get_ylim()[1])  # its y axis is animated: no full redraw
+    for key in ("c2f", "flat"):
+        art[f"{key}_median"].set_data(trials, typical[key][1])
+        art[f"{key}_band"].set_xy(_band(trials, typical[key][0], typical[key][2]))
     explorer.live.refresh(full=full)
+    median = {key: float(q[1, -1]) for key, q in typical.items()}
     sides = ", ".join(f"{(high - low)[0]:.3g}" for low, high in state.boxes)
     clipped: dict[int, list[str]] = {}
     for k, axis, side, shrink_side in state.clipped:
@@ -327,12 +365,22 @@ def _update_c2f(explorer: Explorer, full: bool) -> None:
                                    for k, parts in clipped.items())
         if clipped else ""
     )
+    better = "coarse to fine" if median["c2f"] < median["flat"] else "flat random search"
     explorer.stats.value = (
-        f"coarse to fine: best point ({state.best_point[0]:.4f}, {state.best_point[1]:.4f}), "
-        f"score {state.best_score:.2e}; flat random search, same {trials.size} trials: "
-        f"{state.flat_best_so_far[-1]:.2e}. The optimum is ({VALLEY_CENTRE[0]}, "
-        f"{VALLEY_CENTRE[1]}), score 0.<br>"
-        f"x₀ side of the box per round: {sides}{notes}"
+        f"Seed {v['seed']}: coarse to fine's best point ({state.best_point[0]:.4f}, "
+        f"{state.best_point[1]:.4f}), score {state.best_score:.2e}. The optimum is "
+        f"({VALLEY_CENTRE[0]}, {VALLEY_CENTRE[1]}), score 0.<br>"
+        f"Over seeds 0–{SEEDS - 1}, same {trials.size} trials: median best score "
+        f"<b>coarse to fine {median['c2f']:.2e}, flat random search {median['flat']:.2e}</b>."
+        f"<br>x₀ side of the box per round: {sides}{notes}"
+    )
+    explorer.describe(
+        f"{len(state.boxes)} rounds of {v['n_points']} points, each box {v['shrink']:.2f} "
+        f"times the last, centred on the best point so far; the boxes close in on the optimum "
+        f"({VALLEY_CENTRE[0]}, {VALLEY_CENTRE[1]}). This seed's best score is "
+        f"{state.best_score:.2e}. Typically (median over {SEEDS} seeds) coarse to fine reaches "
+        f"{median['c2f']:.2e} and flat random search {median['flat']:.2e} with the same "
+        f"{trials.size} trials: {better} does better."
     )
 
 
@@ -340,20 +388,24 @@ def coarse_to_fine_explorer(seed: int = 0) -> Explorer:
     """The boxes of :func:`course_lib.tuning.coarse_to_fine`, round by round, on a 2-D valley.
 
     Left the whole square, middle a zoom around the optimum (the dashed square on the left),
-    right the best score after each trial against flat random search with the same budget.
+    right the best score after each trial: this seed's coarse to fine, and the median and
+    10–90 % band over 100 seeds of coarse to fine and of flat random search with the same
+    budget (:func:`typical_curves`; one seed's flat search can be lucky).
     ``explorer.state`` is the current :class:`CoarseToFineState`; ``explorer.artists`` has
-    ``"map_box{k}"``/``"zoom_box{k}"`` rectangles for rounds k = 0..5, the scatters of all
-    points ``"map_points"``/``"zoom_points"`` coloured by round, the best point
-    (``"map_best"``, ``"zoom_best"``) and the best-score curves ``"curve"`` (coarse to fine)
-    and ``"flat_curve"``.
+    ``"map_box{k}"``/``"zoom_box{k}"`` rectangles for rounds k = 0..5 and their numbers
+    ``"*_number{k}"``, the scatters of all points ``"map_points"``/``"zoom_points"`` coloured
+    by round, the best point (``"map_best"``, ``"zoom_best"``), this seed's ``"curve"`` and
+    the ``"c2f_median"``/``"flat_median"`` lines with their ``"*_band"`` polygons.
     """
     controls = {
-        "n_rounds": int_slider("rounds", 3, 1, MAX_ROUNDS),
-        "n_points": int_slider("points per round", 12, 3, 40),
-        "shrink": float_slider("shrink", 0.4, 0.1, 0.9, 0.05),
+        "n_rounds": int_slider("rounds", 3, 1, MAX_ROUNDS, 1, "how many boxes, one per round"),
+        "n_points": int_slider("points per round", 12, 3, 40, 1,
+                               "how many random points each round scores"),
+        "shrink": float_slider("shrink", 0.4, 0.1, 0.9, 0.05, ".2f",
+                               "each box's side as a fraction of the last box's side"),
         "seed": seed_box(seed),
     }
-    live = LiveFigure([["map", "zoom", "curve"]], height=3.7, width_ratios=(1, 1, 1.1))
+    live = LiveFigure([["map", "zoom", "curve"]], height=4.0, width_ratios=(1, 1, 1.1))
     art = {}
     for view, (low, high) in (("map", (np.zeros(2), np.ones(2))), ("zoom", ZOOM)):
         ax = live.ax[view]
@@ -366,6 +418,11 @@ def coarse_to_fine_explorer(seed: int = 0) -> Explorer:
                 (0, 0), 1, 1, fill=False, lw=1.5, edgecolor=ROUND_COLORS[k], zorder=4,
                 label=f"round {k + 1}",
             ))
+            art[f"{view}_number{k}"] = ax.text(
+                0, 0, str(k + 1), color="black", fontsize=9, fontweight="bold", ha="left",
+                va="top", zorder=6, clip_on=True,
+                bbox={"boxstyle": "square,pad=0.1", "fc": ROUND_COLORS[k], "lw": 0},
+            )
         art[f"{view}_best"] = ax.plot([], [], "*", color="gold", mec="black", ms=10, zorder=3,
                                       label="best point")[0]
         ax.plot(*VALLEY_CENTRE, "+", color="black", ms=12, mew=2, zorder=5, label="optimum")
@@ -377,14 +434,21 @@ def coarse_to_fine_explorer(seed: int = 0) -> Explorer:
     live.ax["map"].add_patch(Rectangle(ZOOM[0], *(ZOOM[1] - ZOOM[0]), fill=False, ls="--",
                                        lw=1, edgecolor="black", zorder=5))
     live.ax["map"].set_ylabel("x₁")
-    live.ax["map"].set_title("Boxes, round by round", loc="left")
-    live.ax["zoom"].set_title("Zoom: the dashed square", loc="left")
+    live.ax["map"].set_title("Boxes by round", loc="left")
+    live.ax["zoom"].set_title("Zoom (dashed)", loc="left")
     ax = live.ax["curve"]
-    art["flat_curve"] = ax.plot([], [], color="0.45", ls="--",
-                                label="flat random search,\nsame number of trials")[0]
-    art["curve"] = ax.plot([], [], color="black", label="coarse to fine")[0]
+    for key, label in (("flat", "flat random search"), ("c2f", "coarse to fine")):
+        art[f"{key}_band"] = ax.add_patch(Polygon(np.ones((2, 2)), closed=True,
+                                                  color=IDEAS[key], alpha=0.18, lw=0))
+        art[f"{key}_median"] = ax.plot(
+            [], [], color=IDEAS[key], ls="--" if key == "flat" else ":", lw=1.6,
+            label=f"{label}: median, 10–90 % of {SEEDS} seeds",
+        )[0]
+    art["curve"] = ax.plot([], [], color=IDEAS["c2f"], lw=1.6,
+                           label="coarse to fine: this seed")[0]
     for k in range(MAX_ROUNDS):
-        art[f"round_end{k}"] = ax.plot([], [], "o", color=ROUND_COLORS[k], ms=6, zorder=3)[0]
+        art[f"round_end{k}"] = ax.plot([], [], "o", color=ROUND_COLORS[k], mec="black",
+                                       mew=0.5, ms=6, zorder=3)[0]
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(0.8, MAX_ROUNDS * 40 * 1.25)
@@ -392,16 +456,16 @@ def coarse_to_fine_explorer(seed: int = 0) -> Explorer:
     ax.set_xlabel("trials (dots: round ends)")
     ax.set_ylabel("best score so far (log)")
     ax.set_title("Best score so far", loc="left")
-    ax.legend(loc="lower left", fontsize=8, framealpha=0.9)
     handles, labels = live.ax["map"].get_legend_handles_labels()
-    live.figure.legend(handles, labels, loc="outside lower center", ncols=len(labels),
-                       fontsize=8, frameon=False, handlelength=1.2)
-    live.animate(*art.values())
+    curves, names = ax.get_legend_handles_labels()
+    live.figure.legend(handles[-2:] + curves, labels[-2:] + names, loc="outside lower center",
+                       ncols=3, fontsize=9, frameon=False, handlelength=1.6)
+    live.animate(*art.values(), live.ax["curve"].yaxis)
     lessons = [
         ("3 rounds, shrink 0.4: each box 0.4 times the last, around the best point so far",
          {"n_rounds": 3, "shrink": 0.4}),
-        ("6 rounds: the last boxes are tiny (zoom); the score keeps falling, flat search stalls",
-         {"n_rounds": 6, "shrink": 0.4}),
+        ("6 rounds: tiny last boxes (zoom); over 100 seeds the median best is ~90× below "
+         "flat search's", {"n_rounds": 6, "shrink": 0.4}),
     ]
     return Explorer("coarse-to-fine", "Coarse-to-fine search", controls, live, _update_c2f,
                     art, lessons=lessons)

@@ -101,7 +101,7 @@ class Explorer:
         self.kind, self.tag, self.screenshots = kind, tag, screenshots
 
     def figure_png(self) -> bytes:
-        return self.root.locator(".jupyter-matplotlib-canvas-div").first.screenshot()
+        return self.root.locator("img.explorer-figure").first.screenshot()
 
     def stats(self) -> str:
         return self.root.locator(".widget-html").nth(-2).inner_text()
@@ -155,16 +155,44 @@ class Explorer:
         (self.screenshots / f"{self.tag}-figure-{name}.png").write_bytes(self.settled())
 
 
-def no_resize_handle(png: bytes) -> bool:
-    """ipympl draws a resize handle as a dark gradient in the canvas's bottom-right corner."""
-    corner = pixels(png)[-14:, -14:]
-    return bool(corner.min() > 245)  # the figure's white margin, untouched
+def inside(root) -> bool:
+    """Whether the page's focused element lies inside ``root``."""
+    return root.evaluate("(root) => root.contains(document.activeElement)")
+
+
+def assert_accessible(explorer: Explorer) -> None:
+    """WCAG 2.1 A: every slider handle has an accessible name saying what it sets and reads
+    its value as the readout shows it; Tab from the first control leaves the explorer (the
+    figure, an image, takes no focus)."""
+    root, page = explorer.root, explorer.root.page
+    handles = root.locator(".widget-slider .noUi-handle")
+    poll(lambda: all(handles.nth(i).get_attribute("aria-label")
+                     for i in range(handles.count())), 30,
+         f"{explorer.tag}: every slider handle to have an accessible name")
+    for slider in root.locator(".widget-slider").all():
+        label = slider.locator(".widget-label").first.inner_text().strip()
+        readout = slider.locator(".widget-readout").first
+        for handle in slider.locator(".noUi-handle").all():
+            assert handle.get_attribute("aria-label").startswith(label)
+            if readout.is_visible():
+                assert handle.get_attribute("aria-valuetext") == readout.inner_text().strip()
+    figure = root.locator("img.explorer-figure").first
+    poll(lambda: (figure.get_attribute("alt") or "").startswith("Figure. "), 30,
+         f"{explorer.tag}: the figure's alt text")
+    focusable = root.locator(
+        "input, select, button, [tabindex='0'], [contenteditable='true']").count()
+    handles.first.focus()
+    presses = 0
+    while inside(root) and presses <= focusable:
+        page.keyboard.press("Tab")
+        presses += 1
+    assert not inside(root), f"{explorer.tag}: Tab is trapped inside the explorer"
 
 
 def exercise(explorer: Explorer) -> None:
     """Move every slider of the explorer and check what it must now show."""
     before = explorer.wait_drawn()
-    assert no_resize_handle(before), f"{explorer.tag}: a resize handle on the figure"
+    assert_accessible(explorer)
     explorer.shoot("before")
     CHECKS[explorer.kind](explorer)
     after = explorer.settled()
@@ -174,34 +202,32 @@ def exercise(explorer: Explorer) -> None:
 
 def check_gamma_beta(e: Explorer) -> None:
     start = e.axes()
-    assert len({json.dumps(a["ylim"]) for a in start.values()}) == 1  # one shared y range
     e.press("batch mean", "ArrowRight", "ArrowRight", "ArrowRight")
     e.press("batch spread", "Home")
     e.press("γ (scale)", "End")
     e.press("β (shift)", "End")
     axes = e.axes()
-    # z̃ = 4 z_norm + 4 reaches past 12: the shared x axis follows it
-    assert axes["z"]["xlim"][1] >= 12 > start["z"]["xlim"][1]
-    assert all(a["xlim"] == axes["z"]["xlim"] for a in axes.values())
-    assert len({json.dumps(a["ylim"]) for a in axes.values()}) == 1
+    # z̃ = 4 z_norm + 4 reaches past 12: its panel follows it, the others keep their data's
+    assert axes["z_tilde"]["xlim"][1] >= 12 > start["z_tilde"]["xlim"][1]
+    assert axes["z"]["xlim"][1] < 12
     e.press("ε", "End")  # ε = 1 against σ² = 0.0625: z_norm shrinks
     e.press("batch size m", "Home")
     e.root.get_by_role("button", name="set γ = √(σ²+ε), β = μ").click()
-    poll(lambda: "undone" in e.stats(), 20, "the undo button to give back z")
+    poll(lambda: "✓ z̃ = z: batch norm is undone" in e.stats(), 20,
+         "the undo button to give back z (no snapping to a step)")
     e.shoot("undone")
 
 
 def check_ewa_window(e: Explorer) -> None:
     axes = e.axes()["window"]
-    assert axes["xscale"] == axes["yscale"] == "log"
-    assert axes["xlim"][0] > axes["xlim"][1]  # 1 − β falls to the right: β grows
-    assert e.readout("β") == "0.900"
-    e.press("β", "ArrowRight", "ArrowRight", "ArrowRight")
-    beta = float(e.readout("β"))
-    assert beta > 0.9 and e.readout("β") in e.stats()
+    assert (axes["xscale"], axes["yscale"]) == ("logit", "linear")
+    assert e.readout("β") == "0.9"
+    e.press("β", "ArrowRight")  # the lecture's pair: 0.9 -> 0.9005
+    assert e.readout("β") == "0.9005" and "changed × 1" in e.stats()
     e.press("β", "End")
-    assert e.readout("β") == "0.999499"
-    assert f"{10 ** 3.3:,.1f}" in e.stats()  # the window 1 / (1 − β) of β = 1 − 10^−3.3
+    assert e.readout("β") == "0.9995" and "2,000.00" in e.stats()
+    e.press("β", "ArrowLeft")  # 0.9995 -> 0.999: the window halves
+    assert "changed × 0.5" in e.stats()
 
 
 def check_grid_random(e: Explorer) -> None:
@@ -215,7 +241,7 @@ def check_grid_random(e: Explorer) -> None:
 def check_coarse_to_fine(e: Explorer) -> None:
     e.press("points per round", "ArrowRight")
     e.press("rounds", "End")
-    assert "flat random search, same 78 trials" in e.stats()
+    assert "same 78 trials" in e.stats() and "over seeds 0–99" in e.stats().lower()
     e.press("shrink", "End")
     assert "Clipped by the edge of the search range" in e.stats()
     assert e.axes()["curve"]["yscale"] == "log"
@@ -224,7 +250,7 @@ def check_coarse_to_fine(e: Explorer) -> None:
 def check_log_uniform(e: Explorer) -> None:
     label = e.root.locator(".widget-html").first
     assert label.inner_text() == "samples in [10⁻⁴, 10⁰), 4 decades"
-    assert e.axes()["bars"]["yscale"] == "log"
+    assert e.axes()["bars"]["yscale"] == "linear"  # 90 % against 25 % as they are
     e.press("range: a, b", "ArrowRight", handle=0)
     assert label.inner_text() == "samples in [10⁻³, 10⁰), 3 decades"
     e.press("samples n", "ArrowRight")
@@ -232,11 +258,11 @@ def check_log_uniform(e: Explorer) -> None:
 
 
 def check_softmax(e: Explorer) -> None:
-    assert "1/C = 0.250" in e.stats() and "e^((z − max z)/T)" in e.stats()
+    assert "1/C = 0.250" in e.stats() and "Σt = 176.3" in e.stats()  # the lecture's e^z
     for k in range(1, 5):
         e.press(f"logit z{k}", "ArrowRight", "ArrowRight", "ArrowRight")
     e.press("temperature T", "End")
-    assert "+0.53" in e.stats()  # z₁ / T = 5.3 / 10
+    assert f"{5.75 / 10:+.2f}" in e.stats()  # z₁ / T = 5.75 / 10
 
 
 def check_regions(e: Explorer) -> None:
@@ -245,7 +271,7 @@ def check_regions(e: Explorer) -> None:
     e.press("blob spread", "End")
     e.press("gradient steps", "End")
     e.press("learning rate α", "End")
-    poll(lambda: "training diverged" in e.stats(), 30, "the divergence notice")
+    poll(lambda: "training oscillates" in e.stats(), 30, "the oscillation notice")
     loss = e.axes()["loss"]
     assert loss["ylim"][1] >= 2.7 and loss["xlim"][1] == 300  # the loss is on the plot
 
@@ -259,7 +285,7 @@ CHECKS = {
 
 def assert_no_stills_beside_live_explorers(root) -> None:
     """The saved stills live in the explorers' own outputs: once live, no image is left."""
-    assert root.locator(".jp-OutputArea-output img").count() == 0
+    assert root.locator(".jp-OutputArea-output img:not(.explorer-figure)").count() == 0
 
 
 @pytest.mark.parametrize("name", sorted(NOTEBOOK_EXPLORERS))

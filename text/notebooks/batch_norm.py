@@ -13,7 +13,6 @@
 # activation $g$ (some apply it after, to $a$; normalising $z$ is the more common choice).
 
 # %%
-# %matplotlib widget
 import numpy as np
 from course_lib.batch_norm import batchnorm_forward
 from course_lib.widgets import gamma_beta_explorer
@@ -56,11 +55,13 @@ print("std of each unit's z_norm: ", Z_norm.std(axis=1).round(6))    # about 1
 # ## Explore $\gamma$, $\beta$ and $\varepsilon$
 #
 # The explorer draws one unit's $z$ over a batch (normal, skewed or bimodal, with a mean and a
-# spread you choose) and shows $z$, $z_{\text{norm}}$ and $\tilde z$ on one x axis and one y range,
-# so widths and heights compare across the panels. On $\tilde z$ the red arrow is the shift
-# $\beta$ and the bracket $\beta \pm \gamma$ standard deviations of $z_{\text{norm}}$ (faint in the
-# background); the dashed outline is $z$. The numbers below the figure are the current means
-# and standard deviations.
+# spread you choose) and shows $z$, $z_{\text{norm}}$ and $\tilde z$, each panel on axes fitted
+# to its own values (read the tick labels to compare widths). On $\tilde z$ the arrow is the
+# shift $\beta$ and the bracket $\beta \pm \gamma$ standard deviations of $z_{\text{norm}}$ (faint
+# in the background); the dashed outline is $z$. Under the figure a sentence says what it shows
+# and the table gives the current means and standard deviations. The $\gamma$ and $\beta$
+# sliders move a tenth of their range per arrow key; type a value into the number beside a
+# slider for an exact one.
 
 # %%
 gamma_beta_explorer()

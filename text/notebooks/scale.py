@@ -10,7 +10,6 @@
 # wastes almost every trial.
 
 # %%
-# %matplotlib widget
 import numpy as np
 from course_lib.scale import effective_window, sample_log_uniform
 from course_lib.widgets import ewa_window_explorer, log_vs_uniform_explorer
@@ -43,7 +42,8 @@ counts = np.histogram(np.log10(alpha), bins=[-4, -3, -2, -1, 0])[0]
 print("samples per decade from 1e-4 to 1:", counts)   # about 2,500 each
 
 # %% [markdown]
-# The explorer draws the same number of samples both ways and counts them per decade.
+# The explorer draws the same number of samples both ways and counts them per decade (bars on a
+# linear axis, uniform hatched; the table gives the small shares).
 
 # %%
 log_vs_uniform_explorer()
@@ -75,10 +75,12 @@ for beta in (0.9, 0.9005, 0.999, 0.9995):
 # $\beta = 1 - 10^{r}$. That spends as many trials on $[0.99, 0.999]$ as on $[0.9, 0.99]$ — exactly
 # where the window is most sensitive. (`course_lib.scale.sample_beta` does it.)
 #
-# The explorer's slider steps through $\beta = 1 - 10^{r}$ in equal steps of $r$, so the region
-# near 1 gets as much room as the rest ($\beta$ grows to the right). Top left: the window
-# $1/(1-\beta)$ against $1 - \beta$, both on log scales — a straight line. Top right: the weight
-# $\beta^{T-t}$ that $v_T$ gives each point, newest on the right; the red band is the last
+# The explorer's slider steps through the lecture's values of $\beta$, the pairs
+# 0.9 → 0.9005 and 0.999 → 0.9995 among them, one key press apart. Top left: the window
+# $1/(1-\beta)$ (linear) against $\beta$ (spaced as $1 - \beta$, so 0.9, 0.99 and 0.999 are
+# evenly apart): it blows up as $\beta$ nears 1; the hollow point is the $\beta$ before your
+# last move, and the table says how many times the window changed. Top right: the weight
+# $\beta^{T-t}$ that $v_T$ gives each point, newest on the right; the shaded band is the last
 # $1/(1-\beta)$ points, and at its edge the weight has fallen to about $1/e$. Bottom: a noisy
 # series smoothed with that $\beta$, without bias correction (thin blue) and with it,
 # $v_t / (1 - \beta^t)$ (broad green); the left panel is its first 60 points.
@@ -87,7 +89,8 @@ for beta in (0.9, 0.9005, 0.999, 0.9995):
 ewa_window_explorer()
 
 # %% [markdown]
-# > **Try it.** Move $\beta$ from 0.9 to 0.999: what happens to the window, and to the smoothed
+# > **Try it.** Move $\beta$ from 0.9 to 0.9005, then from 0.999 to 0.9995: by how many times
+# > does the window change each time? Move $\beta$ from 0.9 to 0.999: what happens to the window, and to the smoothed
 # > curve — how far behind the data does it lag? Over the first 60 points, why does the
 # > uncorrected (blue) average start near 0 even at $\beta = 0.9$, and how long does it take to
 # > catch up at 0.99 and at 0.999?

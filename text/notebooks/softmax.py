@@ -12,7 +12,6 @@
 # one-hot labels $Y$ are $(C, m)$.
 
 # %%
-# %matplotlib widget
 import numpy as np
 from course_lib.softmax import softmax
 from course_lib.widgets import decision_regions_explorer, softmax_explorer
@@ -37,8 +36,10 @@ print("a =", a[:, 0].round(3), f" sum: {a.sum():.6f}")   # about 0.842, 0.042, 0
 # put 1 on the largest logit and 0 elsewhere. Dividing the logits by a **temperature** $T$ before
 # the softmax shows the link: $a = \text{softmax}(z / T)$ tends to the hard max as $T \to 0$ and
 # to the uniform $1/C$ as $T \to \infty$ (the plain softmax is $T = 1$). The explorer shows the
-# three steps: the logits, $t = e^{(z - \max z)/T}$, and $a = t / \sum_j t_j$ against the dashed
-# $1/C$.
+# three steps as the lecture writes them: the logits, $t = e^{z/T}$ (for $z = (5, 2, -1, 3)$:
+# $t = (148.4, 7.4, 0.4, 20.1)$, $\sum t = 176.3$), and $a = t / \sum_j t_j$ against the dashed
+# $1/C$. (The code computes $e^{(z - \max z)/T}$, every $t$ divided by the same number: the same
+# $a$, without overflow.)
 
 # %%
 softmax_explorer()
@@ -63,7 +64,9 @@ softmax_explorer()
 # layer, the boundary between any two classes is where two linear functions are equal — a straight
 # line — so softmax regression cuts the plane into convex, straight-edged regions.
 # The explorer trains it by gradient descent on 2-D blobs and colours each region by the
-# predicted class.
+# predicted class (each region also shows its class number, each class's points their own
+# marker). A learning rate too large makes the loss jump up and down (*oscillates*) or keep
+# growing (*diverges*); the notice says which.
 
 # %%
 decision_regions_explorer()

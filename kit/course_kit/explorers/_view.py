@@ -1,4 +1,4 @@
-"""View plumbing shared by the explorers: a live ipympl figure, labelled sliders, a stats box.
+"""View plumbing shared by the explorers: a live figure, labelled sliders, a stats box.
 
 Nothing here knows about deep learning. An explorer builds a :class:`LiveFigure`, marks the
 artists that change with the sliders as *animated*, and calls :meth:`LiveFigure.refresh` after
@@ -48,7 +48,7 @@ def whole_pixels(inches: float, dpi: float = DPI) -> float:
 
 
 class LiveFigure:
-    """A matplotlib figure on an ipympl canvas, redrawn by blitting the animated artists.
+    """A matplotlib figure shown as an image widget, redrawn by blitting the animated artists.
 
     Parameters
     ----------
@@ -58,8 +58,12 @@ class LiveFigure:
     height : figure height in inches (the width is :data:`FIG_WIDTH`)
     width_ratios, height_ratios, sharex, sharey : passed to ``Figure.subplot_mosaic``
 
-    The layout is computed once (constrained layout), by :meth:`freeze_layout` when the
-    explorer has drawn its first state, and then kept, so a slider move never moves the axes.
+    The figure is rendered by Agg and sent as a PNG to an ``ipywidgets.Image`` (``self.image``),
+    an ``<img>`` in the page: it takes no keyboard focus, so Tab passes through it (an ipympl
+    canvas kept it), and each frame is one whole picture (no partial updates to tear or to
+    leave stale tick labels). The layout is computed once (constrained layout), by
+    :meth:`freeze_layout` when the explorer has drawn its first state, and then kept, so a
+    slider move never moves the axes.
     """
 
     def __init__(
@@ -71,7 +75,7 @@ class LiveFigure:
         sharex: bool = False,
         sharey: bool = False,
     ) -> None:
-        from ipympl.backend_nbagg import FigureManager
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
 
         self.figure = Figure(figsize=(FIG_WIDTH, whole_pixels(height)), dpi=DPI,
                              layout="constrained")
@@ -80,17 +84,16 @@ class LiveFigure:
             height_ratios=height_ratios,
         )
         self.axes = list(self.ax.values())
-        self.canvas = _frame_canvas_class()(self.figure)
-        self.manager = FigureManager(self.canvas, 0)
-        self.canvas.layout.width = "auto"
-        # What ipympl's own display hook (_repr_mimebundle_) sets, which never runs for a canvas
-        # inside a Box: without it the front end's canvas is 0 x 0 until the "initialized"
-        # round trip, and the first image, sent before that, is lost.
-        width, height = self.figure.bbox.size / self.canvas.device_pixel_ratio
-        self.canvas._size = (float(width), float(height))
+        self.canvas = FigureCanvasAgg(self.figure)
+        width, height_px = (round(v) for v in self.figure.bbox.size)
+        self.image = widgets.Image(  # no tooltip: ipywidgets 8.1's ImageView fails to render it
+            format="png",
+            layout=widgets.Layout(width=f"{width}px", max_width="100%", height="auto"),
+        )
+        self.image.add_class("explorer-figure")
         self._animated: list = []
         self._background = None
-        self.figure.canvas.mpl_connect("draw_event", self._on_draw)
+        self.frames = 0  # PNG frames sent to the image widget
 
     def freeze_layout(self) -> None:
         """Compute the constrained layout for the artists as they are now, and keep it.
@@ -100,6 +103,7 @@ class LiveFigure:
         """
         self.figure.draw_without_rendering()
         self.figure.set_layout_engine("none")
+        self._background = None
 
     def animate(self, *artists) -> None:
         """Mark ``artists`` as the ones that change: they are blitted over a cached background."""
@@ -112,90 +116,29 @@ class LiveFigure:
             if artist.get_visible():
                 (artist.axes or self.figure).draw_artist(artist)
 
-    def _on_draw(self, event) -> None:
-        if not self.connected or self.canvas.is_saving() or (
-            event is not None and event.canvas is not self.canvas
-        ):
-            return  # a still, or the layout computed before any front end showed the canvas
-        self._background = self.canvas.copy_from_bbox(self.figure.bbox)
-        self._draw_animated()
-
-    @property
-    def connected(self) -> bool:
-        """Whether a front end has shown the canvas (ipympl stops syncing ``_data_url`` then)."""
-        return not self.canvas.syncing_data_url
-
     def refresh(self, full: bool = False) -> None:
         """Show the animated artists' new state; ``full`` also redraws the static parts.
 
-        Before a front end has connected nothing is drawn: the front end asks for a full draw
-        when it shows the canvas. (Drawing earlier would sync ipympl 0.10's ``_data_url``
-        without its ``data:image/png;base64,`` prefix, and the front end then fails to set
-        the widget's state and shows a 0 x 0 canvas.)
+        A full draw renders the static parts once and keeps them as the background; otherwise
+        the background is restored and only the animated artists are drawn over it. Either
+        way the frame goes to the image widget as one PNG.
         """
-        if not self.connected:
-            self._background = None
-            return
         if full or self._background is None:
-            self.canvas.draw()
-            return
-        self.canvas.restore_region(self._background)
+            self.canvas.draw()  # animated artists are skipped by a normal draw
+            self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+        else:
+            self.canvas.restore_region(self._background)
         self._draw_animated()
-        self.canvas.blit(self.figure.bbox)
+        self.image.value = png_bytes(np.asarray(self.canvas.buffer_rgba()))
+        self.frames += 1
 
-    def png(self, dpi: float = 80) -> bytes:
+    def png(self, dpi: float = DPI) -> bytes:
         """The figure as PNG bytes (all artists, animated ones included)."""
         buffer = io.BytesIO()
         # backend="agg" renders on a temporary canvas, leaving the live canvas's renderer (and
         # the blitting background) alone.
         self.figure.savefig(buffer, format="png", dpi=dpi, backend="agg")
         return buffer.getvalue()
-
-
-def _frame_canvas_class():
-    """ipympl's canvas, sending every frame whole and fast to encode.
-
-    ipympl normally sends the difference from the previous frame. The front end skips a frame
-    that arrives while the one before is still loading, so after fast slider moves a later
-    difference lands on the wrong base (seen in Chromium as torn, half-updated panels).
-    Whole frames make a skipped frame harmless; :func:`png_bytes` keeps encoding them cheap.
-    """
-    global _FRAME_CANVAS
-    if _FRAME_CANVAS is None:
-        from ipympl.backend_nbagg import Canvas
-        from traitlets import Bool, Enum
-
-        class FrameCanvas(Canvas):
-            # A bare figure: no header, footer, toolbar or resize handle.
-            header_visible = Bool(False).tag(sync=True)
-            footer_visible = Bool(False).tag(sync=True)
-            toolbar_visible = Enum(
-                ["visible", "hidden", "fade-in-fade-out", True, False], default_value=False
-            ).tag(sync=True)
-            resizable = Bool(False).tag(sync=True)
-
-            def _handle_message(self, object, content, buffers):
-                super()._handle_message(object, content, buffers)
-                if content["type"] == "initialized":
-                    # Voilà's front end shows the model's default (a resize handle) until the
-                    # value is sent again once the view exists.
-                    self.send_state("resizable")
-
-            def get_diff_image(self):
-                if not self._png_is_old:
-                    return None
-                pixels = np.asarray(self.get_renderer().buffer_rgba())
-                self.set_image_mode("full")
-                self._last_buff = pixels.view(np.uint32).squeeze(2).copy()
-                self._force_full = False
-                self._png_is_old = False
-                return png_bytes(pixels)
-
-        _FRAME_CANVAS = FrameCanvas
-    return _FRAME_CANVAS
-
-
-_FRAME_CANVAS = None
 
 
 def png_bytes(pixels) -> bytes:
@@ -226,25 +169,36 @@ def png_bytes(pixels) -> bytes:
     )
 
 
+#: The most keyboard steps a slider may take from one end to the other: noUiSlider's PageUp
+#: moves 5 steps, so 100 steps cross the range in 20 presses.
+MAX_STEPS_ACROSS = 100
+_STYLE = {"description_width": "9em"}
+
+
 def float_slider(
-    description: str, value: float, low: float, high: float, step: float, fmt: str = ".2f"
+    description: str, value: float, low: float, high: float, step: float | None,
+    fmt: str = ".2f", tooltip: str = "",
 ) -> widgets.FloatSlider:
-    """A FloatSlider with a readable, untruncated label."""
+    """A FloatSlider with a readable, untruncated label and ``tooltip`` saying what it sets.
+
+    ``step=None`` leaves the slider continuous: a browser then neither snaps a value set from
+    Python (an exact value such as sqrt(var + eps) survives) nor needs hundreds of key
+    presses (each arrow key moves a tenth of the range).
+    """
     return widgets.FloatSlider(
-        value=value, min=low, max=high, step=step, description=description,
+        value=value, min=low, max=high, step=step, description=description, tooltip=tooltip,
         readout_format=fmt, continuous_update=True,
-        style={"description_width": "9em"}, layout=widgets.Layout(width="26em"),
+        style=_STYLE, layout=widgets.Layout(width="26em"),
     )
 
 
 def int_slider(
-    description: str, value: int, low: int, high: int, step: int = 1
+    description: str, value: int, low: int, high: int, step: int = 1, tooltip: str = "",
 ) -> widgets.IntSlider:
-    """An IntSlider with a readable, untruncated label."""
+    """An IntSlider with a readable, untruncated label and ``tooltip`` saying what it sets."""
     return widgets.IntSlider(
-        value=value, min=low, max=high, step=step, description=description,
-        continuous_update=True,
-        style={"description_width": "9em"}, layout=widgets.Layout(width="26em"),
+        value=value, min=low, max=high, step=step, description=description, tooltip=tooltip,
+        continuous_update=True, style=_STYLE, layout=widgets.Layout(width="26em"),
     )
 
 
@@ -252,8 +206,19 @@ def seed_box(value: int, description: str = "seed") -> widgets.BoundedIntText:
     """A box for the seed of the explorer's random draws (0 .. 10**6)."""
     return widgets.BoundedIntText(
         value=value, min=0, max=10**6, description=description,
+        tooltip="the seed of the random draws: another seed, another sample",
         style={"description_width": "6em"}, layout=widgets.Layout(width="12em"),
     )
+
+
+def steps_across(control: widgets.Widget) -> float:
+    """How many keyboard steps move ``control`` (a slider) from one end to the other
+    (a continuous slider moves a tenth of its range per arrow key: 10)."""
+    if hasattr(control, "options"):
+        return len(control.options) - 1
+    if control.step is None:
+        return 10
+    return (control.max - control.min) / control.step
 
 
 class FunctionError(Exception):
@@ -289,6 +254,52 @@ STILLS_ENV = "COURSE_EXPLORER_STILLS"
 Lesson = tuple[str, "dict | Callable[[Explorer], None]"]
 
 
+#: What ipywidgets 8.1 leaves out for assistive technology, added in the page (a trusted output
+#: runs it, once per page): each slider handle (noUiSlider's ``role="slider"``) gets an
+#: accessible name, its label and what it sets (``aria-label``), and ``aria-valuetext`` the
+#: number its readout shows ("1.000", not "1.0000000000000002"); each figure's image gets as
+#: ``alt`` the sentence under it (what it shows now). A MutationObserver keeps them as
+#: sliders appear and move.
+ACCESSIBILITY_SCRIPT = """<script>
+(() => {
+  if (window.courseExplorerA11y) return;
+  window.courseExplorerA11y = true;
+  const set = (el, name, value) => {
+    if (value && el.getAttribute(name) !== value) el.setAttribute(name, value);
+  };
+  const label = (slider) => {
+    const text = slider.querySelector(".widget-label");
+    const words = text ? text.textContent.trim() : "";
+    const tip = slider.getAttribute("title") || (text && text.getAttribute("title")) || "";
+    return tip && tip !== words ? `${words}: ${tip}` : words;
+  };
+  const fix = () => {
+    document.querySelectorAll(".course-explorer").forEach((explorer) => {
+      const image = explorer.querySelector("img.explorer-figure");
+      const text = explorer.querySelector(".explorer-figure-text");
+      if (image) set(image, "alt", text ? `Figure. ${text.textContent.trim()}` : "Figure");
+    });
+    document.querySelectorAll(".course-explorer .widget-slider").forEach((slider) => {
+      const handles = slider.querySelectorAll(".noUi-handle");
+      const readout = slider.querySelector(".widget-readout");
+      const shown = readout && readout.style.display !== "none"
+        ? readout.textContent.trim() : "";
+      handles.forEach((handle, i) => {
+        const end = handles.length > 1 ? (i ? ", upper end" : ", lower end") : "";
+        set(handle, "aria-label", label(slider) + end);
+        set(handle, "aria-valuetext", handles.length > 1 ? "" : shown);
+      });
+    });
+  };
+  new MutationObserver(fix).observe(document.body, {
+    subtree: true, childList: true, characterData: true,
+    attributes: true, attributeFilter: ["aria-valuetext"],
+  });
+  fix();
+})();
+</script>"""
+
+
 class Explorer(widgets.VBox):
     """The layout an explorer returns: controls above a live figure and a stats box.
 
@@ -308,8 +319,11 @@ class Explorer(widgets.VBox):
     Attributes
     ----------
     stats : HTML widget with the current numbers
-    figure_summary : a visually hidden HTML widget describing the axes (names, limits,
-        scales) for screen readers and browser tests; ``data-axes`` holds it as JSON
+    description : HTML widget under the figure saying in words what it shows now and what
+        that means (set by the update with :meth:`describe`): the figure's text for a screen
+        reader, and a caption for everyone
+    figure_summary : a visually hidden HTML widget with the axes (names, limits, scales) as
+        JSON in ``data-axes``, for browser tests
     state : the last value the explorer's pure state function returned
     error : the last :class:`FunctionError` message, or None
     """
@@ -335,6 +349,8 @@ class Explorer(widgets.VBox):
         self.controls = controls
         self.live = live
         self.stats = widgets.HTML(layout=widgets.Layout(min_height="2.5em"))
+        self.description = widgets.HTML(layout=widgets.Layout(margin="0.2em 0"))
+        self.description.add_class("explorer-figure-description")
         self.figure_summary = widgets.HTML(
             layout=widgets.Layout(height="0px", overflow="hidden", margin="0")
         )
@@ -349,7 +365,8 @@ class Explorer(widgets.VBox):
             rows = [items[i : i + columns] for i in range(0, len(items), columns)]
             rows += [[widget] for widget in extra]
         super().__init__(
-            [*(widgets.HBox(row) for row in rows), live.canvas, self.stats, self.figure_summary],
+            [*(widgets.HBox(row) for row in rows), live.image, self.description, self.stats,
+             self.figure_summary],
             layout=widgets.Layout(width="100%", max_width="820px"),
         )
         self.add_class("course-explorer")
@@ -376,8 +393,16 @@ class Explorer(widgets.VBox):
         except FunctionError as error:
             self.error = str(error)
             self.stats.value = f"<b style='color:#b22222'>{html.escape(self.error)}</b>"
-        self.live.canvas.layout.display = "none" if self.error else None
+        self.live.image.layout.display = "none" if self.error else None
+        if self.error:
+            self.describe("")
         self.figure_summary.value = summary_html(self.live.figure)
+
+    def describe(self, text: str) -> None:
+        """Say what the figure shows now, in a sentence or two (plain text, escaped here)."""
+        self.description.value = (
+            f"<p class='explorer-figure-text'>{html.escape(text)}</p>" if text else ""
+        )
 
     def values(self) -> dict:
         """The current value of every control, by name."""
@@ -399,7 +424,7 @@ class Explorer(widgets.VBox):
             ax.set_xlim(x)
             ax.set_ylim(y)
 
-    def still(self, dpi: float = 80) -> bytes:
+    def still(self, dpi: float = DPI) -> bytes:
         """A PNG of the figure at each lesson state, one under the other with its caption.
 
         Each lesson starts from the axis limits the explorer was built with (axes that follow
@@ -421,12 +446,29 @@ class Explorer(widgets.VBox):
             self.update(full=True)
         return compose_stills(frames)
 
-    def _repr_mimebundle_(self, **kwargs) -> dict:
+    def alt_text(self) -> str:
+        """The stills' text alternative: the title, then each lesson's caption in turn."""
+        return f"{self.title}, at {len(self.lessons)} states: " + " ".join(
+            f"{k}. {caption}." for k, (caption, _setting) in enumerate(self.lessons, 1)
+        )
+
+    def _ipython_display_(self) -> None:
+        """Show the explorer, then (in a live session) :data:`ACCESSIBILITY_SCRIPT`."""
+        from IPython.display import HTML, display
+
+        shown = self._repr_mimebundle_()
+        bundle, metadata = shown if isinstance(shown, tuple) else (shown, {})
+        display(bundle, metadata=metadata, raw=True)
+        if not os.environ.get(STILLS_ENV):
+            display(HTML(ACCESSIBILITY_SCRIPT))
+
+    def _repr_mimebundle_(self, **kwargs) -> dict | tuple[dict, dict]:
         bundle = super()._repr_mimebundle_(**kwargs)
         bundle["text/plain"] = f"{self.title} (run the notebook to move the sliders)"
-        if os.environ.get(STILLS_ENV):
-            bundle["image/png"] = base64.b64encode(self.still()).decode("ascii")
-        return bundle
+        if not os.environ.get(STILLS_ENV):
+            return bundle
+        bundle["image/png"] = base64.b64encode(self.still()).decode("ascii")
+        return bundle, {"image/png": {"alt": self.alt_text()}}  # nbconvert writes it as alt
 
 
 def compose_stills(frames: list[tuple[str, bytes]]) -> bytes:
@@ -483,7 +525,7 @@ def summary_html(figure: Figure) -> str:
         for name, a in summary.items()
     )
     data = html.escape(json.dumps(summary), quote=True)
-    return f"<div data-axes=\"{data}\">Figure axes: {html.escape(text)}</div>"
+    return f"<div aria-hidden=\"true\" data-axes=\"{data}\">Figure axes: {html.escape(text)}</div>"
 
 
 def stats_table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:

@@ -2,11 +2,13 @@
 
 Course notation: one hidden unit, a batch of m examples, so ``Z`` is (1, m). The explorer
 draws ``Z``, normalises it with ``batchnorm_forward`` and shows histograms of ``z``,
-``z_norm = (z - mu) / sqrt(var + eps)`` and ``z_tilde = gamma * z_norm + beta`` on one x axis
-that follows the data and one y range, so widths and heights compare across the panels. On
-the ``z_tilde`` panel a bracket marks ``beta ± gamma * std(z_norm)`` and an arrow the shift
-``beta``, over a faint outline of ``z_norm``. Setting ``gamma = sqrt(var + eps)`` and
-``beta = mu`` gives back ``z``.
+``z_norm = (z - mu) / sqrt(var + eps)`` and ``z_tilde = gamma * z_norm + beta``, each panel on
+axes fitted to its own data (so every panel stays readable at any gamma), chosen from the
+state alone (so a state looks the same whatever path led to it). On the ``z_tilde`` panel a
+bracket marks ``beta ± gamma * std(z_norm)`` and an arrow the shift ``beta``, over a faint
+outline of ``z_norm``. Setting ``gamma = sqrt(var + eps)`` and ``beta = mu`` gives back ``z``;
+the explorer says so only when the function shown also computes the lecture's ``z_norm``
+(mean 0, biased standard deviation ``sqrt(var / (var + eps))``).
 
 ``batchnorm_forward`` is an argument (the ``batch_norm`` assignment's signature), so the
 explorer runs on a student's own (``course_lib.widgets`` gives it the reference's).
@@ -14,11 +16,13 @@ explorer runs on a student's own (``course_lib.widgets`` gives it the reference'
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from course_kit._validate import generator, positive_int
 from course_kit.explorers._view import (
@@ -28,15 +32,16 @@ from course_kit.explorers._view import (
     call_function,
     float_slider,
     follow_range,
-    follow_upper,
-    int_slider,
+    nice_upper,
     seed_box,
     stats_table,
 )
+from course_kit.explorers.palette import BLUE, GREEN, ORANGE, VERMILLION
 
 DISTRIBUTIONS = ("normal", "skewed", "bimodal")
 BINS = 60  # histogram bins across the current x range
-GAMMA_BETA_STEP = 0.001  # the gamma and beta sliders' resolution
+BATCH_SIZES = (2, 4, 8, 16, 32, 64, 128, 256, 512, 1000)
+BRACKET_Y, ARROW_Y = 0.84, 0.6  # heights on the z-tilde panel, as fractions of the axes
 
 
 def sample_preactivations(
@@ -173,19 +178,36 @@ def histogram(values: np.ndarray, limits: tuple[float, float], bins: int = BINS
     return counts / (values.size * (edges[1] - edges[0])), edges
 
 
-def axis_limits(
-    state: GammaBetaState, current_x: tuple[float, float] | None, current_top: float | None
-) -> tuple[tuple[float, float], float]:
-    """The shared x range (every value of z, z_norm and z_tilde inside, and 0) and the shared
-    y top (the tallest of the three histograms), each kept while it still fits
-    (:func:`follow_range`, :func:`follow_upper`)."""
-    values = np.concatenate([state.z, state.z_norm, state.z_tilde, [0.0]])
-    x = follow_range(current_x, float(values.min()), float(values.max()))
-    peak = max(histogram(v, x)[0].max() for v in (state.z, state.z_norm, state.z_tilde))
-    return x, follow_upper(current_top, float(peak))
+def panel_limits(values: np.ndarray) -> tuple[tuple[float, float], float]:
+    """A panel's x range (the data padded, in 1-2-5 steps) and y top (the histogram's peak
+    on that range, rounded up to 1-2-5): a function of the values alone, never of the limits
+    drawn before (:func:`follow_range` from scratch, :func:`nice_upper`)."""
+    x = follow_range(None, float(values.min()), float(values.max()))
+    return x, nice_upper(1.1 * float(histogram(values, x)[0].max()))
 
 
-BRACKET_Y, ARROW_Y = 0.84, 0.6  # heights on the z-tilde panel, as fractions of the axes
+def broken_fact(state: GammaBetaState) -> str | None:
+    """The first of the lecture's facts the shown ``batchnorm_forward`` breaks, or None.
+
+    With the batch's own mean ``mu = mean(z)`` and biased variance ``var = mean((z - mu)**2)``:
+    ``z_norm`` has mean 0 and standard deviation (1/m) ``sqrt(var / (var + eps))`` (1 when
+    eps is small), and ``z_tilde = gamma * z_norm + beta``. Undoing batch norm with
+    ``gamma = sqrt(var + eps)``, ``beta = mu`` works for any function that uses its own
+    statistics; these facts tell the lecture's function apart (e.g. a variance divided by
+    m - 1, or eps outside the square root, change the standard deviation).
+    """
+    var = float(state.z.var())
+    expected_std = float(np.sqrt(var / (var + state.eps)))
+    mean, std = float(state.z_norm.mean()), float(state.z_norm.std())
+    scale = max(1.0, float(np.abs(state.z).max()))
+    if abs(mean) > 1e-9 * scale or abs(std - expected_std) > 1e-9 * expected_std:
+        return (f"z_norm has mean {mean:.3g} and standard deviation {std:.8f} (1/m); the "
+                f"lecture's has mean 0 and √(σ²/(σ²+ε)) = {expected_std:.8f} (σ² with 1/m, "
+                "ε inside the root)")
+    expected = state.gamma * state.z_norm + state.beta
+    if np.max(np.abs(state.z_tilde - expected)) > 1e-9 * max(scale, np.abs(expected).max()):
+        return "z̃ is not γ · z_norm + β"
+    return None
 
 
 def _update(explorer: Explorer, full: bool) -> None:
@@ -196,47 +218,64 @@ def _update(explorer: Explorer, full: bool) -> None:
     )
     explorer.state = state
     art, ax = explorer.artists, explorer.live.ax
-    x, top = axis_limits(state, ax["z"].get_xlim(), ax["z"].get_ylim()[1])
-    if x != ax["z"].get_xlim() or top != ax["z"].get_ylim()[1]:
-        ax["z"].set_xlim(*x)  # shared by the three panels
-        ax["z"].set_ylim(0, top)
-        full = True
     for key in ("z", "z_norm", "z_tilde"):
         values = getattr(state, key)
+        x, top = panel_limits(values)
+        if x != ax[key].get_xlim() or top != ax[key].get_ylim()[1]:
+            ax[key].set_xlim(*x)
+            ax[key].set_ylim(0, top)
+            full = True  # six animated axes would cost more than one full redraw
         art[key].set_data(*histogram(values, x))
         art[f"{key}_mean"].set_xdata([values.mean()] * 2)
+    x = ax["z_tilde"].get_xlim()
     art["z_ghost"].set_data(*histogram(state.z, x))
     art["z_norm_ghost"].set_data(*histogram(state.z_norm, x))
     half = state.gamma * state.z_norm.std()
     left, right = state.beta - half, state.beta + half
     art["gamma_bracket"].set_data([left, left, right, right],
                                   [BRACKET_Y - 0.05, BRACKET_Y, BRACKET_Y, BRACKET_Y - 0.05])
-    art["gamma_label"].set_x(state.beta)
+    art["gamma_label"].set_x(right)
     art["beta_arrow"].xy = (state.beta, ARROW_Y)
     art["beta_label"].set_x(state.beta / 2)
     explorer.live.refresh(full=full)
-    explorer.stats.value = _stats_html(state, GAMMA_BETA_STEP)
+    broken = broken_fact(state)
+    explorer.stats.value = _stats_html(state, broken)
+    s = state.summary()
+    explorer.describe(
+        f"Three histograms. z: mean {s['z'][0]:.2f}, standard deviation {s['z'][1]:.2f}. "
+        f"z_norm: mean {s['z_norm'][0]:.2f}, standard deviation {s['z_norm'][1]:.2f}. "
+        f"z̃ = γ · z_norm + β with γ = {state.gamma:.3f} and β = {state.beta:.3f}: mean "
+        f"{s['z_tilde'][0]:.2f} (β), standard deviation {s['z_tilde'][1]:.2f} (γ times "
+        f"z_norm's). {_verdict_text(state, broken)}"
+    )
 
 
-def _stats_html(state: GammaBetaState, step: float) -> str:
+def _undone(state: GammaBetaState) -> bool:
+    return state.max_abs_change <= 1e-9 * max(1.0, np.abs(state.z).max())
+
+
+def _verdict_text(state: GammaBetaState, broken: str | None) -> str:
+    if broken:
+        return f"This batchnorm_forward is not the lecture's: {broken}."
+    if _undone(state):
+        return "z̃ = z: batch norm is undone."
+    return f"z̃ differs from z by up to {state.max_abs_change:.3g}."
+
+
+def _stats_html(state: GammaBetaState, broken: str | None) -> str:
     s = state.summary()
     rows = [
         ("z", f"{s['z'][0]:+.3f}", f"{s['z'][1]:.3f}"),
         ("z_norm", f"{s['z_norm'][0]:+.3f}", f"{s['z_norm'][1]:.3f}"),
         ("z̃", f"{s['z_tilde'][0]:+.3f}", f"{s['z_tilde'][1]:.3f}"),
     ]
-    exact = state.max_abs_change <= 1e-9 * max(1.0, np.abs(state.z).max())
-    # A browser snaps slider values to the slider's step, so "undone" there means "to within
-    # half a step" of gamma = sqrt(var + eps) and beta = mu.
-    close = (abs(state.gamma - state.identity_gamma) <= step / 2 + 1e-12
-             and abs(state.beta - state.identity_beta) <= step / 2 + 1e-12)
-    if exact:
-        verdict = "<b style='color:#2a7d2a'>z̃ = z: batch norm is undone</b>"
-    elif close:
-        verdict = ("<b style='color:#2a7d2a'>z̃ = z up to the sliders' rounding "
-                   f"(max |z̃ − z| = {state.max_abs_change:.2g}): batch norm is undone</b>")
+    text = html.escape(_verdict_text(state, broken))
+    if broken:
+        verdict = f"<b style='color:#b22222'>✗ {text}</b>"
+    elif _undone(state):
+        verdict = f"<b style='color:#2a7d2a'>✓ {text}</b>"
     else:
-        verdict = f"max |z̃ − z| = {state.max_abs_change:.3g}"
+        verdict = text
     return (
         stats_table(rows, ("", "mean", "std"))
         + f"<div>μ = {state.mu:+.4f}, σ² = {state.var:.4f}, √(σ²+ε) = {state.identity_gamma:.4f}"
@@ -260,32 +299,42 @@ def gamma_beta_explorer(seed: int = 0, *, batchnorm_forward: Callable) -> Explor
     the faint ``"z_norm_ghost"``, the ``"gamma_bracket"`` and the ``"beta_arrow"``).
     """
     controls = {
-        "mean": float_slider("batch mean", 2.0, -3.0, 3.0, 0.1),
-        "spread": float_slider("batch spread", 1.5, 0.25, 2.5, 0.05),
-        "gamma": float_slider("γ (scale)", 1.0, 0.1, 4.0, GAMMA_BETA_STEP, ".3f"),
-        "beta": float_slider("β (shift)", 0.0, -4.0, 4.0, GAMMA_BETA_STEP, ".3f"),
+        "mean": float_slider("batch mean", 2.0, -3.0, 3.0, 0.1, ".1f",
+                             "the mean of z over the batch, before batch norm"),
+        "spread": float_slider("batch spread", 1.5, 0.25, 2.5, 0.05, ".2f",
+                               "the standard deviation of z over the batch"),
+        "gamma": float_slider("γ (scale)", 1.0, 0.1, 4.0, None, ".3f",
+                              "γ: z̃'s standard deviation is γ times z_norm's"),
+        "beta": float_slider("β (shift)", 0.0, -4.0, 4.0, None, ".3f",
+                             "β: z̃'s mean is β"),
         "eps": widgets.FloatLogSlider(
             value=1e-5, base=10, min=-8, max=0, step=0.5, description="ε",
+            tooltip="ε, added to the variance under the square root",
             readout_format=".0e", style={"description_width": "9em"},
             layout=widgets.Layout(width="26em"),
         ),
-        "batch_size": int_slider("batch size m", 256, 2, 1000),
+        "batch_size": widgets.SelectionSlider(
+            options=BATCH_SIZES, value=256, description="batch size m",
+            tooltip="m, the number of examples in the batch", continuous_update=True,
+            style={"description_width": "9em"}, layout=widgets.Layout(width="26em"),
+        ),
         "distribution": widgets.Dropdown(
             options=DISTRIBUTIONS, value="normal", description="distribution",
+            tooltip="the shape of the batch's distribution",
             style={"description_width": "9em"}, layout=widgets.Layout(width="20em"),
         ),
         "seed": seed_box(seed, "batch seed"),
     }
-    live = LiveFigure([["z"], ["z_norm"], ["z_tilde"]], height=4.6, sharex=True, sharey=True)
+    live = LiveFigure([["z"], ["z_norm"], ["z_tilde"]], height=4.8)
     art = {}
     titles = {
         "z": r"$z$: the batch as it arrives",
         "z_norm": r"$z_{\mathrm{norm}} = (z-\mu)\,/\,\sqrt{\sigma^2+\varepsilon}$",
         "z_tilde": r"$\tilde z = \gamma\, z_{\mathrm{norm}} + \beta$"
-                   r"     arrow: shift $\beta$;  bracket: $\beta \pm \gamma$ std;  dashed: $z$;"
-                   r"  faint: $z_{\mathrm{norm}}$",
+                   r"   (arrow: $\beta$; bracket: $\beta \pm \gamma$ std; dashed: $z$;"
+                   r" faint: $z_{\mathrm{norm}}$)",
     }
-    colors = {"z": "tab:blue", "z_norm": "tab:orange", "z_tilde": "tab:green"}
+    colors = {"z": BLUE, "z_norm": ORANGE, "z_tilde": GREEN}
     empty, edges = np.zeros(BINS), np.linspace(-1, 1, BINS + 1)
     for key in ("z", "z_norm", "z_tilde"):
         ax = live.ax[key]
@@ -293,29 +342,29 @@ def gamma_beta_explorer(seed: int = 0, *, batchnorm_forward: Callable) -> Explor
         art[f"{key}_mean"] = ax.axvline(0.0, color="black", lw=1, ls=":")
         ax.set_title(titles[key], loc="left")
         ax.set_ylabel("density")
-        ax.axvline(0, color="0.8", lw=0.8, zorder=0)
+        ax.yaxis.set_major_locator(MaxNLocator(3))
     ax = live.ax["z_tilde"]
-    art["z_norm_ghost"] = ax.stairs(empty, edges, fill=True, color="tab:orange", alpha=0.18,
-                                    lw=0)
+    art["z_norm_ghost"] = ax.stairs(empty, edges, fill=True, color=ORANGE, alpha=0.18, lw=0)
     art["z_ghost"] = ax.stairs(empty, edges, color="black", ls="--", lw=1)
     blend = ax.get_xaxis_transform()  # x in data, y as a fraction of the axes
     art["gamma_bracket"] = ax.plot([], [], color="black", lw=1.2, transform=blend)[0]
-    art["gamma_label"] = ax.text(0, BRACKET_Y + 0.02, "γ", transform=blend, ha="center",
-                                 va="bottom", fontsize=10)
+    art["gamma_label"] = ax.text(0, BRACKET_Y, " γ", transform=blend, ha="left",
+                                 va="center", fontsize=10)
     art["beta_arrow"] = ax.annotate(
         "", xy=(0, ARROW_Y), xytext=(0, ARROW_Y), xycoords=blend, textcoords=blend,
-        arrowprops={"arrowstyle": "-|>", "color": "tab:red", "lw": 1.5},
+        arrowprops={"arrowstyle": "-|>", "color": VERMILLION, "lw": 1.5},
     )
-    art["beta_label"] = ax.text(0, ARROW_Y + 0.03, "β", transform=blend, ha="center",
-                                va="bottom", color="tab:red", fontsize=10)
-    ax.set_xlabel("value (dotted line: the batch mean)")
+    art["beta_label"] = ax.text(0, ARROW_Y - 0.04, "β", transform=blend, ha="center",
+                                va="top", color=VERMILLION, fontsize=10)
+    ax.set_xlabel("value (dotted line: the batch mean; each panel has its own scale)")
     live.animate(*art.values())
 
     undo = widgets.Button(
         description="set γ = √(σ²+ε), β = μ", tooltip="undo the normalisation: z̃ becomes z",
         layout=widgets.Layout(width="16em"),
     )
-    new_batch = widgets.Button(description="new batch", layout=widgets.Layout(width="8em"))
+    new_batch = widgets.Button(description="new batch", tooltip="draw another batch (seed + 1)",
+                               layout=widgets.Layout(width="8em"))
 
     def on_undo(explorer: Explorer) -> None:
         state = explorer.state
