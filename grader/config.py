@@ -105,11 +105,14 @@ def configure(
     } | {
         name: f"instructor_tools.feedback_pages.{name}"
         for name in (
+            "function_summary",
             "mathjax_inline",
+            "named_mistake",
             "points_phrase",
             "score_summary",
             "score_text",
             "toc_label",
+            "without_mistake",
         )
     }
 

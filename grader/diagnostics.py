@@ -3,11 +3,15 @@
 The grader calls :func:`diagnose` with one call the failed test made (the function's name, the
 arguments as they were before the call, and what the student's function returned or raised).
 Every misconception of that function in :mod:`grader.mistakes` is tried in catalogue order
-(on arguments the reference rejects, only the mistakes in argument checks): the first whose
+(on arguments the reference rejects, only the mistakes in argument checks): the one whose
 outcome on the same arguments equals the student's (:func:`same`: the same structure, values
 within ``rtol = 1e-9``, ``atol = 1e-12``) **and** differs from every right answer's (the
-reference's) is named, with its message in the lecture's words. A student whose result equals
-a right answer's is never named, so a correct answer cannot be mistaken for a mistake.
+reference's) is named, with its message in the lecture's words — unless a second one does too
+on arguments the reference accepts: the call cannot tell them apart, and names nothing (on
+rejected arguments the checks' mistakes come narrowest first, and the first wins). Mistakes no
+variant reproduces (another random stream) are then recognised by their predicates, in
+catalogue order. A student whose result equals a right answer's is never named, so a correct
+answer cannot be mistaken for a mistake.
 
 A failed test makes its calls in order and the calls before the failing one gave right results,
 so the first diagnosis among a failed test's calls is the one to show. :func:`summarise` counts
@@ -29,20 +33,8 @@ from typing import Any
 
 import numpy as np
 
+from course_kit.outcomes import Raised, same
 from grader.mistakes import load, reference, right_answers, substituting
-
-#: Tolerances of :func:`same`: ``|a - b| <= ATOL + RTOL * max(|a|, |b|)`` entry by entry. Far
-#: above rounding (a correct answer computed another way stays within them) and about as tight
-#: as the hidden tests, so that a mistake they see is seen here too.
-RTOL, ATOL = 1e-9, 1e-12
-
-
-@dataclass(frozen=True)
-class Raised:
-    """What a call raised instead of returning: the exception's type name and message."""
-
-    type_name: str
-    message: str = ""
 
 
 @dataclass(frozen=True)
@@ -129,10 +121,11 @@ def diagnose(
 
     Returns
     -------
-    The first catalogued mistake whose outcome equals ``student_result`` and differs from every
+    The catalogued mistake whose outcome equals ``student_result`` and differs from every
     right answer's (:func:`grader.mistakes.right_answers`); None when the student's result
-    equals a right answer's, when no mistake matches, or when anything goes wrong. Never
-    raises.
+    equals a right answer's, when no mistake matches, when two mistakes match (the call cannot
+    tell them apart: a softmax over the rows and over the whole array agree on one row), or
+    when anything goes wrong. Never raises.
     """
     try:
         with _quiet():
@@ -153,21 +146,6 @@ def summarise(keys: Iterable[str | None]) -> list[tuple[str, str, int]]:
     return [(key, messages.get(key, ""), count) for key, count in ranked]
 
 
-def same(a: Any, b: Any, rtol: float = RTOL, atol: float = ATOL) -> bool:
-    """Whether two outcomes are the same: structure, types and values (within tolerance).
-
-    Arrays must agree in shape and kind of dtype (bool, integer, float, complex) and in every
-    entry (NaN equals NaN, infinities equal themselves); tuples and lists are told apart and
-    compared entry by entry; numbers (int or float, Python or NumPy) compare by value; two
-    :class:`Raised` are the same when their exception types are; Generators by their state.
-    Anything else must have one type and compare equal. Never raises.
-    """
-    try:
-        return _same(a, b, rtol, atol)
-    except Exception:
-        return False
-
-
 def _diagnose(
     function: str, args: tuple, kwargs: dict, student: Any, substitutes: Mapping[str, Callable]
 ) -> Diagnosis | None:
@@ -178,24 +156,33 @@ def _diagnose(
     rights = [_outcome(answer, *call) for answer in right_answers(function)]
     if any(same(student, right) for right in rights):
         return None
-    expected = rights[0]
-    arguments = None
+    rejected = isinstance(rights[0], Raised)
+    if rejected:  # arguments the reference rejects: only mistakes in the checks apply, the
+        misconceptions = [entry for entry in misconceptions if entry.checks]  # narrowest first
+    reproducing = (entry for entry in misconceptions if _reproduces(entry, call, student, rights))
+    found = next(reproducing, None)
+    if found is not None:  # two values the call cannot tell apart (softmax of one row): none
+        ambiguous = not rejected and next(reproducing, None) is not None
+        return None if ambiguous else Diagnosis(found.key, found.message)
+    if rejected:
+        return None
+    arguments = _bound(function, args, kwargs)
     for entry in misconceptions:
-        if isinstance(expected, Raised) and not entry.checks:
-            continue  # arguments the reference rejects: only mistakes in the checks apply
-        for variant in entry.variants:
-            outcome = _outcome(variant, *call)
-            if isinstance(outcome, Raised) and outcome.type_name not in entry.raises:
-                continue
-            if same(outcome, student) and not any(same(outcome, right) for right in rights):
-                return Diagnosis(entry.key, entry.message)
-        if entry.recognisers and not isinstance(expected, Raised):
-            arguments = arguments if arguments is not None else _bound(function, args, kwargs)
-            if any(
-                _holds(predicate, arguments, student, expected) for predicate in entry.recognisers
-            ):
-                return Diagnosis(entry.key, entry.message)
+        if any(_holds(p, arguments, student, rights[0]) for p in entry.recognisers):
+            return Diagnosis(entry.key, entry.message)
     return None
+
+
+def _reproduces(entry: Any, call: tuple, student: Any, rights: list) -> bool:
+    """Whether a variant of the misconception ``entry`` gives the student's outcome of ``call``
+    (and no right answer gives it)."""
+    for variant in entry.variants:
+        outcome = _outcome(variant, *call)
+        if isinstance(outcome, Raised) and outcome.type_name not in entry.raises:
+            continue
+        if same(outcome, student) and not any(same(outcome, right) for right in rights):
+            return True
+    return False
 
 
 def _outcome(
@@ -269,68 +256,6 @@ def _write_back(given: Any, after: Any) -> None:
     elif type(given) is dict and type(after) is dict:
         for key in given.keys() & after.keys():
             _write_back(given[key], after[key])
-
-
-_KINDS = {"b": "bool", "i": "int", "u": "int", "f": "float", "c": "complex"}
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
-        value, bool | np.bool_
-    )
-
-
-def _same(a: Any, b: Any, rtol: float, atol: float) -> bool:
-    if isinstance(a, Raised) or isinstance(b, Raised):
-        return isinstance(a, Raised) and isinstance(b, Raised) and a.type_name == b.type_name
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (
-            isinstance(a, np.ndarray)
-            and isinstance(b, np.ndarray)
-            and _same_array(a, b, rtol, atol)
-        )
-    if isinstance(a, np.random.Generator) or isinstance(b, np.random.Generator):
-        return (
-            isinstance(a, np.random.Generator)
-            and isinstance(b, np.random.Generator)
-            and _same(a.bit_generator.state, b.bit_generator.state, 0.0, 0.0)
-        )
-    if isinstance(a, tuple | list) or isinstance(b, tuple | list):
-        return (
-            isinstance(a, tuple) == isinstance(b, tuple)
-            and isinstance(a, list) == isinstance(b, list)
-            and len(a) == len(b)
-            and all(_same(x, y, rtol, atol) for x, y in zip(a, b, strict=True))
-        )
-    if isinstance(a, dict) or isinstance(b, dict):
-        return (
-            isinstance(a, dict)
-            and isinstance(b, dict)
-            and a.keys() == b.keys()
-            and all(_same(a[key], b[key], rtol, atol) for key in a)
-        )
-    if _is_number(a) or _is_number(b):
-        return (
-            _is_number(a)
-            and _is_number(b)
-            and _same_array(np.array(a, dtype=float), np.array(b, dtype=float), rtol, atol)
-        )
-    return type(a) is type(b) and bool(a == b)
-
-
-def _same_array(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> bool:
-    kind_a, kind_b = _KINDS.get(a.dtype.kind), _KINDS.get(b.dtype.kind)
-    if a.shape != b.shape or kind_a != kind_b:
-        return False
-    if kind_a is None:  # object or text arrays: entry by entry
-        return all(_same(x, y, rtol, atol) for x, y in zip(a.ravel(), b.ravel(), strict=True))
-    if kind_a == "bool":
-        return bool(np.array_equal(a, b))
-    dtype = complex if kind_a == "complex" else float
-    a, b = a.astype(dtype), b.astype(dtype)
-    equal = (a == b) | (np.isnan(a) & np.isnan(b))
-    close = np.abs(a - b) <= atol + rtol * np.maximum(np.abs(a), np.abs(b))
-    return bool(np.all(equal | close))
 
 
 @contextlib.contextmanager

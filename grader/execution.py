@@ -193,6 +193,7 @@ class ResilientExecute(Execute):
         self._capped: set[int] = set()
         trusted = trusted_sources(resources)
         self._diagnoses: dict[str, str] = {}
+        self._changed: dict[str, None] = {}  # in-place changes, in order, each once
         judge = Judge(answer_functions(nb, trusted), cell_timeout=self.timeout or CELL_TIMEOUT,
                       explain=self._explain, watch=diagnostics.Recorded,
                       snapshot=diagnostics.snapshot,
@@ -245,7 +246,10 @@ class ResilientExecute(Execute):
         self._mark_not_run(index)
         self.set_widgets_metadata()
         flags += self._cell_flags()
+        flags += [f"{message.partition(';')[0]} (flagged for a person; it costs only the tests "
+                  "that check arguments are left unchanged)" for message in self._changed]
         self._cap_notebook(flags)
+        self.nb.metadata.pop(DIAGNOSES_KEY, None)  # the grader's record only, never the student's
         if self._diagnoses:
             self.nb.metadata[DIAGNOSES_KEY] = self._diagnoses
         add_flags(self.nb, flags)
@@ -260,6 +264,7 @@ class ResilientExecute(Execute):
             self._diagnosing = grade_id
             hidden = self._hidden_begin in source
             outcome = judge.run_test(source, f"<test {grade_id}>", hidden=hidden)
+            self._changed.update(dict.fromkeys(outcome.changed))
             cell.outputs = [nbformat.from_dict(o) for o in outcome.outputs]
             cell.execution_count = None
             return outcome.kernel_lost

@@ -1,10 +1,12 @@
-"""Answer cells that import the reference or tamper with other code earn nothing, by name.
+"""Answer cells that reach the reference or the grader earn nothing, by name; the rest is flagged.
 
 nbgrader sanitize step: every answer cell and every cell the student added is read against the
-answer-cell rule (``course_kit.rules``). A disqualified cell is replaced by one that raises with
-the reason (the original follows as comments), so its function's tests fail and the reason shows
-in the feedback; the flag goes into the grade report. A flag for the report, not the line of
-defence: verdicts never depend on it (``course_kit.judge``).
+answer-cell rule (``course_kit.rules``). A cell with a disqualifying finding (it imports or names
+the reference, the grader or the sample answers) is replaced by one that raises with the reason
+(the original follows as comments), so its function's tests fail and the reason shows in the
+feedback. Any other finding (``import sys``, ``%debug``, ``vars()``) is only flagged for a person
+in the grade report: the cell runs and keeps its points. Verdicts never depend on this check
+(``course_kit.judge``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from course_kit.cells import is_answer_cell, nbgrader_meta
-from course_kit.rules import violations
+from course_kit.rules import judged_rules
 from grader.flags import add_flags
 from grader.rebuild import COURSE_CELL_KEY
 
@@ -34,11 +36,16 @@ def disqualified_source(function: str, reasons: list[str], source: str) -> str:
     return f"raise RuntimeError({message!r})\n# The submitted cell, not run:\n{original}"
 
 
+#: What a flag-only finding costs, as the grade report says it.
+FLAGGED = "flagged for a person; no points lost"
+
+
 class CheckAnswerCells(NbGraderPreprocessor):
-    """nbgrader sanitize step: disqualify student code that breaks the rule (see module doc).
+    """nbgrader sanitize step: disqualify student code that reaches answers or the grader, flag
+    the rest (see module doc).
 
     Applies to answer cells and to cells the student added (which run like answers); a
-    disqualified added cell is not run, so what it imported or patched never takes effect.
+    disqualified added cell is not run, so what it imported never takes effect.
     """
 
     def preprocess(self, nb, resources):
@@ -46,15 +53,18 @@ class CheckAnswerCells(NbGraderPreprocessor):
         for index, cell in enumerate(nb.cells):
             if not is_student_code(cell):
                 continue
-            reasons = violations(cell.source)
-            if not reasons:
+            found = judged_rules(cell.source)
+            if not found:
                 continue
-            if is_answer_cell(cell):
-                function = nbgrader_meta(cell).get("grade_id", "?")
-                cell.source = disqualified_source(function, reasons, cell.source)
-                flags.append(f"{function}: {'; '.join(reasons)} (no points)")
+            answer = is_answer_cell(cell)
+            name = nbgrader_meta(cell).get("grade_id", "?") if answer else f"cell {index + 1}"
+            label = name if answer else f"added cell {index + 1}"
+            reasons = [b.reason for b in found]
+            if any(b.disqualifies for b in found):
+                cell.source = disqualified_source(name, reasons, cell.source)
+                flags.append(f"{label}: {'; '.join(reasons)} "
+                             f"({'no points' if answer else 'not run'})")
             else:
-                cell.source = disqualified_source(f"cell {index + 1}", reasons, cell.source)
-                flags.append(f"added cell {index + 1}: {'; '.join(reasons)} (not run)")
+                flags.append(f"{label}: {'; '.join(reasons)} ({FLAGGED})")
         add_flags(nb, flags)
         return nb, resources

@@ -10,7 +10,10 @@ so that it
   markdown outputs once more with the same :func:`grader.sanitize.clean_html`, and shows no
   JavaScript or widget output (``HTMLExporter.sanitize_html``);
 - says what waits for a person ("awaiting grading (2 points)"), names each test in the table of
-  contents by what it checks, and writes "1 point".
+  contents by what it checks, and writes "1 point";
+- sums up each graded function at the top (its points and the mistake named, if one was), and
+  shows a failed test's named mistake and its fix in a block of its own, apart from the
+  traceback.
 
 The functions below are the template's Jinja filters (``GenerateFeedback.HTMLExporter.filters``
 in ``grader.config``).
@@ -24,9 +27,11 @@ import json
 import re
 from pathlib import Path
 
-from course_kit.cells import nbgrader_meta
+from course_kit.cells import function_of, is_answer_cell, is_test_cell, nbgrader_meta
 from course_kit.errors import CourseError
+from course_kit.judge import MISTAKE_PREFIX
 from grader.config import course_config, run_converter
+from grader.flags import DIAGNOSES_KEY
 from instructor_tools.feedback import describe_test, points_phrase
 
 #: MathJax 3's TeX-to-SVG component with every TeX extension built in: one file that fetches
@@ -88,6 +93,42 @@ def score_summary(nb, grades: dict) -> str:
     )
     text = f"Score: {grades['score']:g} of {points_phrase(grades['max_score'])}"
     return f"{text}, {points_phrase(waiting)} awaiting grading" if waiting else text
+
+
+def named_mistake(cell, nb) -> str:
+    """The fix of the catalogued mistake the grader named in this failed test, from the
+    notebook's record of diagnoses (``grader.flags.DIAGNOSES_KEY``), or ``""``."""
+    key = nb.metadata.get(DIAGNOSES_KEY, {}).get(nbgrader_meta(cell).get("grade_id"))
+    return _mistake_messages().get(key, "") if isinstance(key, str) else ""
+
+
+def without_mistake(line: str, message: str) -> str:
+    """A traceback line without the named mistake's sentence (the page shows it apart)."""
+    return line.replace(f"\n{MISTAKE_PREFIX}{message}", "") if message else line
+
+
+def function_summary(nb) -> list[tuple[str, str, str]]:
+    """``(function, "3 of 5 points", the first mistake named)`` per graded function, in the
+    notebook's order, for the page's summary."""
+    functions = [nbgrader_meta(c)["grade_id"] for c in nb.cells if is_answer_cell(c)]
+    points: dict[str, list[float]] = {name: [0.0, 0.0] for name in functions}
+    mistakes: dict[str, str] = {}
+    for cell in nb.cells:
+        meta = nbgrader_meta(cell)
+        name = function_of(meta.get("grade_id", ""), functions)
+        if is_test_cell(cell) and name in points:
+            points[name][0] += meta.get("score") or 0
+            points[name][1] += meta.get("points", 0)
+            mistakes.setdefault(name, named_mistake(cell, nb)) or mistakes.pop(name)
+    return [(name, f"{score:g} of {points_phrase(top)}", mistakes.get(name, ""))
+            for name, (score, top) in points.items()]
+
+
+@functools.cache
+def _mistake_messages() -> dict[str, str]:
+    from grader.mistakes import load
+
+    return {entry.key: entry.message for entries in load().values() for entry in entries}
 
 
 def toc_label(cell) -> str:

@@ -4,8 +4,9 @@ The kit is the package :mod:`course_kit` (the student runtime: test helpers, ``c
 the kernel's end of the grader's channel, data, the network, two explorers), its own
 distribution with its own ``pyproject.toml``. :func:`build_wheel` builds its wheel with hatchling
 from a copy of that project file and the installed ``course_kit`` folder, so it works from a
-checkout and from a normal (non-editable) install alike; :func:`write_kit` writes ``OUT/``: the
-release notebooks, that wheel and a README for students.
+checkout and from a normal (non-editable) install alike, with the table of mistakes ``course
+check`` names from (:mod:`instructor_tools.visible_mistakes`, values only) added; :func:`write_kit`
+writes ``OUT/``: the release notebooks, that wheel and a README for students.
 """
 
 from __future__ import annotations
@@ -32,9 +33,11 @@ STUDENT_README = """# {title}: your notebooks and the `course` command
 
        .venv/bin/course check <assignment>/<assignment>.ipynb
 
-   It runs your answer cells and the visible tests in a fresh kernel and prints, per function,
-   the tests passed and their points, the first failure's message, and how many hidden tests
-   will also judge the function at grading time (random inputs, edge cases, gradient checks).
+   It runs your notebook's cells in a fresh kernel as grading does, then the visible tests,
+   and prints per function the visible points you earned, the first failure's message with
+   the likely mistake and its fix when it is a known one, the points hidden tests weigh at
+   grading (and what they check), your written answers (graded by a person; a blank one is
+   warned about), and notes on what a person will look at in your answer cells.
 
 Hand in the `.ipynb` file as your instructor asks.
 """
@@ -50,8 +53,9 @@ def kit_project() -> Path:
     raise FileNotFoundError("the student kit's pyproject.toml is missing from this installation")
 
 
-def build_wheel(out: Path) -> Path:
-    """Build the kit's wheel into ``out`` with hatchling, from a temporary copy of the kit."""
+def build_wheel(out: Path, data: dict[str, bytes] | None = None) -> Path:
+    """Build the kit's wheel into ``out`` with hatchling, from a temporary copy of the kit, with
+    ``data`` (``path inside course_kit -> bytes``: the table of mistakes) added."""
     from hatchling.builders.wheel import WheelBuilder
 
     out.mkdir(parents=True, exist_ok=True)
@@ -60,6 +64,8 @@ def build_wheel(out: Path) -> Path:
         shutil.copyfile(kit_project(), root / "pyproject.toml")
         shutil.copytree(RUNTIME, root / "course_kit",
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        for name, content in (data or {}).items():
+            (root / "course_kit" / name).write_bytes(content)
         (wheel,) = WheelBuilder(str(root)).build(directory=str(out), versions=["standard"])
     return Path(wheel)
 
@@ -73,7 +79,12 @@ def write_kit(course_root: Path, out: Path, assignments: list[str], title: str) 
         shutil.copytree(release, out / name, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
         written.append(out / name)
-    wheel = build_wheel(out)
+    from course_kit.check import TABLE_FILE
+    from instructor_tools.assignments import release_path
+    from instructor_tools.visible_mistakes import build
+
+    table = build({name: release_path(name, course_root) for name in assignments})
+    wheel = build_wheel(out, {TABLE_FILE: table.encode()})
     readme = out / "README.md"
     readme.write_text(STUDENT_README.format(title=title, wheel=wheel.name))
     return [*written, wheel, readme]

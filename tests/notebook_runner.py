@@ -1,8 +1,11 @@
 """Run a graded notebook's code cells in this process and report each test cell's verdict.
 
 Fast (no kernel, no nbgrader), for checking a notebook's tests against many candidate answers:
-the instructor's solution, correct answers in other styles, and known mistakes. The end-to-end
-tests grade a selection of the same submissions through real nbgrader.
+the instructor's solution, correct answers in other styles, and known mistakes. The notebook's
+code runs in a namespace standing for the kernel; its test cells run as grading runs them, in
+the grader's :class:`~course_kit.judge.Judge` reaching that namespace through the bridge's own
+code (``instructor_tools.visible_mistakes.InProcessLink``). The end-to-end tests grade a
+selection of the same submissions through real nbgrader.
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ from dataclasses import dataclass
 
 import matplotlib
 
-from course_kit.cells import is_test_cell, nbgrader_meta
+from course_kit.cells import answer_sources, is_setup_cell, is_test_cell, nbgrader_meta
+from course_kit.judge import Judge
 from instructor_tools.sample_class import solution_body
+from instructor_tools.visible_mistakes import InProcessLink
 
 matplotlib.use("Agg")
 
@@ -45,22 +50,28 @@ def run_tests(nb, graded_only: bool = True) -> dict[str, Verdict]:
     import matplotlib.pyplot as plt
 
     namespace: dict = {"__name__": "__main__"}
+    judge = Judge(answer_sources(nb), cell_timeout=60)
+    judge.link = InProcessLink(namespace)
     verdicts: dict[str, Verdict] = {}
     for cell in nb.cells:
         if cell.cell_type != "code" or (graded_only and not nbgrader_meta(cell)):
             continue
-        error = None
+        meta = nbgrader_meta(cell)
+        if is_test_cell(cell):
+            with contextlib.redirect_stderr(io.StringIO()):
+                outcome = judge.run_test(executable(cell.source), f"<test {meta['grade_id']}>")
+            verdicts[meta["grade_id"]] = Verdict(
+                outcome.passed, float(meta.get("points", 0)), outcome.message
+            )
+            continue
+        if is_setup_cell(cell):
+            judge.run_setup(cell.source)
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             try:
                 exec(compile(executable(cell.source), "<cell>", "exec"), namespace)
-            except BaseException as exc:  # noqa: BLE001 - a cell's failure is its verdict
-                error = f"{type(exc).__name__}: {exc}"
+            except BaseException:  # noqa: BLE001, S110 - the tests judge what it left
+                pass
         plt.close("all")
-        if is_test_cell(cell):
-            meta = nbgrader_meta(cell)
-            verdicts[meta["grade_id"]] = Verdict(
-                error is None, float(meta.get("points", 0)), error or ""
-            )
     return verdicts
 
 

@@ -2,11 +2,12 @@
 
 Every candidate answer (a catalogued mistake, a correct answer in another style, a mistake of
 the held-apart set) runs through the real test cells of its function in the source notebook,
-visible and hidden, the way the grader runs them: the test's namespace calls the candidate
-through a recording proxy, which keeps each call's arguments as they were before the call and
-wraps callable arguments in :class:`Recorded`. Each call is then diagnosed; a failed test
-cell's verdict is the first diagnosis among its calls (the calls before the failing one gave
-the reference's results, which are never named).
+visible and hidden, through the grader's real path: a :class:`~course_kit.judge.Judge` set up as
+grading sets it up (callables wrapped in :class:`Recorded`, arguments kept by
+:func:`snapshot`), reaching a namespace that stands for the kernel through the bridge's own code
+(:class:`~instructor_tools.visible_mistakes.InProcessLink`). Each call is then diagnosed as grading
+diagnoses it; a failed test cell's verdict is the first diagnosis among its calls (the calls
+before the failing one gave the reference's results, which are never named).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import numpy as np
 import pytest
 
 from course_kit.cells import answer_sources, nbgrader_meta
+from course_kit.judge import Judge
 from grader.config import ASSIGNMENTS, REPOSITORY
 from grader.diagnostics import (
     Diagnosis,
@@ -38,6 +40,7 @@ from grader.diagnostics import (
 from grader.mistakes import Misconception, load, reference, substituting
 from instructor_tools import assignments
 from instructor_tools.gradetable import function_of
+from instructor_tools.visible_mistakes import InProcessLink
 
 CATALOGUE = load()
 
@@ -87,10 +90,6 @@ def cells_testing(function: str) -> tuple[tuple[str, str], ...]:
     return tuple(cells)
 
 
-def recorded(value):
-    return Recorded(value) if callable(value) and not isinstance(value, type) else value
-
-
 @dataclass
 class Call:
     args: tuple
@@ -118,57 +117,43 @@ class CellRun:
 
 
 def run_cell(function: str, candidate: Callable, grade_id: str, source: str) -> CellRun:
-    """Run one test cell with ``candidate`` standing for the student's ``function``.
+    """Run one test cell with ``candidate`` as the student's ``function`` in a stand-in kernel
+    (the other graded functions: the reference), through the grader's Judge.
 
-    As in the grader, the candidate sees the other graded functions as the test binds them at
-    the time of the call (``replaced(globals(), ...)``), each a :class:`Recorded` callback.
+    As in the grader, while the test has bound another graded function (``replaced(globals(),
+    ...)``) the candidate sees it as a callback to the test's value.
     """
     assignment = ASSIGNMENT_OF[function]
-    namespace: dict = {}
-    exec(setup_code(assignment), namespace)
-    namespace.update({name: reference(name) for name in functions(assignment)})
-    run = CellRun(grade_id)
-
-    def proxy(*args, **kwargs):
-        args = tuple(recorded(a) for a in args)
-        kwargs = {k: recorded(v) for k, v in kwargs.items()}
-        before = snapshot((args, kwargs))
-        substitutes = {n: Recorded(namespace[n]) for n in functions(assignment) if n != function}
-        try:
-            with seeing(candidate, substitutes):
-                result = candidate(*args, **kwargs)
-        except Exception as error:
-            run.calls.append(Call(*before, Raised(type(error).__name__, str(error)), substitutes))
-            raise
-        run.calls.append(Call(*before, snapshot(result), substitutes))
-        return snapshot(result)
-
-    namespace[function] = proxy
-    try:
-        exec(compile(source, grade_id, "exec"), namespace)
-    except Exception as error:
-        run.failure = f"{type(error).__name__}: {error}"
-    return run
+    kernel = getattr(candidate, "student_namespace", None)
+    if kernel is None:
+        kernel = {name: reference(name) for name in functions(assignment)}
+        kernel[function] = seeing(candidate, kernel, function, functions(assignment))
+    judge = Judge(functions(assignment), cell_timeout=60, watch=Recorded, snapshot=snapshot)
+    judge.link = InProcessLink(kernel)
+    judge.run_setup(setup_code(assignment))
+    outcome = judge.run_test(source, grade_id)
+    calls = [Call(c.args, c.kwargs, Raised(*c.raised) if c.raised else c.result, c.substitutes)
+             for c in outcome.calls if c.name == function]
+    return CellRun(grade_id, calls, None if outcome.passed else outcome.message)
 
 
-@contextlib.contextmanager
-def seeing(candidate: Callable, substitutes: dict):
-    """Let ``candidate`` see ``substitutes`` for the other graded functions during one call:
-    an answer cell's function through its namespace, the reference through its module, a
-    catalogued mistake through :func:`grader.mistakes.graded`."""
-    student_namespace = getattr(candidate, "student_namespace", None)
-    if student_namespace is not None:
-        student_namespace.update(substitutes)
-        yield
-        return
+def seeing(candidate: Callable, kernel: dict, function: str, graded: tuple[str, ...]) -> Callable:
+    """``candidate`` as the kernel's ``function``, seeing the kernel's other graded functions
+    (the test's stand-ins during a call): the reference through its module, a catalogued
+    mistake through :func:`grader.mistakes.graded`."""
     module = inspect.getmodule(candidate)
-    with contextlib.ExitStack() as stack:
-        if module is not None and module.__name__.startswith("course_lib."):
-            for name, substitute in substitutes.items():
-                if hasattr(module, name):
-                    stack.enter_context(mock.patch.object(module, name, substitute))
-        stack.enter_context(substituting(substitutes))
-        yield
+
+    def student(*args, **kwargs):
+        others = {n: kernel[n] for n in graded if n != function and n in kernel}
+        with contextlib.ExitStack() as stack:
+            if module is not None and module.__name__.startswith("course_lib."):
+                for name, other in others.items():
+                    if hasattr(module, name):
+                        stack.enter_context(mock.patch.object(module, name, other))
+            stack.enter_context(substituting(others))
+            return candidate(*args, **kwargs)
+
+    return student
 
 
 def run_tests(function: str, candidate: Callable) -> list[CellRun]:
@@ -176,8 +161,9 @@ def run_tests(function: str, candidate: Callable) -> list[CellRun]:
 
 
 def answer(assignment: str, function: str, source: str) -> Callable:
-    """The student's ``function`` defined by an answer cell's ``source``; the other graded
-    functions of the assignment are the reference (the student's own, answered right)."""
+    """The student's ``function`` defined by an answer cell's ``source`` in a stand-in kernel
+    namespace where the other graded functions are the reference (the student's own, answered
+    right)."""
     namespace = {"np": np, **{name: reference(name) for name in functions(assignment)}}
     exec(source, namespace)
     student = namespace[function]
@@ -673,3 +659,62 @@ def test_no_held_apart_correct_answer_is_named():
                 ]
     print(f"\nheld-apart correct answers named as a mistake: {len(named)}")
     assert not named
+
+
+# ------------------------------------------------- holes found with real code (issue 21, item 5)
+
+UNSHIFTED_GRADS = """def softmax_regression_grads(W, b, X, Y):
+    m = X.shape[1]
+    E = np.exp(W @ X + b)
+    A = E / E.sum(axis=0, keepdims=True)
+    dZ = (A - Y) / m
+    return float(-np.sum(Y * np.log(A)) / m), dZ @ X.T, dZ.sum(axis=1, keepdims=True)
+"""
+NO_EPS_BACKWARD = """def batchnorm_backward(dZ_tilde, cache):
+    Z, Z_norm, mu, var, gamma, beta, eps = cache
+    m = Z.shape[1]
+    xhat = (Z - mu) / np.sqrt(var)
+    g = dZ_tilde * gamma
+    dZ = (m * g - g.sum(axis=1, keepdims=True) - xhat * (g * xhat).sum(axis=1, keepdims=True))
+    dZ = dZ / (m * np.sqrt(var))
+    return dZ, (dZ_tilde * xhat).sum(axis=1, keepdims=True), dZ_tilde.sum(axis=1, keepdims=True)
+"""
+WHOLE_ARRAY_SOFTMAX = """def softmax(Z):
+    E = np.exp(Z - Z.max())
+    return E / E.sum()
+"""
+OWN_DRAW = """def coarse_to_fine(objective, low, high, n_points, n_rounds, shrink, rng):
+    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    box_low, box_high, boxes = low.copy(), high.copy(), []
+    best, best_score = None, np.inf
+    for _ in range(n_rounds):
+        boxes.append((box_low, box_high))
+        for p in rng.uniform(box_low, box_high, size=(n_points, low.size)):
+            s = objective(p)
+            if best is None or s < best_score:
+                best, best_score = p, s
+        half = shrink * (box_high - box_low) / 2
+        box_low, box_high = np.clip(best - half, low, high), np.clip(best + half, low, high)
+    return best, best_score, boxes
+"""
+
+
+@pytest.mark.parametrize(("assignment", "function", "source", "key"), [
+    ("softmax", "softmax_regression_grads", UNSHIFTED_GRADS,
+     "softmax_regression_grads.softmax_without_max_shift"),
+    ("batch_norm", "batchnorm_backward", NO_EPS_BACKWARD, "batchnorm_backward.no_eps"),
+    ("softmax", "softmax", WHOLE_ARRAY_SOFTMAX, "softmax.whole_array"),
+    ("tuning", "coarse_to_fine", OWN_DRAW, "coarse_to_fine.own_draw"),
+], ids=["grads-without-max-shift", "no-eps-backward-recomputed", "whole-array-softmax",
+        "coarse-to-fine-own-draw"])
+def test_real_code_that_slipped_through_fails_and_is_named(assignment, function, source, key):
+    cell_verdicts = verdicts(function, answer(assignment, function, source))
+    assert cell_verdicts, "the mistake passes every test"
+    assert key in cell_verdicts and set(cell_verdicts) <= {key, None}, cell_verdicts
+
+
+def test_a_test_says_which_stand_in_the_function_never_called():
+    run = run_cell("coarse_to_fine", answer("tuning", "coarse_to_fine", OWN_DRAW),
+                   *cells_testing("coarse_to_fine")[0])
+    assert run.failure and ("Note: this test gave coarse_to_fine its own random_search_points"
+                            in run.failure), run.failure

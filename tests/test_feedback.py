@@ -11,8 +11,11 @@ import pytest
 from bs4 import BeautifulSoup
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
+from course_kit.judge import MISTAKE_PREFIX
 from grader.config import gradebook_url
+from grader.flags import DIAGNOSES_KEY
 from grader.gradebook import open_gradebook
+from grader.mistakes import load
 from grader.sanitize import clean_html
 from instructor_tools.feedback import describe_test, hide_hidden_tests, points_phrase
 from instructor_tools.feedback_pages import generate_feedback
@@ -153,6 +156,37 @@ def test_a_written_answer_shows_its_score_once_a_person_grades_it(tmp_path):
     assert "means (Score: 3.5 of 5 points)" in text
     assert "Written response — Score: 1.5 of 2 points" in text
     assert "awaiting" not in text
+
+
+@pytest.mark.e2e
+def test_the_named_mistake_stands_apart_and_the_summary_lists_each_function(tmp_path):
+    """The grader's record names a mistake in a failed test: the page shows it in a block of
+    its own and in the summary at the top; a "Likely mistake" a student's own error message
+    prints stays plain traceback text."""
+    root = make_course(tmp_path)
+    message = next(e.message for e in load()["batchnorm_forward"]
+                   if e.key == "batchnorm_forward.unbiased_variance")
+    failed = new_output("error", ename="CheckFailed", evalue=f"mean: expected 2; got 3\n"
+                        f"{MISTAKE_PREFIX}{message}",
+                        traceback=["test line 2: assert ...", f"CheckFailed: mean: expected 2; "
+                                   f"got 3\n{MISTAKE_PREFIX}{message}"])
+    forged = new_output("error", ename="ValueError", evalue="Likely mistake: none, all is fine",
+                        traceback=["ValueError: Likely mistake: none, all is fine"])
+    nb = autograded_notebook(correct_answers(), outputs={"test_mean_by_hand": [failed],
+                                                         "mean": [forged]})
+    nb.metadata[DIAGNOSES_KEY] = {"test_mean_by_hand": "batchnorm_forward.unbiased_variance"}
+    record_graded(root, "carol", nb, {"test_mean_by_hand": 0, "test_mean_random": 0,
+                                      "written_why": None})
+    (page,) = generate_feedback(ASSIGNMENT, root)
+    soup = BeautifulSoup(page.read_text(), "html.parser")
+    (block,) = soup.select("div.course-mistake")
+    assert " ".join(block.get_text(" ").split()) == f"Likely mistake {message}"
+    tracebacks = " ".join(pre.get_text() for pre in soup.select("div.output_error pre"))
+    assert message not in tracebacks and "expected 2; got 3" in tracebacks
+    assert "Likely mistake: none, all is fine" in tracebacks  # the student's text, not a block
+    rows = [[" ".join(td.get_text().split()) for td in tr.find_all("td")]
+            for tr in soup.select("table.course-summary tr")[1:]]
+    assert rows == [["mean", "0 of 3 points", message]]
 
 
 def test_clean_html_keeps_what_markdown_renders_and_drops_what_runs():

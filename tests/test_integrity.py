@@ -7,9 +7,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from course_kit.rules import violations
+from course_kit.rules import RULES, judged_rules, violations
 from grader.flags import FLAGS_KEY
-from grader.integrity import CheckAnswerCells
+from grader.integrity import FLAGGED, CheckAnswerCells
 
 HONEST = """import numpy as np
 
@@ -93,7 +93,7 @@ def _answer(source: str, grade_id: str = "softmax") -> nbformat.NotebookNode:
     return new_code_cell(source, metadata={"nbgrader": meta})
 
 
-def test_check_answer_cells_disqualifies_a_cell_hidden_behind_a_magic():
+def test_check_answer_cells_disqualifies_what_reaches_the_reference_and_flags_the_rest():
     hostile = "%matplotlib inline\nimport course_lib.softmax as ref\nsoftmax = ref.softmax\n"
     unparsable = "def one_hot(labels, C):\n    return np.eye(C)[labels].T +\n"
     added = "%load_ext evil\n"
@@ -105,19 +105,49 @@ def test_check_answer_cells_disqualifies_a_cell_hidden_behind_a_magic():
     assert softmax.source.startswith("raise RuntimeError(")
     assert "imports the reference implementation (course_lib.softmax)" in softmax.source
     assert "# import course_lib.softmax as ref" in softmax.source  # the original, as comments
-    assert one_hot.source.startswith("raise RuntimeError(")
-    assert extra.source.startswith("raise RuntimeError(")
+    assert one_hot.source == unparsable and extra.source == added  # they run as written
     flags = nb.metadata[FLAGS_KEY]
     assert flags[0].startswith("softmax: imports the reference") and flags[0].endswith(
         "(no points)"
     )
     assert flags[1].startswith("one_hot: cannot be parsed as Python")
-    assert (
-        flags[2]
-        == "added cell 3: uses the magic %load_ext, which answer cells may not use (not run)"
-    )
-    for cell in nb.cells:  # what replaces a cell is itself valid Python that raises
-        compile(cell.source, "<cell>", "exec")
+    assert flags[1].endswith(f"({FLAGGED})")
+    assert flags[2] == f"added cell 3: uses the magic %load_ext ({FLAGGED})"
+    compile(softmax.source, "<cell>", "exec")  # what replaces a cell is valid Python that raises
+
+
+#: Honest code that looks unusual (finding 3 of issue 21): each once cost its function's points.
+UNUSUAL = [
+    "import sys\nprint('debug', file=sys.stderr)",
+    "%debug",
+    "%load_ext autoreload",
+    "print(vars())",
+    "kind = x.__class__",
+    "mode = 'open'",
+    "how = 'eval'",
+    "what = 'types'",
+]
+
+
+@pytest.mark.parametrize("line", UNUSUAL)
+def test_honest_but_unusual_code_is_flagged_for_a_person_and_keeps_its_points(line):
+    source = f"{line}\n{HONEST}"
+    found = judged_rules(source)
+    assert found and not any(b.disqualifies for b in found), found
+    nb, _ = CheckAnswerCells().preprocess(new_notebook(cells=[_answer(source)]), {})
+    assert nb.cells[0].source == source  # not replaced: it runs and its tests judge it
+    (flag,) = nb.metadata[FLAGS_KEY]
+    assert flag.endswith(f"({FLAGGED})")
+
+
+def test_every_finding_comes_from_a_named_rule():
+    source = ("import sys\nimport course_lib.softmax\nnp._private = 1\nx = 'course_lib'\n"
+              "setattr(a, 'b', 1)\n!ls\n")
+    rules = {b.rule: b.disqualifies for b in judged_rules("import numpy as np\n" + source)}
+    assert rules == {"machinery_imports": False, "reference_or_grader_imports": True,
+                     "library_patches": False, "private_parts": False, "protected_strings": True,
+                     "machinery_names": False, "magics": False}
+    assert set(rules) <= {rule.__name__ for rule in RULES}
 
 
 @pytest.mark.parametrize(

@@ -184,18 +184,22 @@ def test_callables_are_called_back_and_generators_come_back_advanced(judge):
     assert outcome.passed, outcome.message
 
 
-def test_arrays_changed_by_the_student_are_written_back_and_the_call_fails(judge):
+def test_an_array_changed_in_place_is_recorded_never_written_back_and_fails_only_its_check(judge):
     outcome = run(judge, """
         Z = np.zeros((2, 2))
-        try:
-            add_one_in_place(Z)
-        except AssertionError as error:
-            assert "add_one_in_place changed argument 1 in place" in str(error), error
-        else:
-            raise AssertionError("changing an argument passed")
-        assert (Z == 1).all(), Z
+        assert add_one_in_place(Z) is None
+        assert (Z == 0).all(), Z  # the test's own array: values are judged on the original
     """)
     assert outcome.passed, outcome.message
+    assert outcome.changed == ["add_one_in_place changed argument 1 in place; the course's "
+                               "functions leave their arguments unchanged (work on a copy, or "
+                               "build a new array)"]
+    checked = run(judge, """
+        from course_kit.checks import check_arguments_unchanged
+        add_one_in_place(np.zeros((2, 2)))
+        check_arguments_unchanged("add_one_in_place")
+    """)
+    assert not checked.passed and "add_one_in_place changed argument 1 in place" in checked.message
 
 
 def test_exceptions_arrive_with_their_type_and_message(judge):

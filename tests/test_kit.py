@@ -19,9 +19,11 @@ from course_kit.cells import answer_sources
 from grader.config import REPOSITORY, configure
 from instructor_tools import assignments
 from instructor_tools.kit import write_kit
-from instructor_tools.sample_class import solved
+from instructor_tools.sample_class import solved, with_answers
 
 ASSIGNMENTS = ("tuning", "scale", "batch_norm", "softmax")
+UNSHIFTED_SOFTMAX = ("import numpy as np\n\n\ndef softmax(Z):\n    E = np.exp(Z)\n"
+                     "    return E / E.sum(axis=0)\n")
 #: The student runtime's modules, as the kit's wheel names them (``course_kit/judge.py``).
 KIT_MODULES = sorted(str(p.relative_to(RUNTIME.parent)) for p in RUNTIME.rglob("*.py"))
 REFERENCE_MODULES = ("tuning", "scale", "batch_norm", "softmax", "fast")
@@ -87,7 +89,8 @@ def test_the_kit_holds_notebooks_a_wheel_and_a_readme(kit):
     )
     with zipfile.ZipFile(kit / "dl_course_kit-0.1.0-py3-none-any.whl") as wheel:
         names = wheel.namelist()
-        assert sorted(n for n in names if ".dist-info/" not in n) == KIT_MODULES
+        assert sorted(n for n in names if ".dist-info/" not in n) == sorted(
+            [*KIT_MODULES, "course_kit/visible_mistakes.json"])
         entry = wheel.read("dl_course_kit-0.1.0.dist-info/entry_points.txt").decode()
         assert "course = course_kit.check:main" in entry
 
@@ -148,3 +151,13 @@ def test_a_fresh_virtualenv_with_only_the_kit_checks_completed_notebooks(kit, tm
             passed = re.search(r"(\d+)/(\d+) passed", row)
             assert passed and passed[1] == passed[2] != "0", row
         assert "WARNING" not in result.stderr, result.stderr
+    # a classic mistake: the kit's table names it, with its fix, before the deadline
+    release = nbformat.read(kit / "softmax" / "softmax.ipynb", 4)
+    source = nbformat.read(assignments.source_path("softmax", REPOSITORY), 4)
+    mistaken = with_answers(solved(release, source), {"softmax": UNSHIFTED_SOFTMAX})
+    nbformat.write(mistaken, tmp_path / "work" / "softmax" / "mistaken.ipynb")
+    result = subprocess.run([str(venv / "bin" / "course"), "check", "mistaken.ipynb"],
+                            capture_output=True, text=True, env=env,
+                            cwd=tmp_path / "work" / "softmax", timeout=300)
+    assert result.returncode == 1
+    assert "Likely mistake: Your softmax overflows for large logits" in result.stdout

@@ -293,13 +293,24 @@ def dgamma_from_Z(dZ_tilde, cache):
     return _backward(dZ_tilde, cache, dgamma=np.sum(dZ_tilde * Z, axis=1, keepdims=True))
 
 
-@misconception(
+no_eps = misconception(
     "batchnorm_backward.no_eps",
     "Your dZ divides by sqrt(var) without eps. The forward pass used sqrt(var + eps); the "
-    "gradient uses the same.",
+    "gradient uses the same (and the cache's Z_norm, already divided by it).",
 )
+
+
+@no_eps
 def std_without_eps(dZ_tilde, cache):
     Z, Z_norm, mu, var, gamma, beta, eps = cache
+    return _backward(dZ_tilde, (Z, Z_norm, mu, var, gamma, beta, 0.0))
+
+
+@no_eps
+def normalised_again_without_eps(dZ_tilde, cache):
+    """Recomputes the normalised values from Z, mu and var, without eps there too."""
+    Z, Z_norm, mu, var, gamma, beta, eps = cache
+    Z_norm = (np.asarray(Z, dtype=float) - mu) / np.sqrt(var)
     return _backward(dZ_tilde, (Z, Z_norm, mu, var, gamma, beta, 0.0))
 
 

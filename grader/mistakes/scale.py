@@ -327,12 +327,26 @@ def precedence(beta):
     return 1 / 1 - b
 
 
+@misconception(
+    "effective_window.one_over_beta",
+    "Your window is 1 / beta, which is about 1 for every beta near 1. The average forgets at "
+    "the rate 1 - beta, so it remembers about 1 / (1 - beta) values.",
+)
+def one_over_beta(beta):
+    b = np.asarray(beta, dtype=float)
+    if np.any((b < 0) | (b >= 1)):
+        raise ValueError(_BAD_BETA)
+    return 1 / b
+
+
 # ------------------------------------------------------------------------------------------ ewa
 
 
-def _average(x, beta, start=0.0, swapped=False) -> np.ndarray:
-    """v_t = beta * v_{t-1} + (1 - beta) * x_t from v_0 = ``start`` (weights ``swapped``)."""
+def _average(x, beta, start=0.0, swapped=False, new_weight=True) -> np.ndarray:
+    """v_t = beta * v_{t-1} + (1 - beta) * x_t from v_0 = ``start`` (weights ``swapped``; the
+    new value's weight 1 unless ``new_weight``)."""
     keep, new = (1 - beta, beta) if swapped else (beta, 1 - beta)
+    new = new if new_weight else 1.0
     v, running = np.empty(len(x)), start
     for t, x_t in enumerate(np.asarray(x, dtype=float)):
         running = keep * running + new * x_t
@@ -432,6 +446,15 @@ def feeds_back(x, beta, bias_correction=False):
 )
 def swapped_weights(x, beta, bias_correction=False):
     return _corrected(_average(x, beta, swapped=True), beta, bias_correction)
+
+
+@misconception(
+    "ewa.new_weight_missing",
+    "Your average adds each new value whole: v_t = beta * v_{t-1} + x_t grows towards "
+    "x / (1 - beta). Weigh the new value by 1 - beta: v_t = beta * v_{t-1} + (1 - beta) * x_t.",
+)
+def without_new_weight(x, beta, bias_correction=False):
+    return _corrected(_average(x, beta, new_weight=False), beta, bias_correction)
 
 
 @misconception(

@@ -60,6 +60,17 @@ def whole_sum(Z):
 
 
 @misconception(
+    "softmax.whole_array",
+    "Your softmax treats the whole array as one vector: one maximum and one sum over every "
+    "entry, so all entries together sum to 1. Each column is one example: take max and sum over "
+    "axis=0 with keepdims=True.",
+)
+def whole_array(Z):
+    Z = np.asarray(Z, dtype=float)
+    return _normalised(np.exp(Z - Z.max()), np.sum)
+
+
+@misconception(
     "softmax.not_normalised",
     "You return the exponentials without dividing by their column sums. "
     "A = E / np.sum(E, axis=0, keepdims=True).",
@@ -292,6 +303,22 @@ def summed_grads(W, b, X, Y):
     return _grads(
         W, b, X, Y, dW=lambda dZ, X, m: dZ @ X.T, db=lambda dZ, m: dZ.sum(1, keepdims=True)
     )
+
+
+@misconception(
+    "softmax_regression_grads.softmax_without_max_shift",
+    "Your gradients compute the softmax themselves without the max shift: at logits near 1000 "
+    "np.exp overflows to inf, and the loss and gradients become nan. Call softmax (which "
+    "shifts each column by its maximum), or subtract each column's maximum before np.exp.",
+)
+def own_unshifted_softmax(W, b, X, Y):
+    W, b, X, Y = (np.asarray(a, dtype=float) for a in (W, b, X, Y))
+    m = X.shape[1]
+    E = np.exp(W @ X + b)
+    A = E / E.sum(axis=0, keepdims=True)
+    dZ = A - Y
+    loss = float(-np.sum(Y * np.log(A)) / m)
+    return loss, dZ @ X.T / m, np.sum(dZ, axis=1, keepdims=True) / m
 
 
 @misconception(

@@ -117,13 +117,22 @@ def one_draw_per_dimension(low, high, n_points, rng):
     return np.stack(columns, axis=1)
 
 
-@misconception(
+points_as_columns = misconception(
     "random_search_points.points_as_columns",
     "Your points are columns, shape (d, n_points). Points are rows: draw with size=(n_points, d).",
 )
+
+
+@points_as_columns
 def columns(low, high, n_points, rng):
     low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
     return rng.uniform(low[:, None], high[:, None], size=(low.size, n_points))
+
+
+@points_as_columns
+def rows_transposed(low, high, n_points, rng):
+    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    return rng.uniform(low, high, size=(n_points, low.size)).T
 
 
 @misconception(

@@ -7,6 +7,8 @@ and is not a solution (imports and data the tests and answers need).
 
 from __future__ import annotations
 
+import hashlib
+
 
 def nbgrader_meta(cell) -> dict:
     """The cell's ``nbgrader`` metadata (empty for cells nbgrader does not track)."""
@@ -62,3 +64,8 @@ def function_of(grade_id: str, functions: list[str]) -> str:
         if grade_id.startswith(f"test_{name}_") or grade_id == f"test_{name}":
             return name
     return "written" if grade_id.startswith("written") else grade_id
+
+
+def fingerprint(source: str) -> str:
+    """A cell's fingerprint: a hash of its source, blank lines at the ends left out."""
+    return hashlib.sha256(source.strip().encode()).hexdigest()[:24]

@@ -15,13 +15,13 @@ import json
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
-
-import nbformat
 
 from course_kit.cells import (
     DESCRIPTION_PREFIX,
     answer_sources,
+    fingerprint,
     function_of,
     is_answer_cell,
     is_hidden_placeholder,
@@ -32,7 +32,16 @@ from course_kit.cells import (
 from course_kit.errors import CourseError, said
 from course_kit.judge import Judge, KernelLink
 from course_kit.limits import CELL_TIMEOUT
-from course_kit.rules import violations
+from course_kit.outcomes import Raised, same_calls
+from course_kit.rules import judged_rules
+
+#: The kit's table of mistakes' outcomes (``instructor_tools.visible_mistakes`` writes it).
+TABLE_FILE = "visible_mistakes.json"
+#: How close a student's outcome must be to a mistake's to name it (only ever compared when the
+#: visible test failed, so a right answer is never named).
+MATCH_RTOL, MATCH_ATOL = 1e-6, 1e-9
+#: A written answer nobody wrote (nbgrader's stub in the release).
+BLANK_ANSWER = "YOUR ANSWER HERE"
 
 
 @dataclass
@@ -42,20 +51,80 @@ class FunctionCheck:
     failed: int = 0
     points: float = 0.0
     max_points: float = 0.0
-    hidden: int = 0
+    #: Points of this function's hidden tests (run at grading only) and what they check.
+    hidden_points: float = 0.0
+    hidden: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
-    #: Rules the answer cell breaks that grading penalises (``course_kit.rules``).
+    #: The catalogued mistakes the failed visible tests reproduce: their fixes, in order.
+    mistakes: list[str] = field(default_factory=list)
+    #: Rules the answer cell breaks that cost its points at grading (``course_kit.rules``).
     warnings: list[str] = field(default_factory=list)
+    #: What the answer cell does that a person looks at after grading (no points lost).
+    flags: list[str] = field(default_factory=list)
 
 
-def _read(path: Path):
+@dataclass
+class WrittenAnswer:
+    """A written answer: a person grades it."""
+
+    name: str
+    points: float
+    blank: bool
+
+
+@dataclass
+class CheckResult:
+    functions: list[FunctionCheck]
+    written: list[WrittenAnswer] = field(default_factory=list)
+
+
+def load_table(nb) -> dict:
+    """The kit's table of catalogued mistakes' outcomes for the assignment of ``nb`` (its answer
+    cells' functions), or an empty one (``instructor_tools.visible_mistakes`` builds it)."""
+    data = resources.files("course_kit").joinpath(TABLE_FILE)
+    if not data.is_file():
+        return {}
+    functions = list(answer_sources(nb))
+    tables = json.loads(data.read_text())
+    return next((t for t in tables.values() if t.get("functions") == functions), {})
+
+
+def named_mistake(known: list[dict], calls: list) -> str | None:
+    """The fix of the first catalogued mistake whose outcomes on a failed test's calls are the
+    student's (``known``: that test's table entries), or None."""
+    student = [(c.name, Raised(c.raised[0]) if c.raised else c.result) for c in calls]
+    return next((entry["message"] for entry in known
+                 if same_calls(entry["calls"], student, MATCH_RTOL, MATCH_ATOL)), None)
+
+
+class Node(dict):
+    """A notebook or a cell read as plain JSON, its keys also attributes (``cell.source``)."""
+
+    def __getattr__(self, name: str):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _cell(data: dict) -> Node:
+    source = data.get("source", "")
+    return Node(data, source="".join(source) if isinstance(source, list) else str(source),
+                metadata=data.get("metadata") or {})
+
+
+def _read(path: Path) -> Node:
+    """The notebook at ``path`` (format 4), read as JSON without validating it (only what the
+    check uses: cells, their type, source and metadata)."""
     if not path.is_file():
         raise CourseError(f"no notebook at '{path}': give the path of your .ipynb file")
     try:
         data = json.loads(path.read_bytes())
         if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
             raise ValueError("no list of cells")
-        return nbformat.reads(json.dumps(data), as_version=4)
+        if data.get("nbformat") != 4 or not all(isinstance(c, dict) for c in data["cells"]):
+            raise ValueError("not a notebook of format 4")
+        return Node(data, cells=[_cell(c) for c in data["cells"]])
     except (ValueError, UnicodeDecodeError) as error:
         raise CourseError(f"cannot check '{path}': it is not a notebook ({error})") from None
 
@@ -76,14 +145,35 @@ def has_hidden_part(cell) -> bool:
     return any(line.strip().startswith(DESCRIPTION_PREFIX) for line in cell.source.splitlines())
 
 
-def check_notebook(path: Path, timeout: float = CELL_TIMEOUT) -> list[FunctionCheck]:
-    """Run the notebook's answers and visible tests; summarise them per graded function."""
+def _written(nb) -> list[WrittenAnswer]:
+    """The notebook's written answers (graded by a person), blank ones marked."""
+    return [WrittenAnswer(meta["grade_id"], float(meta.get("points", 0)),
+                          c.source.strip() in ("", BLANK_ANSWER))
+            for c in nb.cells if c.cell_type == "markdown"
+            for meta in [nbgrader_meta(c)] if meta.get("grade") and meta.get("grade_id")]
+
+
+def runs_in_kernel(cell, course_cells: set[str]) -> bool:
+    """Whether grading's kernel runs ``cell`` for the tests: every code cell but the test cells
+    (set-up, answers, the cells the student added or edited); the course's own demonstrations,
+    unchanged (their fingerprint in the table), are skipped to save time."""
+    if cell.cell_type != "code" or is_test_cell(cell):
+        return False
+    return bool(nbgrader_meta(cell)) or fingerprint(cell.source) not in course_cells
+
+
+def check_notebook(path: Path, timeout: float = CELL_TIMEOUT, table: dict | None = None
+                   ) -> CheckResult:
+    """Run the notebook's code cells as grading does and its visible tests as grading does;
+    summarise them per graded function (``table``: the kit's, by default)."""
     from jupyter_client.manager import KernelManager
 
     nb = _read(path)
     functions = list(answer_sources(nb))
     if not functions:
         raise CourseError(f"'{path}' has no graded answer cells: is it a course assignment?")
+    table = load_table(nb) if table is None else table
+    course_cells = set(table.get("course_cells", ()))
     checks = {name: FunctionCheck(name) for name in functions}
     km = KernelManager(kernel_name="python3")
     km.start_kernel(cwd=str(path.parent.resolve()), stderr=subprocess.DEVNULL,
@@ -92,61 +182,112 @@ def check_notebook(path: Path, timeout: float = CELL_TIMEOUT) -> list[FunctionCh
     client.start_channels()
     judge = Judge(functions, cell_timeout=timeout)
     try:
+        # while the kernel starts: the grader's side of the set-up cells, and the rules
+        for cell in nb.cells:
+            if is_setup_cell(cell):
+                judge.run_setup(cell.source)
+            elif is_answer_cell(cell):
+                check = checks[nbgrader_meta(cell)["grade_id"]]
+                for rule in judged_rules(cell.source):
+                    (check.warnings if rule.disqualifies else check.flags).append(rule.reason)
         client.wait_for_ready(timeout=60)
         judge.link = KernelLink(km.get_connection_info(), km.is_alive)
         for cell in nb.cells:
-            meta = nbgrader_meta(cell)
-            if is_setup_cell(cell):
-                _run_in_kernel(client, cell.source, timeout)
-                judge.run_setup(cell.source)
-            elif is_answer_cell(cell):
-                checks[meta["grade_id"]].warnings += violations(cell.source)
-                error = _run_in_kernel(client, cell.source, timeout)
-                if error:
-                    checks[meta["grade_id"]].messages.append(f"your cell raised {error}")
-            elif is_test_cell(cell):
-                name = function_of(meta.get("grade_id", ""), functions)
-                check = checks.setdefault(name, FunctionCheck(name))
-                check.hidden += has_hidden_part(cell)
-                if is_hidden_placeholder(cell):
-                    continue
-                outcome = judge.run_test(cell.source, f"<test {meta.get('grade_id')}>")
-                # a cell that also holds hidden tests earns its points only at grading
-                points = 0.0 if has_hidden_part(cell) else float(meta.get("points", 0))
-                check.max_points += points
-                if outcome.passed:
-                    check.passed += 1
-                    check.points += points
-                else:
-                    check.failed += 1
-                    check.messages.append(outcome.message)
-                if outcome.kernel_lost:
+            if is_test_cell(cell):
+                if _run_test(judge, cell, functions, checks, table.get("tests", {})):
                     break
+            elif runs_in_kernel(cell, course_cells):
+                error = _run_in_kernel(client, cell.source, timeout)
+                if error and is_answer_cell(cell):
+                    checks[nbgrader_meta(cell)["grade_id"]].messages.append(
+                        f"your cell raised {error}")
     finally:
         if judge.link:
             judge.link.close()
         client.stop_channels()
         km.shutdown_kernel(now=True)
-    return list(checks.values())
+    return CheckResult(list(checks.values()), _written(nb))
 
 
-def report(path: Path, checks: list[FunctionCheck]) -> str:
-    """The plain-text table ``course check`` prints."""
-    rows = [("function", "visible tests", "points", "hidden at grading", "first problem")]
+def _run_test(judge: Judge, cell, functions: list[str], checks: dict, tests: dict) -> bool:
+    """Run one test cell (a hidden one only counts); whether the kernel was lost."""
+    meta = nbgrader_meta(cell)
+    name = function_of(meta.get("grade_id", ""), functions)
+    check = checks.setdefault(name, FunctionCheck(name))
+    points = float(meta.get("points", 0))
+    if has_hidden_part(cell):
+        check.hidden_points += points
+        check.hidden += [line.strip().removeprefix(DESCRIPTION_PREFIX).strip()
+                         for line in cell.source.splitlines()
+                         if line.strip().startswith(DESCRIPTION_PREFIX)]
+        if is_hidden_placeholder(cell):
+            return False
+    outcome = judge.run_test(cell.source, f"<test {meta.get('grade_id')}>")
+    for message in outcome.changed:
+        if message not in check.flags:
+            check.flags.append(message)
+    # a cell that also holds hidden tests earns its points only at grading
+    points = 0.0 if has_hidden_part(cell) else points
+    check.max_points += points
+    if outcome.passed:
+        check.passed += 1
+        check.points += points
+    else:
+        check.failed += 1
+        check.messages.append(outcome.message)
+        mistake = named_mistake(tests.get(meta.get("grade_id"), []), outcome.calls)
+        if mistake and mistake not in check.mistakes:
+            check.mistakes.append(mistake)
+    return outcome.kernel_lost is not None
+
+
+def _points(value: float) -> str:
+    return f"{value:g} point" + ("" if value == 1 else "s")
+
+
+def report(path: Path, result: CheckResult) -> str:
+    """The plain-text report ``course check`` prints: a table per function, then what went
+    wrong and the likely mistake, the rules, and the totals."""
+    checks = result.functions
+    rows = [("function", "visible tests", "visible points", "hidden tests at grading")]
     for c in checks:
-        first = c.messages[0].splitlines()[0] if c.messages else ""
         rows.append((c.function, f"{c.passed}/{c.passed + c.failed} passed",
-                     f"{c.points:g}/{c.max_points:g}", str(c.hidden), first))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    lines = [f"{path.name}: visible tests"]
-    lines += ["  ".join(r[i].ljust(widths[i]) for i in range(4)) + "  " + r[4] for r in rows]
-    return "\n".join(lines + warning_lines(checks))
+                     f"{c.points:g}/{c.max_points:g}", _points(c.hidden_points)))
+    for w in result.written:
+        rows.append((w.name, "written answer", "-", f"graded by a person: {_points(w.points)}"))
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines = [f"{path.name}: your visible tests now; hidden tests and written answers at grading"]
+    lines += ["  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  " + r[3] for r in rows]
+    for c in checks:
+        if c.messages:
+            lines += ["", f"{c.function}: {c.messages[0].splitlines()[0]}"]
+            lines += [f"  Likely mistake: {m}" for m in c.mistakes]
+    hidden = [c for c in checks if c.hidden]
+    if hidden:
+        lines += ["", "At grading, hidden tests also check:"]
+        lines += [f"  {c.function} ({_points(c.hidden_points)}): {'; '.join(c.hidden)}"
+                  for c in hidden]
+    lines += [""] + warning_lines(checks)
+    lines += [f"warning: {w.name} is blank: write your answer before you hand in"
+              for w in result.written if w.blank]
+    earned, visible = sum(c.points for c in checks), sum(c.max_points for c in checks)
+    hidden_total = sum(c.hidden_points for c in checks)
+    written_total = sum(w.points for w in result.written)
+    total = visible + hidden_total + written_total
+    lines.append(f"Total so far: {earned:g}/{visible:g} visible points, of {total:g} in all "
+                 f"(hidden tests: {hidden_total:g}, written answers: {written_total:g})")
+    return "\n".join(line for i, line in enumerate(lines) if line or lines[i - 1])
 
 
 def warning_lines(checks: list[FunctionCheck]) -> list[str]:
-    """One line per answer cell that breaks a rule grading penalises."""
-    return [f"warning: {c.function} {'; '.join(c.warnings)}: at grading this function earns no "
-            "points" for c in checks if c.warnings]
+    """One line per answer cell that breaks a rule: disqualifying ones cost the function's
+    points at grading, the others are flagged for a person and cost nothing."""
+    return [
+        *(f"warning: {c.function} {'; '.join(c.warnings)}: at grading this function earns no "
+          "points" for c in checks if c.warnings),
+        *(f"note: {c.function} {'; '.join(c.flags)}: a person will look at this after grading "
+          "(no points lost)" for c in checks if c.flags),
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -157,11 +298,11 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("notebook", type=Path)
     args = parser.parse_args(argv)
     try:
-        checks = check_notebook(args.notebook)
+        result = check_notebook(args.notebook)
     except CourseError as error:
         return said(error, "course")
-    print(report(args.notebook, checks))
-    return 0 if all(c.failed == 0 and not c.warnings for c in checks) else 1
+    print(report(args.notebook, result))
+    return 0 if all(c.failed == 0 and not c.warnings for c in result.functions) else 1
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 
 import numpy as np
 
@@ -253,6 +254,23 @@ def check_list(name: str, value, length: int | None = None) -> list:
     if length is not None and len(value) != length:
         _fail(f"{name}: expected a list of {length} items; got {len(value)} items")
     return value
+
+
+#: While the grader runs a test cell (``course_kit.judge``): one message per call of a student
+#: function that changed an argument in place, in order. None in a notebook's own kernel.
+CHANGED_IN_PLACE: ContextVar[list[str] | None] = ContextVar("changed_in_place", default=None)
+
+
+def check_arguments_unchanged(function: str) -> None:
+    """Fail if a call of ``function`` in this test changed an argument in place.
+
+    At grading (and in ``course check``) the grader knows which arguments each call changed
+    (the value checks judge the test's own, unchanged arrays); in a notebook's own kernel it
+    does not, and this check passes: there, compare a copy made before the call.
+    """
+    for message in CHANGED_IN_PLACE.get() or []:
+        if message.startswith(f"{function} changed "):
+            _fail(message)
 
 
 #: A value for :func:`replaced` that removes the name for the ``with`` block.

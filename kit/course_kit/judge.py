@@ -11,11 +11,12 @@ The student's notebook runs in its (sandboxed) kernel; its test cells never do. 
   Grader callables among the arguments (objectives, samplers) are called back here; graded
   functions that the test bound to something else (``replaced(globals(), softmax=...)``) are
   swapped in the kernel for callbacks for the length of the call; generators travel by state
-  and come back advanced; array arguments the student's function changed are written back,
-  and the call then fails with :class:`ArgumentChanged`: the course's functions leave their
-  arguments unchanged, and a test must never compute an expected value from an argument the
-  student's code rewrote (``predict(W, b, X)`` then ``reference_predict(W, b, X)``, or a
-  reference cache that holds the test's own ``Z``).
+  and come back advanced. Array arguments the student's function changed in place are never
+  written back: the test's arrays stay as the test made them, so its value checks judge the
+  result against expectations computed from the original inputs (a test never computes an
+  expected value from an argument the student's code rewrote). The change is recorded instead
+  (``Judge.changed``, :data:`course_kit.checks.CHANGED_IN_PLACE`): it costs only the tests that
+  check for it (``check_arguments_unchanged``), and grading flags it for a person.
 
 So expected values, tolerances, hidden test code and the reference stay in this process, and
 the verdict is whatever the test code here decides. A student function that hangs is
@@ -44,7 +45,7 @@ import zmq
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.blocking import BlockingKernelClient
 
-from course_kit import wire
+from course_kit import checks, wire
 from course_kit.limits import CELL_TIMEOUT
 
 #: Seconds a kernel gets to stop after an interrupt before it is declared lost.
@@ -118,10 +119,6 @@ class StudentError(Exception):
 
 class ChannelError(Exception):
     """The kernel's answer was not data the grader reads (or the channel broke)."""
-
-
-class ArgumentChanged(AssertionError):
-    """The student's function changed an array it was given (a failed test)."""
 
 
 class KernelLink:
@@ -238,6 +235,10 @@ class Call:
     result: Any = None
     raised: tuple[str, str] | None = None
     substitutes: dict[str, Callable] = field(default_factory=dict)
+    #: What the call changed in place (a message), if it changed an argument.
+    changed: str | None = None
+    #: The stand-ins the test gave the call (``substitutes``) that the function never called.
+    unused: list[str] = field(default_factory=list)
 
 
 def _snapshot(value: Any) -> Any:
@@ -306,18 +307,31 @@ class Proxy:
         kwargs = {k: keep(v) if _is_function(v) else v for k, v in kwargs.items()}
         substitutes = {name: f if f is None else keep(f)
                        for name, f in judge.substitutes(self.name).items()}
+        used: set[str] = set()
+
+        def stand_in(name: str, function: Callable) -> int:
+            def called(*args, **kwargs):
+                used.add(name)
+                return function(*args, **kwargs)
+
+            return handle(called)
+
         encoder = wire.Encoder(callable_handle=handle)
         request = {
             "op": "call", "name": self.name,
             "args": encoder.encode(list(args)), "kwargs": encoder.encode(dict(kwargs)),
-            "substitutes": {n: f if f is None else handle(f) for n, f in substitutes.items()},
+            "substitutes": {n: f if f is None else stand_in(n, f) for n, f in substitutes.items()},
         }  # fmt: skip
         record = Call(self.name, judge.snapshot(args), judge.snapshot(kwargs),
                       substitutes={n: f for n, f in substitutes.items() if f is not None})
         judge.calls.append(record)
-        done = judge.link.exchange(request, lambda m: _run_callback(handles, m), judge.deadline)
         try:
-            changed = self._write_back(done, args, kwargs, encoder)
+            done = judge.link.exchange(request, lambda m: _run_callback(handles, m),
+                                       judge.deadline)
+        finally:
+            record.unused = sorted(set(record.substitutes) - used)
+        try:
+            changed = self._changed(done, args, kwargs, encoder)
             outcome = done.get("result")
             if type(outcome) is not dict:
                 raise wire.WireError("no result")
@@ -330,32 +344,27 @@ class Proxy:
             raise ChannelError(f"{self.name} returned something the grader cannot read "
                                f"({error})") from None
         if changed:
-            record.raised = ("ArgumentChanged", f"{self.name} changed {_argument(changed[0])} in "
-                             "place; the course's functions leave their arguments unchanged "
-                             "(work on a copy, or build a new array)")
-            raise ArgumentChanged(record.raised[1])
+            record.changed = (f"{self.name} changed {_argument(changed[0])} in place; the "
+                              "course's functions leave their arguments unchanged (work on a "
+                              "copy, or build a new array)")
+            judge.changed.append(record.changed)
         if record.raised:
             raise rebuild_exception(*record.raised)
         return record.result
 
     @staticmethod
-    def _write_back(done: dict, args: tuple, kwargs: dict, encoder: wire.Encoder) -> list:
-        """Copy the changed arrays into the grader's arguments and the generators' states into
-        the grader's generators; returns the paths of the arrays written."""
+    def _changed(done: dict, args: tuple, kwargs: dict, encoder: wire.Encoder) -> list:
+        """The paths of the call's own array arguments the kernel says it changed (never
+        written into the grader's arrays), after setting the grader's generators to the
+        states the kernel reports."""
         import numpy as np
 
-        written = []
-        for path, data in done.get("changed", []):
-            target = _locate(args, kwargs, path)
-            if type(target) is np.ndarray and target.flags.writeable:
-                new = wire.Decoder().decode(data)
-                if type(new) is np.ndarray and new.shape == target.shape:
-                    np.copyto(target, new, casting="unsafe")
-                    written.append(path)
+        changed = [path for path, _ in done.get("changed", [])
+                   if type(_locate(args, kwargs, path)) is np.ndarray]
         for rng_handle, state in done.get("rngs", []):
             if rng_handle in encoder.rngs:
                 wire.set_state(encoder.rngs[rng_handle], wire.Decoder().decode(state))
-        return written
+        return changed
 
 
 def _run_callback(handles: dict[int, Callable], message: dict) -> dict:
@@ -437,6 +446,8 @@ class TestOutcome:
     message: str = ""
     kernel_lost: str | None = None
     calls: list[Call] = field(default_factory=list)
+    #: One message per call that changed an argument in place (see the module doc).
+    changed: list[str] = field(default_factory=list)
 
 
 class Judge:
@@ -470,6 +481,7 @@ class Judge:
         self.link: KernelLink | None = None
         self.deadline = 0.0
         self.calls: list[Call] = []
+        self.changed: list[str] = []
 
     def substitutes(self, calling: str) -> dict[str, Callable | None]:
         """Graded functions (other than ``calling``) that the test bound to a grader callable,
@@ -526,7 +538,7 @@ class Judge:
 
     def run_test(self, source: str, label: str, hidden: bool = False) -> TestOutcome:
         """Execute a test cell's code here; failures become an error output for nbgrader."""
-        self.calls = []
+        self.calls, self.changed = [], []
         printed = io.StringIO()
         try:
             tree = ast.parse(source)
@@ -540,8 +552,12 @@ class Judge:
             # function (``del squares`` ... ``squares = orig``), so the kernel learns nothing of
             # the test's own names
             self._look_up(read_names(tree) - (assigned_names(tree) - self.functions))
-            with contextlib.redirect_stdout(printed), seeds:
-                exec(compile(tree, label, "exec"), self.namespace)  # noqa: S102 - course code
+            token = checks.CHANGED_IN_PLACE.set(self.changed)
+            try:
+                with contextlib.redirect_stdout(printed), seeds:
+                    exec(compile(tree, label, "exec"), self.namespace)  # noqa: S102 - course code
+            finally:
+                checks.CHANGED_IN_PLACE.reset(token)
         except KernelLost as lost:
             function = self.calls[-1].name if self.calls else "your code"
             return self._failed(label, f"{function} stopped the kernel ({lost}); the kernel was "
@@ -556,13 +572,15 @@ class Judge:
             hint = self.explain(self.calls) if self.explain else None
             if hint:
                 message += f"\n{MISTAKE_PREFIX}{hint}"
+            elif note := stand_in_note(self.calls):
+                message += f"\n{note}"
             return self._failed(label, message, lines, None)
         finally:
             # what the test bound is the test's (a later test reads it here, not in the kernel)
             self.owned |= assigned_names(tree) - self.functions
         text = printed.getvalue()[:MAX_TEST_PRINT]
         outputs = [{"output_type": "stream", "name": "stdout", "text": text}] if text else []
-        return TestOutcome(True, outputs, calls=self.calls)
+        return TestOutcome(True, outputs, calls=self.calls, changed=self.changed)
 
     def _failed(self, label: str, message: str, lines: list[str], lost: str | None):
         ename, _, evalue = message.partition(": ")
@@ -570,7 +588,19 @@ class Judge:
             ename, evalue = "TestFailed", message
         output = {"output_type": "error", "ename": ename, "evalue": evalue,
                   "traceback": [*lines, f"{ename}: {evalue}"]}
-        return TestOutcome(False, [output], message, lost, self.calls)
+        return TestOutcome(False, [output], message, lost, self.calls, self.changed)
+
+
+def stand_in_note(calls: list[Call]) -> str | None:
+    """A line saying which stand-in a failed test gave a function that never called it (its
+    result then cannot be the hand-worked one the test expects)."""
+    for call in calls:
+        if call.unused:
+            names = " and ".join(call.unused)
+            return (f"Note: this test gave {call.name} its own {names} (values it knows), and "
+                    f"your {call.name} never called {names}: call {names} as the docstring "
+                    "asks, rather than computing it yourself or drawing from rng directly.")
+    return None
 
 
 def _test_lines(error: BaseException, label: str, source: str) -> list[str]:

@@ -25,12 +25,17 @@ the student's reach), a cell breaks the rule when it
 - assigns to an attribute of a module it imported (``np.allclose = ...``,
   ``numpy.testing.assert_allclose = ...``, ``math.isclose = ...``).
 
-At grading, ``grader.integrity`` disqualifies such a cell (no points, a flag in the report);
-``course check`` warns the student in one line. This is a flag for the report, not the line of
-defence: a static reading cannot see what code computes at run time (a module name decoded from
-bytes, an attribute found by a loop over ``dir()``). The trust model (the README's "How grading
-works") keeps verdicts out of the student's process and the reference out of the kernel; this
-check names what it can see.
+What the cell breaks comes as :class:`Broken` findings, each from a named rule (:data:`RULES`).
+Only the rules about reaching answers or the grader (importing or naming the reference, the
+grader or the sample answers) disqualify: at grading, ``grader.integrity`` gives such a cell
+no points. Every other finding is flagged for a person in the grade report and costs nothing:
+verdicts never depend on this check (tests run in the grader), so honest code that merely looks
+unusual (``import sys`` for a debug print, ``%debug``, ``vars()``) must not lose its points.
+``course check`` shows each finding with its consequence. This is a flag for the report, not the
+line of defence: a static reading cannot see what code computes at run time (a module name
+decoded from bytes, an attribute found by a loop over ``dir()``). The trust model (the README's
+"How grading works") keeps verdicts out of the student's process and the reference out of the
+kernel; this check names what it can see.
 """
 
 
@@ -40,6 +45,7 @@ import ast
 import getopt
 import importlib.util
 import re
+from dataclasses import dataclass
 
 #: What answer cells may not import or name in a string: the reference, the grader, the
 #: instructor's tools, and the student runtime but the modules below.
@@ -194,118 +200,197 @@ def _magic_code(method: str, arguments: list[str]) -> str | None:
     return f"{code if rest else ''}\n{body}"
 
 
-def _ipython_use(node: ast.AST, found: list[str]) -> set[int]:
-    """Judge one ``get_ipython().method(...)`` call with literal arguments (a magic, a shell
-    command); return the ids of the nodes judged (none when ``node`` is no such call)."""
+@dataclass(frozen=True)
+class Broken:
+    """One finding: the rule broken, the reason in a short phrase, and whether grading
+    disqualifies the cell for it (only what reaches answers or the grader does)."""
+
+    rule: str
+    reason: str
+    disqualifies: bool = False
+
+
+class _Reading:
+    """What the rules share while reading one cell: the local names bound to imported modules,
+    and the nodes already judged (inside a magic, or a string already reported)."""
+
+    def __init__(self, tree: ast.AST):
+        self.modules: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                self.modules.update((a.asname or a.name).split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                self.modules.update(a.asname or a.name for a in node.names)
+        self.judged: set[int] = set()
+
+    def judge_all(self, node: ast.AST) -> None:
+        self.judged |= {id(sub) for sub in ast.walk(node)}
+
+
+def _imported_names(node: ast.AST) -> list[str]:
+    """The modules an import statement imports (``from course_lib import softmax``: the
+    module ``course_lib.softmax``), or none."""
+    if isinstance(node, ast.Import):
+        return [a.name for a in node.names]
+    if not isinstance(node, ast.ImportFrom):
+        return []
+    if (node.module or "").split(".")[0] in PROTECTED_PACKAGES:
+        return [f"{node.module}.{a.name}" for a in node.names
+                if _is_module(f"{node.module}.{a.name}")] or [node.module or ""]
+    return [node.module or ""]
+
+
+def magics(node: ast.AST, reading: _Reading) -> list[Broken]:
+    """IPython beyond the harmless and timing magics: other magics, shell commands; the code
+    a timing magic runs is read by every rule."""
     call = _magic_call(node)
     if call is None:
-        return set()
+        return []
     method, arguments = call
     name = arguments[0] if arguments else ""
-    skeleton = {id(node), id(node.func), id(node.func.value), id(node.func.value.func)}
     if method in ("system", "getoutput"):
-        found.append(f"runs a shell command (!{name}), which answer cells may not do")
-    elif method not in ("run_line_magic", "run_cell_magic"):
-        return set()
-    elif name in HARMLESS_MAGICS:
-        return skeleton  # its arguments are still read like any string
-    elif name in CODE_MAGICS:
-        code = _magic_code(method, arguments)
-        if code is None:
-            found.append(f"gives %{name} options that cannot be read")
-        else:
-            found.extend(f"in %{name}: {reason}" for reason in violations(code))
-    else:
-        found.append(f"uses the magic %{name}, which answer cells may not use")
-    return {id(sub) for sub in ast.walk(node)}
+        reading.judge_all(node)
+        return [Broken("magics", f"runs a shell command (!{name})")]
+    if method not in ("run_line_magic", "run_cell_magic"):
+        return []
+    if name in HARMLESS_MAGICS:  # its arguments are still read like any string
+        reading.judged |= {id(node), id(node.func), id(node.func.value), id(node.func.value.func)}
+        return []
+    reading.judge_all(node)
+    if name not in CODE_MAGICS:
+        return [Broken("magics", f"uses the magic %{name}")]
+    code = _magic_code(method, arguments)
+    if code is None:
+        return [Broken("magics", f"gives %{name} options that cannot be read")]
+    return [Broken(b.rule, f"in %{name}: {b.reason}", b.disqualifies) for b in judged_rules(code)]
+
+
+def reference_or_grader_imports(node: ast.AST, reading: _Reading) -> list[Broken]:
+    """Imports of the reference (``course_lib`` but the kit's support modules) or the grader
+    (``grader``, ``instructor_tools``): these reach answers, and disqualify."""
+    found = []
+    for name in _imported_names(node):
+        top = name.split(".")[0]
+        if top in PROTECTED_PACKAGES and name not in KIT_MODULE_NAMES:
+            what = "the reference implementation" if top == "course_lib" else "the grader"
+            found.append(Broken("reference_or_grader_imports", f"imports {what} ({name})", True))
+    return found
+
+
+def machinery_imports(node: ast.AST, reading: _Reading) -> list[Broken]:
+    """Imports of the machinery that patches code or digs into the kernel (``sys``,
+    ``importlib``, IPython but ``IPython.display``, ...)."""
+    found = [
+        Broken("machinery_imports", f"imports {name}")
+        for name in _imported_names(node)
+        if name.split(".")[0] in FORBIDDEN_MODULES or (
+            name.split(".")[0] in KERNEL_MODULES
+            and not any(name == m or name.startswith(m + ".") for m in ALLOWED_SUBMODULES))
+    ]
+    if isinstance(node, ast.Import | ast.ImportFrom) and any(
+        a.name == "get_ipython" for a in node.names
+    ):
+        found.append(Broken("machinery_imports", "reaches into IPython (get_ipython)"))
+    return found
+
+
+def protected_strings(node: ast.AST, reading: _Reading) -> list[Broken]:
+    """A string (built from literals) naming the reference or the grader: disqualifies."""
+    text = _literal_string(node)
+    if text is None or not _PROTECTED_TEXT.search(text):
+        return []
+    reading.judge_all(node)
+    return [Broken("protected_strings", f"names the reference or the grader in a string "
+                   f"({text!r})", True)]
+
+
+def machinery_strings(node: ast.AST, reading: _Reading) -> list[Broken]:
+    """A string that is exactly a forbidden module, name or attribute (``getattr(x, "mod" +
+    "ules")``)."""
+    text = _literal_string(node)
+    if text is None or text not in _FORBIDDEN_WORDS:
+        return []
+    reading.judge_all(node)
+    return [Broken("machinery_strings", f"names {text!r} in a string")]
+
+
+def ipython_names(node: ast.AST, reading: _Reading) -> list[Broken]:
+    """``get_ipython`` by name or attribute (events, transformers)."""
+    if (isinstance(node, ast.Name) and node.id == "get_ipython") or (
+        isinstance(node, ast.Attribute) and node.attr == "get_ipython"
+    ):
+        return [Broken("ipython_names", "reaches into IPython (get_ipython)")]
+    return []
+
+
+def machinery_names(node: ast.AST, reading: _Reading) -> list[Broken]:
+    """Builtins that run or patch code (``exec``, ``setattr``, ``vars``, ``open``, ...)."""
+    if isinstance(node, ast.Name) and node.id in FORBIDDEN_NAMES:
+        return [Broken("machinery_names", f"uses {node.id}()")]
+    return []
+
+
+def machinery_attributes(node: ast.AST, reading: _Reading) -> list[Broken]:
+    """Attributes that reach other code's insides (``__dict__``, ``__class__``, ``modules``)."""
+    if isinstance(node, ast.Attribute) and node.attr in FORBIDDEN_ATTRIBUTES:
+        return [Broken("machinery_attributes", f"reaches into .{node.attr}")]
+    return []
+
+
+def library_patches(node: ast.AST, reading: _Reading) -> list[Broken]:
+    """Assigning to (or deleting) an attribute of an imported module (``np.allclose = ...``)."""
+    targets = (node.targets if isinstance(node, ast.Assign | ast.Delete)
+               else [node.target] if isinstance(node, ast.AugAssign | ast.AnnAssign) else [])
+    return [Broken("library_patches", f"replaces {ast.unparse(t)} (patching a library)")
+            for t in targets
+            if isinstance(t, ast.Attribute) and _root_name(t) in reading.modules]
+
+
+def private_parts(node: ast.AST, reading: _Reading) -> list[Broken]:
+    """A library's private attribute (``np.testing._private``)."""
+    if (isinstance(node, ast.Attribute) and node.attr.startswith("_")
+            and not node.attr.endswith("__") and _root_name(node) in reading.modules):
+        return [Broken("private_parts", f"reaches into a library's private parts "
+                       f"({ast.unparse(node)})")]
+    return []
+
+
+#: The rules, in the order a node is read: the first that finds something judges the node.
+RULES = (magics, reference_or_grader_imports, machinery_imports, protected_strings,
+         machinery_strings, ipython_names, machinery_names, machinery_attributes,
+         library_patches, private_parts)
+
+
+def judged_rules(source: str) -> list[Broken]:
+    """Every rule an answer cell breaks (empty when it is fine), each finding once."""
+    try:
+        tree = ast.parse(ipython_to_python(source))
+    except SyntaxError as error:
+        where = f", line {error.lineno}" if error.lineno else ""
+        return [Broken("parses", f"cannot be parsed as Python ({error.msg}{where})")]
+    except (ValueError, RecursionError, MemoryError) as error:  # absurd nesting
+        return [Broken("parses", f"cannot be parsed as Python ({type(error).__name__}: {error})")]
+    reading = _Reading(tree)
+    found: list[Broken] = []
+    for node in ast.walk(tree):
+        for rule in RULES:
+            if id(node) in reading.judged:
+                break
+            broken = rule(node, reading)
+            found += broken
+            if broken:
+                break
+    return list(dict.fromkeys(found))
 
 
 def violations(source: str) -> list[str]:
     """What in an answer cell breaks the rule, one short phrase each (empty when it is fine)."""
-    try:
-        return _broken_rules(ast.parse(ipython_to_python(source)))
-    except SyntaxError as error:
-        where = f", line {error.lineno}" if error.lineno else ""
-        return [f"cannot be parsed as Python ({error.msg}{where})"]
-    except (ValueError, RecursionError, MemoryError) as error:  # absurd nesting
-        return [f"cannot be parsed as Python ({type(error).__name__}: {error})"]
+    return [broken.reason for broken in judged_rules(source)]
 
 
-def _broken_rules(tree: ast.AST) -> list[str]:
-    found: list[str] = []
-    modules: set[str] = set()  # local names bound to imported modules
-    checked: set[int] = set()  # nodes inside a get_ipython() call already judged
-    for node in ast.walk(tree):
-        if id(node) in checked:
-            continue
-        checked |= _ipython_use(node, found)
-        if id(node) in checked:
-            continue
-        text = _literal_string(node)
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            names = (
-                [a.name for a in node.names]
-                if isinstance(node, ast.Import)
-                else [node.module or ""]
-            )
-            if (isinstance(node, ast.ImportFrom)
-                    and (node.module or "").split(".")[0] in PROTECTED_PACKAGES):
-                names = [f"{node.module}.{a.name}" for a in node.names if _is_module(
-                    f"{node.module}.{a.name}")] or names  # ``from course_lib import softmax``
-            for name in names:
-                top = name.split(".")[0]
-                if name in KIT_MODULE_NAMES:
-                    continue  # answer-free support code, the same students have in their kit
-                if top in PROTECTED_PACKAGES:
-                    found.append(
-                        f"imports the reference implementation ({name})"
-                        if top == "course_lib"
-                        else f"imports the grader ({name})"
-                    )
-                elif top in FORBIDDEN_MODULES or (
-                    top in KERNEL_MODULES
-                    and not any(name == m or name.startswith(m + ".") for m in ALLOWED_SUBMODULES)
-                ):
-                    found.append(f"imports {name}, which answer cells may not use")
-            if any(a.name == "get_ipython" for a in node.names):
-                found.append("reaches into IPython (get_ipython), which answer cells may not use")
-            if isinstance(node, ast.Import):
-                modules.update((a.asname or a.name).split(".")[0] for a in node.names)
-            else:
-                modules.update(a.asname or a.name for a in node.names)
-        elif text is not None and _PROTECTED_TEXT.search(text):
-            found.append(f"names the reference or the grader in a string ({text!r})")
-            checked |= {id(sub) for sub in ast.walk(node)}
-        elif text is not None and text in _FORBIDDEN_WORDS:
-            found.append(f"names {text!r} in a string, which answer cells may not use")
-            checked |= {id(sub) for sub in ast.walk(node)}
-        elif (isinstance(node, ast.Name) and node.id == "get_ipython") or (
-            isinstance(node, ast.Attribute) and node.attr == "get_ipython"
-        ):
-            found.append("reaches into IPython (get_ipython), which answer cells may not use")
-        elif isinstance(node, ast.Name) and node.id in FORBIDDEN_NAMES:
-            found.append(f"uses {node.id}(), which answer cells may not use")
-        elif isinstance(node, ast.Attribute) and node.attr in FORBIDDEN_ATTRIBUTES:
-            found.append(f"reaches into .{node.attr}")
-    for node in ast.walk(tree):
-        targets = []
-        if isinstance(node, ast.Assign):
-            targets = node.targets
-        elif isinstance(node, ast.AugAssign | ast.AnnAssign):
-            targets = [node.target]
-        elif isinstance(node, ast.Delete):
-            targets = node.targets
-        for target in targets:
-            if isinstance(target, ast.Attribute) and _root_name(target) in modules:
-                found.append(f"replaces {ast.unparse(target)} (patching a library)")
-        if (
-            isinstance(node, ast.Attribute)
-            and node.attr.startswith("_")
-            and not node.attr.endswith("__")
-            and _root_name(node) in modules
-        ):
-            found.append(f"reaches into a library's private parts ({ast.unparse(node)})")
-    return list(dict.fromkeys(found))
+def disqualifying(source: str) -> list[str]:
+    """The findings that cost the cell's points at grading (reaching answers or the grader)."""
+    return [broken.reason for broken in judged_rules(source) if broken.disqualifies]
 
 
 def _is_module(name: str) -> bool:

@@ -366,6 +366,14 @@ for i, (x, score) in enumerate([(0.5, 1.21), (2.0, 0.16), (1.5, 0.01), (3.0, 1.9
     check_tuple(f"history[{i}]", history[i], 2)
     check_float_close(f"history[{i}][0] (the params of trial {i})", history[i][0], x)
     check_float_close(f"history[{i}][1] (the score of trial {i})", history[i][1], score)
+
+# Ties: with the objective |x - 2| the values 3.0, 1.5, 2.5, 0.5 score 1.0, 0.5, 0.5 and 1.5;
+# trials 1 and 2 share the lowest score, and the first of them wins.
+values = iter([3.0, 1.5, 2.5, 0.5])
+best_params, best_score, _ = random_search(lambda x: abs(x - 2.0), sampler, 4,
+                                           np.random.default_rng(0))
+check_float_close("best_params when two trials tie (the first of them wins: 1.5)",
+                  best_params, 1.5)
 print("random_search: the hand example is right.")
 
 # %% nbgrader={"grade": true, "grade_id": "test_random_search_ties", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
