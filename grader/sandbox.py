@@ -11,13 +11,18 @@ The kernel's file system starts empty (bubblewrap's own root) and shows only, re
   ``/lib64`` (re-made as links where they are merged-/usr links); from ``/etc`` only
   ``ld.so.cache``, ``localtime``, ``fonts/`` and ``mime.types``, plus a ``passwd`` and a
   ``group`` naming root, the kernel's user and nobody;
-- the Python that runs the grader: its executable and ``libpython``, its standard library, the
-  virtualenv's ``pyvenv.cfg`` and ``bin/python*`` links, and, one site-packages entry at a
-  time, the files of ``distributions`` and of everything they require (the installation's own
-  site-packages, inside its standard library, is covered by a tmpfs that shows only those). The
-  course's own distribution (``dl-tuning-course``: ``course_lib/``, ``grader/``,
-  ``instructor_tools/``, ``course_kit/``, its dist-info, its editable ``.pth``) is never among
-  them, nor nbgrader (its tests ship nbgrader's solution markers and a ``gradebook.db``);
+- the Python that runs the grader, in whatever layout it is installed (pyenv, a virtualenv of
+  a virtualenv, uv, ``/usr/local``, ``/opt``, conda): every link on the way from the kernel's
+  command to the real executable, each hop resolved (folders that are links included); the
+  shared libraries it loads from outside the system, with the other shared libraries of their
+  folders; its standard library as the interpreter itself reports it (``sys.path`` without
+  site); the virtualenv's ``pyvenv.cfg`` and the links on the way to its ``home``; and, one
+  site-packages entry at a time, the files of ``distributions`` and of everything they require
+  (the installation's own site-packages, inside its standard library, is covered by a tmpfs
+  that shows only those). The course's own distribution (``dl-tuning-course``:
+  ``course_lib/``, ``grader/``, ``instructor_tools/``, ``course_kit/``, its dist-info, its
+  editable ``.pth``) is never among them, nor nbgrader (its tests ship nbgrader's solution
+  markers and a ``gradebook.db``);
 - ``runtime_paths``, package folders each at ``/opt/course-runtime/<its name>``, with
   ``/opt/course-runtime`` first on ``PYTHONPATH``: the answer-free support code the notebooks
   import (the student runtime, ``course_kit``).
@@ -51,9 +56,12 @@ readable. Instead, three steps:
    user the ordinary user's namespace, so the kernel cannot make user namespaces either.
 
 The sockets' folder, the connection file and the scratch folder are handed to that user. If any
-of this cannot work here, :func:`sandbox_status` says why in one line and grading refuses.
+of this cannot work here, :func:`sandbox_status` says why in one line and grading refuses. The
+kernel's standard error goes to a private file: when the kernel exits before it answers,
+:meth:`SandboxedKernelManager.start_problem` says why in one line ("the sandbox cannot start
+PYTHON: REASON").
 
-Why one module of about 530 lines: it has one job, the sandbox of one kernel (the allow-list
+Why one module of about 680 lines: it has one job, the sandbox of one kernel (the allow-list
 of mounts, the kernel's account, its limits) and the kernel manager that starts the kernel in
 it; the allow-list is easiest to audit read in one place.
 """
@@ -63,12 +71,13 @@ from __future__ import annotations
 import functools
 import grp
 import importlib.metadata
+import json
 import os
 import pwd
+import re
 import shutil
 import subprocess
 import sys
-import sysconfig
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -108,6 +117,8 @@ _SYSCTL_HINTS = (
 )  # fmt: skip
 
 _MIB = 2**20
+#: A shared library's file name: ``libx.so``, ``libx.so.1.2``.
+_SHARED = re.compile(r"\.so(\.|$)")
 
 
 #: bwrap options of one mount; the last one is its destination.
@@ -198,27 +209,141 @@ def _site_entries(names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted(allowed))
 
 
-def _python_mounts(site_entries: tuple[str, ...]) -> list[Mount]:
-    """This Python: executable, libpython, standard library, and of the packages only
-    ``site_entries``. The installation's own site-packages lies inside its standard library:
-    a tmpfs covers it, and entries of ``site_entries`` inside it are re-shown on that tmpfs."""
-    executable = os.path.realpath(sys.executable)
-    mounts = [("--ro-bind", executable, executable)]
-    libdir, soname = sysconfig.get_config_var("LIBDIR"), sysconfig.get_config_var("INSTSONAME")
-    if sysconfig.get_config_var("Py_ENABLE_SHARED") and libdir and soname:
-        mounts.append(_bind(os.path.join(libdir, soname)))
-    for python in sorted(Path(sys.executable).parent.glob("python*")):  # the command's links
-        mounts.append(_bind(str(python)))
-    base = {"base": sys.base_prefix, "platbase": sys.base_exec_prefix}
-    for stdlib in sorted({sysconfig.get_path(k, vars=base) for k in ("stdlib", "platstdlib")}):
-        mounts.append(("--ro-bind", stdlib, stdlib))
-    sites = {sysconfig.get_path(k, vars=base) for k in ("purelib", "platlib")}
-    covered = sorted(filter(os.path.isdir, sites))
+def _hops(path: str) -> tuple[list[Mount], str]:
+    """Follow the absolute ``path`` one link at a time, as the kernel will: a ``--symlink``
+    mount for every link met on the way (a folder that is a link included), and the real path.
+    Each link's own folder is already resolved, so every mount lands on a real path."""
+    links: list[Mount] = []
+    real, todo = "/", [part for part in path.split("/") if part]
+    while todo:
+        part = todo.pop(0)
+        if part == ".":
+            continue
+        if part == "..":
+            real = os.path.dirname(real)
+            continue
+        step = os.path.join(real, part)
+        if not os.path.islink(step):
+            real = step
+            continue
+        if len(links) > 40:
+            raise OSError(f"too many levels of symbolic links on the way to {path}")
+        target = os.readlink(step)
+        links.append(("--symlink", target, step))
+        real = "/" if target.startswith("/") else real
+        todo[:0] = [p for p in target.split("/") if p]
+    return links, real
+
+
+def _reach(path: str, bind: bool = True) -> list[Mount]:
+    """Mounts that make ``path`` resolve in the sandbox as it does here: the links on the way
+    and (with ``bind``) the real file or folder, read-only."""
+    links, real = _hops(path)
+    return links + ([("--ro-bind", real, real)] if bind and os.path.exists(real) else [])
+
+
+#: Run by the kernel's own Python (isolated, without site): its module path, prefixes,
+#: site-packages and the shared objects it loads with every extension of its standard library.
+_PROBE = """
+import importlib, importlib.machinery, json, os, sys, sysconfig
+base = {"base": sys.base_prefix, "platbase": sys.base_exec_prefix}
+for folder in filter(os.path.isdir, sys.path):
+    for name in sorted(os.listdir(folder)):
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            if name.endswith(suffix) and "." not in name[: -len(suffix)]:
+                try:
+                    importlib.import_module(name[: -len(suffix)])
+                except Exception:
+                    pass
+with open("/proc/self/maps") as maps:
+    loaded = sorted({line.split(None, 5)[5].strip() for line in maps
+                     if len(line.split(None, 5)) == 6 and line.split(None, 5)[5].startswith("/")})
+print(json.dumps({"path": sys.path,
+                  "sites": [sysconfig.get_path(k, vars=base) for k in ("purelib", "platlib")],
+                  "loaded": loaded}))
+"""
+
+
+@functools.cache
+def interpreter(python: str) -> dict[str, Any]:
+    """What the Python ``python`` needs to start, as it reports it (see ``_PROBE``): ``path``
+    (its standard library), ``sites`` (the installation's own site-packages) and ``loaded``
+    (the files it maps). ``RuntimeError`` if it cannot run."""
+    try:
+        proc = subprocess.run([python, "-I", "-S", "-W", "ignore", "-c", _PROBE],
+                              capture_output=True, text=True, timeout=120,
+                              stdin=subprocess.DEVNULL)  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise RuntimeError(f"cannot run {python}: {error}") from None
+    try:  # the last line: importing readline may print a terminal sequence first
+        return json.loads(proc.stdout.splitlines()[-1])
+    except (IndexError, ValueError):
+        lines = proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"]
+        raise RuntimeError(f"cannot run {python}: {lines[-1]}") from None
+
+
+def _outside(path: str, system: tuple[str, ...]) -> bool:
+    """Whether ``path`` lies outside the folders of ``system`` (mount destinations)."""
+    return not any(path == top or path.startswith(top.rstrip("/") + "/") for top in system)
+
+
+def _library_folders(loaded: list[str], inside: tuple[str, ...]) -> list[str]:
+    """Shared libraries of the folders outside ``inside`` from which the Python loads one:
+    every ``*.so*`` of those folders (the name the loader asks for may be a link to another)."""
+    folders = sorted({os.path.dirname(p) for p in loaded
+                      if _SHARED.search(os.path.basename(p)) and _outside(p, inside)})  # fmt: skip
+    return [os.path.join(folder, name) for folder in folders for name in sorted(os.listdir(folder))
+            if _SHARED.search(name) and not os.path.isdir(os.path.join(folder, name))]  # fmt: skip
+
+
+def _python_mounts(programs: tuple[str, ...], site_entries: tuple[str, ...]) -> list[Mount]:
+    """The Python of ``programs`` (the kernel's command and this process's executable, one
+    installation) and of the packages only ``site_entries``; see the module docstring. The
+    installation's own site-packages lies inside its standard library: a tmpfs covers it, and
+    entries of ``site_entries`` inside it are re-shown on that tmpfs."""
+    info = interpreter(programs[0])
+    system = tuple(m[-1] for m in _system_mounts())
+    stdlib = [p for p in info["path"] if os.path.exists(p)]
+    mounts = [mount for program in programs for mount in _reach(program)]
+    for library in _library_folders(info["loaded"], (*system, *stdlib)):
+        mounts += _reach(library)
+    for folder in stdlib:
+        mounts += _reach(folder)
+    covered = sorted({_hops(site)[1] for site in info["sites"] if os.path.isdir(site)})
+    covered = [site for site in covered if _outside(site, system)]
     mounts += [("--tmpfs", site) for site in covered]
-    if sys.prefix != sys.base_prefix:
-        mounts.append(_bind(os.path.join(sys.prefix, "pyvenv.cfg")))
-    mounts += [_bind(entry) for entry in site_entries]
-    return mounts + [("--remount-ro", site) for site in covered]
+    for config in _venv_configs(programs):
+        mounts += _reach(config)
+        home = _venv_home(config)
+        mounts += _reach(home, bind=False) if home else []
+    for entry in site_entries:
+        mounts += _reach(entry)
+    unique: dict[str, Mount] = {}
+    for mount in mounts:  # the system folders show what lies in them
+        if mount[-1] not in unique and _outside(mount[-1], system):
+            unique[mount[-1]] = mount
+    return [*unique.values(), *[("--remount-ro", site) for site in covered]]
+
+
+def _venv_configs(programs: tuple[str, ...]) -> list[str]:
+    """The ``pyvenv.cfg`` each program finds as ``site`` does: beside it, or one folder up."""
+    found = []
+    for program in programs:
+        folder = os.path.dirname(program)
+        for candidate in (folder, os.path.dirname(folder)):
+            if os.path.isfile(config := os.path.join(candidate, "pyvenv.cfg")):
+                found.append(config)
+                break
+    return found
+
+
+def _venv_home(config: str) -> str | None:
+    """The ``home`` of a virtualenv's ``pyvenv.cfg`` (the folder of the Python it was made from)."""
+    for line in Path(config).read_text().splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() == "home" and value.strip().startswith("/"):
+            return value.strip()
+    return None
 
 
 def _confinement(bwrap: str, uid: int, gid: int, chdir: str) -> list[str]:
@@ -429,6 +554,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     _runtime_dir: str | None = None
     _scratch_dir: str | None = None
+    _stderr: Any = None  # the kernel's standard error: a private file, read by start_problem
 
     def sandbox_command(self) -> list[str]:
         """The bwrap (+ setpriv + bwrap as root) + prlimit prefix for the kernel command
@@ -438,6 +564,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         uid, gid = _identity(self.kernel_user)
         sock = os.path.join(self._runtime_dir, "sock")
         passwd, group = (os.path.join(self._runtime_dir, n) for n in ("passwd", "group"))
+        programs = tuple(dict.fromkeys([self.format_kernel_cmd()[0], sys.executable]))
         mounts = [
             ("--proc", "/proc"),
             ("--dev", "/dev"),
@@ -446,7 +573,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             *_system_mounts(),
             ("--ro-bind", passwd, "/etc/passwd"),
             ("--ro-bind", group, "/etc/group"),
-            *_python_mounts(_site_entries(tuple(self.distributions))),
+            *_python_mounts(programs, _site_entries(tuple(self.distributions))),
             *[
                 ("--ro-bind", os.path.realpath(path), f"{RUNTIME_MOUNT}/{Path(path).name}")
                 for path in self.runtime_paths
@@ -524,7 +651,20 @@ class SandboxedKernelManager(AsyncKernelManager):
             os.chown(self.connection_file, uid, gid)  # written 0600 by jupyter_client
         kw["env"] = self._kernel_env(kw.get("env", os.environ))
         kw["cwd"] = self._scratch_dir
+        if self._stderr is not None:
+            self._stderr.close()
+        kw["stderr"] = self._stderr = tempfile.TemporaryFile()  # bounded by --fsize
         return [*self.sandbox_command(), *kernel_cmd], kw
+
+    def start_problem(self) -> str:
+        """Why the kernel ended before it answered, in one line: the last line it (or bwrap,
+        or prlimit) wrote to standard error."""
+        lines = []
+        if self._stderr is not None and not self._stderr.closed:
+            self._stderr.seek(max(0, os.fstat(self._stderr.fileno()).st_size - 4096))
+            lines = self._stderr.read().decode(errors="replace").strip().splitlines()
+        reason = lines[-1].strip() if lines else "it ended without a message"
+        return f"the sandbox cannot start {self.format_kernel_cmd()[0]}: {reason}"
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         """jupyter_client's cleanup, then (unless restarting) delete runtime and scratch."""
