@@ -3,12 +3,16 @@
 Submissions live where nbgrader keeps them, ``submitted/<student>/<a>/<a>.ipynb``; ``--submissions
 X`` first copies a folder, a zip or an LMS download there (:mod:`instructor_tools.lms`).
 Jobs run in worker processes (``workers``) or on a Dask cluster (``scheduler``); the coordinator
-alone writes the gradebook, one transaction per submission, and skips submissions it has
-already recorded, so a class interrupted at any point finishes with every grade exactly once.
+alone writes the gradebook, one transaction per submission, and skips submissions the gradebook
+holds as graded with the same submission, release and source (:func:`grading.graded_digests`),
+so a class interrupted at any point finishes with every grade exactly once. Before the first
+job, one kernel is started as grading starts them (:func:`grading.preflight`); a class whose
+every submission failed for the same reason is an error, with nothing recorded.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -23,14 +27,20 @@ from grader.grading import (
     GradeResult,
     GradeSettings,
     grade_one,
+    graded_digests,
+    preflight,
     record,
-    recorded_digest,
     warm_up,
 )
 from instructor_tools import assignments
 
 #: Most bytes of files other than notebooks taken from one submission into grading.
 MAX_EXTRA_BYTES = 50 * 2**20
+#: What a refused class says after its reason.
+NOTHING_GRADED = (
+    "nothing was graded or recorded: fix that and run the same command again (--unsafe-no-sandbox "
+    "grades without the sandbox, for trusted code only)"
+)
 
 
 @dataclass(frozen=True)
@@ -77,12 +87,16 @@ def find_submissions(assignment: str, root: Path) -> list[Submission]:
     return found
 
 
-def already_graded(root: Path, assignment: str, sub: Submission, digest: str) -> bool:
-    """Whether this submission's grade is recorded: by ``course grade`` (the same bytes), or by
-    ``nbgrader autograde`` (an autograded notebook newer than the submitted one)."""
-    recorded = recorded_digest(root, assignment, sub.student)
-    if recorded is not None:
-        return recorded == digest
+def already_graded(
+    root: Path, assignment: str, sub: Submission, digest: str, graded: dict[str, str | None]
+) -> bool:
+    """Whether the gradebook holds this submission as graded (``graded``, from
+    :func:`~autograder.grading.graded_digests`): by ``course grade`` with the same ``digest``, or
+    by ``nbgrader autograde`` (every test scored, autograded notebooks newer than submitted)."""
+    if sub.student not in graded:
+        return False
+    if graded[sub.student] is not None:
+        return graded[sub.student] == digest
     submitted = sub.notebooks(assignments.notebooks(assignment, root))
     graded = root / "autograded" / sub.student / assignment
     return bool(submitted) and all(
@@ -117,6 +131,11 @@ def jobs_for(
     config_file = root / "nbgrader_config.py"
     config = config_file.read_text() if config_file.is_file() else ""
     modules = course_modules(root)
+    sources = hashlib.sha256()
+    for name in names:
+        sources.update(hashlib.sha256(assignments.source_path(assignment, root, name).read_bytes())
+                       .digest())  # fmt: skip
+    graded = graded_digests(url, assignment, root)
     jobs, skipped = [], []
     for sub in submissions:
         job = GradeJob(
@@ -130,8 +149,9 @@ def jobs_for(
             config,
             sub.files(names),
             modules,
+            sources.hexdigest(),
         )
-        if not (force or students) and already_graded(root, assignment, sub, job.digest):
+        if not (force or students) and already_graded(root, assignment, sub, job.digest, graded):
             skipped.append(sub.student)
         else:
             jobs.append(job)
@@ -170,7 +190,10 @@ def grade_class(
 ) -> tuple[list[GradeResult], list[str]]:
     """Grade every submission of ``assignment``; return the new results and who was skipped.
 
-    ``db_url`` is the gradebook (default: the one the course's nbgrader_config.py names).
+    ``db_url`` is the gradebook (default: the one the course's nbgrader_config.py names). Raises
+    :class:`CourseError`, with nothing recorded, when a kernel cannot start here (unless a
+    ``scheduler`` grades elsewhere) or every submission failed for the same reason. Results
+    whose grading failed (``failed``) are recorded as such: due again on the next run.
     """
     assignments.check_name(assignment, root)
     settings = settings or GradeSettings()
@@ -179,10 +202,22 @@ def grade_class(
     results = []
     with gradebook.explained_errors(url):
         jobs, skipped = jobs_for(assignment, root, url, settings, force, students)
+        if jobs and not scheduler and (problem := preflight(jobs[0])):
+            raise CourseError(f"{problem}; {NOTHING_GRADED}")
         timestamps = {job.student: job.timestamp for job in jobs}
+        failed = []
         for result in run_jobs(jobs, workers or os.cpu_count() or 1, scheduler):
-            record(root, url, result, timestamps[result.student])
+            if result.failed:  # held back: a class failing as one is an error, not zeros
+                failed.append(result)
+            else:
+                record(root, url, result, timestamps[result.student])
             results.append(result)
             if on_result:
                 on_result(result, len(results), len(jobs))
+        reasons = {result.problem for result in failed}
+        if failed and len(failed) == len(results) and len(reasons) == 1:
+            raise CourseError(f"no submission of '{assignment}' could be graded, each for the "
+                              f"same reason: {reasons.pop()}; {NOTHING_GRADED}")
+        for result in failed:
+            record(root, url, result, timestamps[result.student])
     return sorted(results, key=lambda r: r.student), skipped

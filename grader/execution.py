@@ -64,6 +64,13 @@ class KernelStuck(DeadKernelError):
     """The kernel kept running after an interrupt (a loop that ignores SIGINT)."""
 
 
+class KernelStartError(RuntimeError):
+    """The kernel could not start (nothing of the submission ran): the reason in one line.
+
+    nbgrader logs it and grades nothing for that submission; ``course grade`` refuses the class.
+    """
+
+
 def _label(cell, index: int) -> str:
     return nbgrader_meta(cell).get("grade_id") or f"cell {index + 1}"
 
@@ -141,7 +148,21 @@ class ResilientExecute(Execute):
                 shutil.copytree(path, self._workdir.name, symlinks=True, dirs_exist_ok=True,
                                 ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
             kwargs["cwd"] = self._workdir.name
-        run_sync(super().async_start_new_kernel)(**kwargs)
+        try:
+            run_sync(super().async_start_new_kernel)(**kwargs)
+        except RuntimeError as error:  # the sandbox refused (no bwrap, bad settings)
+            raise KernelStartError(str(error).splitlines()[0]) from None
+
+    def start_new_kernel_client(self):
+        """nbclient's; a kernel that ends before it answers raises :class:`KernelStartError`
+        with its reason (the sandboxed kernel's last line on stderr)."""
+        km = self.km  # nbclient forgets it when the start fails
+        try:
+            return run_sync(super().async_start_new_kernel_client)()
+        except (RuntimeError, TimeoutError) as error:
+            explain = getattr(km, "start_problem", None)
+            why = explain(str(error)) if explain else f"the kernel cannot start: {error}"
+            raise KernelStartError(why) from None
 
     def create_kernel_manager(self):
         """nbclient's kernel manager, whose clients read bounded messages only."""

@@ -110,10 +110,54 @@ def explained_errors(url: str) -> Iterator[None]:
 
 
 def ensure_assignment(assignment: str, root: Path, url: str) -> None:
-    """Make sure the gradebook holds ``assignment`` (releasing it into that gradebook if not)."""
+    """Make sure the gradebook holds ``assignment`` as ``source/`` has it now: release it into
+    that gradebook when it is missing, or when a test's source or a cell's points changed (a
+    hidden test edited mid-term; nbgrader keeps the grades of a notebook whose cells stay)."""
     path = sqlite_path(url)
-    if (path is not None and not path.exists()) or not gradebook_knows(assignment, root, url):
+    if (path is not None and not path.exists()) or gradebook_tests(assignment, root, url) != (
+        source_tests(assignment, root)
+    ):
         assignments.generate(assignment, root, db_url=url)
+
+
+Tests = dict[tuple[str, str], tuple[str, float]]
+
+
+def source_tests(assignment: str, root: Path) -> Tests:
+    """``(notebook, grade_id) -> (source, points)`` of the tests in ``source/<a>/`` (graded
+    cells that are not answers: nbgrader keeps their source as written)."""
+    import nbformat
+
+    from autograder.cells import nbgrader_meta
+
+    tests = {}
+    for name in assignments.notebooks(assignment, root):
+        nb = nbformat.read(assignments.source_path(assignment, root, name), as_version=4)
+        for cell in nb.cells:
+            meta = nbgrader_meta(cell)
+            if meta.get("grade") and not meta.get("solution") and cell.cell_type == "code":
+                tests[(name, meta["grade_id"])] = (cell.source, float(meta.get("points", 0)))
+    return tests
+
+
+def gradebook_tests(assignment: str, root: Path, db_url: str) -> Tests | None:
+    """The same as the gradebook at ``db_url`` holds them for the course at ``root`` (None
+    without the assignment)."""
+    from nbgrader.api import MissingEntry
+
+    with open_gradebook(db_url, course_id(root)) as gb:
+        try:
+            notebooks = gb.find_assignment(assignment).notebooks
+        except MissingEntry:
+            return None
+        tests = {}
+        for notebook in notebooks:
+            answers = {cell.name for cell in notebook.solution_cells}
+            sources = {cell.name: cell.source for cell in notebook.source_cells}
+            for cell in notebook.grade_cells:
+                if cell.cell_type == "code" and cell.name not in answers:
+                    tests[(notebook.name, cell.name)] = (sources.get(cell.name), cell.max_score)
+        return tests
 
 
 def worker_snapshot(assignment: str, root: Path, url: str) -> bytes:
@@ -131,15 +175,3 @@ def worker_snapshot(assignment: str, root: Path, url: str) -> bytes:
         with open_gradebook(gradebook_url(scratch), course_id(root)) as gb:
             gb.update_or_create_assignment(assignment, duedate=duedate)
         return (scratch / "gradebook.db").read_bytes()
-
-
-def gradebook_knows(assignment: str, root: Path, db_url: str) -> bool:
-    """Whether the gradebook at ``db_url`` already holds ``assignment``."""
-    from nbgrader.api import MissingEntry
-
-    with open_gradebook(db_url, course_id(root)) as gb:
-        try:
-            gb.find_assignment(assignment)
-        except MissingEntry:
-            return False
-    return True

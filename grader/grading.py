@@ -7,6 +7,12 @@ local worker process or on a Dask worker on another machine. It runs ``nbgrader`
 :class:`GradeResult`. Only the coordinator writes the real gradebook (:func:`record`), one
 transaction per submission, so parallel grading never contends for the database and an
 interrupted class resumes where it stopped.
+
+What is graded is the gradebook's to say: beside nbgrader's tables, ``record`` writes a row of
+its own table (:data:`GRADINGS`, in the same database and transaction) with the job's digest
+(the submission's bytes, the release and the source notebooks) and whether grading worked. A
+submission is due again when its row is missing, failed, or holds another digest
+(:func:`graded_digests`); nothing else (no file beside the notebooks) is consulted.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import contextlib
 import functools
 import hashlib
 import json
+import logging
 import os
 import shutil
 import sqlite3
@@ -22,10 +29,13 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import nbformat
+from sqlalchemy import Boolean, Column, Float, MetaData, String, Table, Text
 
 from grader.config import (
     CONFIG_FILE,
@@ -38,7 +48,18 @@ from grader.config import (
 from grader.flags import FLAGS_KEY
 from grader.gradebook import open_gradebook
 
-MARKER = ".course-graded.json"
+#: ``course grade``'s own table in the gradebook: per submission, the digest graded and how.
+GRADINGS = Table(
+    "course_grading",
+    MetaData(),
+    Column("assignment", String(128), primary_key=True),
+    Column("student", String(128), primary_key=True),
+    Column("digest", String(64), nullable=False),
+    Column("failed", Boolean, nullable=False),  # grading did not run: due again
+    Column("problem", Text),
+    Column("flags", Text, nullable=False),  # a JSON list
+    Column("seconds", Float),
+)
 #: The file nbgrader's exchange puts in a submission; feedback goes back by it.
 SECRET = "submission_secret.txt"
 
@@ -76,13 +97,17 @@ class GradeJob:
     files: dict[str, bytes] = field(default_factory=dict)
     #: The Python modules beside that file (its plugins), by file name.
     modules: dict[str, bytes] = field(default_factory=dict)
+    #: A hash of the assignment's source notebooks (their hidden tests) as they are graded.
+    source_digest: str = ""
 
     @property
     def digest(self) -> str:
-        """A hash of the submitted bytes: a resumed run skips submissions already recorded."""
-        digest = hashlib.sha256()
-        for name, data in sorted({**self.notebooks, **self.files}.items()):
-            digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+        """A hash of what the grade depends on: the submitted bytes, the release notebooks and
+        the source notebooks. A submission whose digest is recorded as graded is not due."""
+        digest = hashlib.sha256(self.source_digest.encode())
+        for kind, named in (("s", {**self.notebooks, **self.files}), ("r", self.releases)):
+            for name, data in sorted(named.items()):
+                digest.update(f"{kind}:{name}".encode() + b"\0" + hashlib.sha256(data).digest())
         return digest.hexdigest()
 
 
@@ -111,6 +136,8 @@ class GradeResult:
     seconds: float = 0.0
     #: nbgrader's late-submission penalty per notebook (its ``LateSubmissionPlugin``).
     penalties: dict[str, float | None] = field(default_factory=dict)
+    #: Grading itself failed (``problem`` says why): nothing is graded, the submission is due.
+    failed: bool = False
 
     @property
     def score(self) -> float:
@@ -213,13 +240,14 @@ def grade_one(job: GradeJob) -> GradeResult:
             result.seconds = time.perf_counter() - started
             return result
         try:
-            run_converter(
-                "Autograde",
-                _configure_job(root, job),
-                job.assignment,
-                job.student,
-                create_student=True,
-            )
+            with _logged_failure() as failure:
+                run_converter(
+                    "Autograde",
+                    _configure_job(root, job),
+                    job.assignment,
+                    job.student,
+                    create_student=True,
+                )
             result.cells, result.penalties = _read_scores(root, job)
             result.cells |= _empty_scores(root, job.assignment, set(problems))
             autograded = root / "autograded" / job.student / job.assignment
@@ -228,14 +256,66 @@ def grade_one(job: GradeJob) -> GradeResult:
                 result.flags += format_flags(job.notebooks[name])
                 result.flags += autograded_flags(result.autograded[name])
         except Exception as error:  # noqa: BLE001 - one student's failure must not stop a class
-            result.problem = f"nbgrader could not grade this submission: {error}".splitlines()[0]
-            result.cells = _empty_scores(root, job.assignment)
-            result.autograded = {}
+            reason = failure or [str(error)]
+            result.problem = f"nbgrader could not grade this submission: {reason[-1]}"
+            result.failed, result.cells, result.autograded = True, {}, {}
         finally:
             with contextlib.suppress(ValueError):  # the course's folder went on it for plugins
                 sys.path.remove(str(root.resolve()))
     result.seconds = time.perf_counter() - started
     return result
+
+
+@contextlib.contextmanager
+def _logged_failure() -> Iterator[list[str]]:
+    """The reason of each failure nbgrader logs while converting (the last line of the
+    traceback it logs, ``KernelStartError: the sandbox cannot start ...``), in a list."""
+    from traitlets.log import get_logger
+
+    reasons: list[str] = []
+
+    class Reasons(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            text = str(record.msg)
+            if text.startswith("Traceback"):
+                name, _, message = text.strip().splitlines()[-1].partition(": ")
+                reasons.append(f"{name.rsplit('.', 1)[-1]}: {message}" if message else name)
+
+    handler = Reasons(logging.ERROR)
+    get_logger().addHandler(handler)  # the logger nbgrader's converters log to
+    try:
+        yield reasons
+    finally:
+        get_logger().removeHandler(handler)
+
+
+#: The cell the pre-flight kernel runs: the kernel's end of the grader's channel, and a result.
+PREFLIGHT_CELL = "import autograder.bridge\nprint(6 * 7)"
+
+
+def preflight(job: GradeJob) -> str | None:
+    """Start one kernel as ``job`` would be graded (the course's configuration and kernel
+    manager) and run a cell in it; the reason it cannot, in one line, or None."""
+    from autograder.execution import KernelStartError, ResilientExecute
+
+    warm_up()
+    release = nbformat.reads(next(iter(job.releases.values())).decode(), as_version=4)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(PREFLIGHT_CELL)])
+    nb.metadata = release.metadata
+    with tempfile.TemporaryDirectory(prefix=PRIVATE_PREFIX) as tmp:
+        cfg = _configure_job(Path(tmp), job)
+        try:
+            ResilientExecute(config=cfg).preprocess(nb, {"metadata": {"path": tmp}})
+        except KernelStartError as error:
+            return str(error)
+        except Exception as error:  # noqa: BLE001 - any reason is reported, in one line
+            return f"the kernel cannot run a cell: {type(error).__name__}: {error}".splitlines()[0]
+    outputs = nb.cells[0].get("outputs", [])
+    if any(o.get("text", "").strip() == "42" for o in outputs):
+        return None
+    errors = [f"{o.get('ename')}: {o.get('evalue')}" for o in outputs if o.get("ename")]
+    seen = errors[0] if errors else "no output"
+    return f"the kernel started but cannot run {PREFLIGHT_CELL.splitlines()[0]!r}: {seen}"
 
 
 @functools.cache
@@ -309,30 +389,51 @@ def _read_scores(root: Path, job: GradeJob) -> tuple[dict[str, CellScore], dict]
 def record(course_root: Path, db_url: str, result: GradeResult, timestamp: str | None) -> None:
     """Write one result into the gradebook (one transaction) and the autograded folder.
 
-    The marker file is written last, so a run killed in between grades this submission again.
+    The autograded files are written first and the transaction committed last, so a run killed
+    in between leaves the submission due. A failed grading writes only its :data:`GRADINGS`
+    row: nbgrader's grades (an earlier grade, a person's) stay as they were.
     """
+    from sqlalchemy import delete, insert
     from sqlalchemy.exc import SAWarning
 
     with open_gradebook(db_url, course_id(course_root)) as gb, warnings.catch_warnings():
         warnings.simplefilter("ignore", SAWarning)  # nbgrader's own autoflush notices
-        gb.update_or_create_student(result.student)
-        kwargs = {"timestamp": timestamp} if timestamp else {}
-        submission = gb.update_or_create_submission(result.assignment, result.student, **kwargs)
-        for notebook in submission.notebooks:
-            notebook.late_submission_penalty = result.penalties.get(notebook.name)
-            notebook.flagged = bool(result.flags) or bool(notebook.flagged)
-            for grade in notebook.grades:
-                cell = result.cells.get(grade.name)
-                if cell is None:
-                    continue
-                grade.auto_score = cell.score
-                if grade.manual_score is None:  # a person's grade stands
-                    grade.needs_manual_grade = cell.needs_manual_grade
-            for comment in notebook.comments:
-                cell = result.cells.get(comment.name)
-                if cell is not None and cell.comment is not None:
-                    comment.auto_comment = cell.comment
+        GRADINGS.create(gb.engine, checkfirst=True)
+        if not result.failed:
+            _record_grades(gb, result, timestamp)
+            _write_autograded(course_root, result, timestamp)
+        key = (GRADINGS.c.assignment == result.assignment) & (GRADINGS.c.student == result.student)
+        gb.db.execute(delete(GRADINGS).where(key))
+        gb.db.execute(insert(GRADINGS).values(
+            assignment=result.assignment, student=result.student, digest=result.digest,
+            failed=result.failed, problem=result.problem, flags=json.dumps(result.flags),
+            seconds=round(result.seconds, 3)))  # fmt: skip
         gb.db.commit()
+
+
+def _record_grades(gb, result: GradeResult, timestamp: str | None) -> None:
+    """nbgrader's part of a result: the submission, its scores, comments, penalty and flag."""
+    gb.update_or_create_student(result.student)
+    kwargs = {"timestamp": timestamp} if timestamp else {}
+    submission = gb.update_or_create_submission(result.assignment, result.student, **kwargs)
+    for notebook in submission.notebooks:
+        notebook.late_submission_penalty = result.penalties.get(notebook.name)
+        notebook.flagged = bool(result.flags) or bool(notebook.flagged)
+        for grade in notebook.grades:
+            cell = result.cells.get(grade.name)
+            if cell is None:
+                continue
+            grade.auto_score = cell.score
+            if grade.manual_score is None:  # a person's grade stands
+                grade.needs_manual_grade = cell.needs_manual_grade
+        for comment in notebook.comments:
+            cell = result.cells.get(comment.name)
+            if cell is not None and cell.comment is not None:
+                comment.auto_comment = cell.comment
+
+
+def _write_autograded(course_root: Path, result: GradeResult, timestamp: str | None) -> None:
+    """The autograded notebooks where nbgrader puts them (feedback is made from them)."""
     folder = course_root / "autograded" / result.student / result.assignment
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in result.autograded.items():
@@ -342,22 +443,50 @@ def record(course_root: Path, db_url: str, result: GradeResult, timestamp: str |
     secret = course_root / "submitted" / result.student / result.assignment / SECRET
     if secret.is_file():  # nbgrader's release_feedback finds the student by it
         shutil.copyfile(secret, folder / SECRET)
-    summary = {
-        "digest": result.digest,
-        "score": result.score,
-        "max_score": result.max_score,
-        "problem": result.problem,
-        "flags": result.flags,
-        "seconds": round(result.seconds, 3),
-        "cells": {k: [c.score, c.max_score, c.needs_manual_grade] for k, c in result.cells.items()},
-    }
-    (folder / MARKER).write_text(json.dumps(summary, indent=1))
 
 
-def recorded_digest(course_root: Path, assignment: str, student: str) -> str | None:
-    """The digest of the submission already recorded for ``student``, if any."""
-    marker = course_root / "autograded" / student / assignment / MARKER
-    try:
-        return json.loads(marker.read_text())["digest"]
-    except (OSError, ValueError, KeyError):
-        return None
+def gradings(gb, assignment: str) -> dict[str, Any]:
+    """``course grade``'s rows for ``assignment`` in the open gradebook ``gb``, by student
+    (attributes ``digest``, ``failed``, ``problem``, ``flags`` as JSON); none in a gradebook
+    it never wrote."""
+    from sqlalchemy import inspect, select
+
+    if not inspect(gb.engine).has_table(GRADINGS.name):
+        return {}
+    rows = gb.db.execute(select(GRADINGS).where(GRADINGS.c.assignment == assignment))
+    return {row.student: row for row in rows}
+
+
+def graded_digests(db_url: str, assignment: str, course_root: Path) -> dict[str, str | None]:
+    """The students whose submission of ``assignment`` the gradebook at ``db_url`` holds as
+    graded: by ``course grade`` (the digest it graded), or by plain ``nbgrader autograde`` (None:
+    nbgrader's submission with a score in every cell nbgrader scores). A failed grading, or a
+    row whose nbgrader submission is gone, is not graded."""
+    from nbgrader.api import MissingEntry
+
+    found: dict[str, str | None] = {}
+    with open_gradebook(db_url, course_id(course_root)) as gb:
+        try:
+            submissions = gb.find_assignment(assignment).submissions
+        except MissingEntry:
+            return found
+        rows = gradings(gb, assignment)
+        for submission in submissions:
+            student, row = submission.student.id, rows.get(submission.student.id)
+            if row is not None:
+                if not row.failed:
+                    found[student] = row.digest
+            elif _scored(submission):
+                found[student] = None
+    return found
+
+
+def _scored(submission) -> bool:
+    """Whether nbgrader scored every test cell of ``submission`` (a failed autograde leaves
+    them without a score)."""
+    for notebook in submission.notebooks:
+        answers = {cell.name for cell in notebook.notebook.solution_cells}
+        if any(grade.auto_score is None and grade.cell_type == "code" and grade.name not in answers
+               for grade in notebook.grades):  # fmt: skip
+            return False
+    return True

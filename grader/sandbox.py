@@ -656,14 +656,14 @@ class SandboxedKernelManager(AsyncKernelManager):
         kw["stderr"] = self._stderr = tempfile.TemporaryFile()  # bounded by --fsize
         return [*self.sandbox_command(), *kernel_cmd], kw
 
-    def start_problem(self) -> str:
-        """Why the kernel ended before it answered, in one line: the last line it (or bwrap,
-        or prlimit) wrote to standard error."""
+    def start_problem(self, fallback: str = "it ended without a message") -> str:
+        """Why the kernel did not answer, in one line: the last line it (or bwrap, or prlimit)
+        wrote to standard error, else ``fallback``."""
         lines = []
         if self._stderr is not None and not self._stderr.closed:
             self._stderr.seek(max(0, os.fstat(self._stderr.fileno()).st_size - 4096))
             lines = self._stderr.read().decode(errors="replace").strip().splitlines()
-        reason = lines[-1].strip() if lines else "it ended without a message"
+        reason = lines[-1].strip() if lines else fallback
         return f"the sandbox cannot start {self.format_kernel_cmd()[0]}: {reason}"
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:

@@ -288,12 +288,15 @@ def cmd_grade(args) -> int:
     table, columns, rows = grade_table(args.assignment, args.root, args.db)
     console.print(table)
     csv_path = write_grades_csv(args.assignment, args.root, args.db)
-    summary = f"graded {len(results)} submissions in {elapsed:.1f} s"
+    failed = [result for result in results if result.failed]
+    summary = f"graded {len(results) - len(failed)} submissions in {elapsed:.1f} s"
     if skipped:
         summary += f"; {len(skipped)} already graded (unchanged), kept (--force regrades them)"
     console.print(summary)
+    for result in failed:
+        console.print(f"not graded, due again on the next run: {result.student}: {result.problem}")
     console.print(f"grades CSV: {csv_path.relative_to(args.root)}")
-    return 0
+    return 1 if failed else 0
 
 
 def cmd_feedback(args) -> int:

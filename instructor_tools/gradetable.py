@@ -19,7 +19,7 @@ from course_kit.cells import answer_sources, function_of, nbgrader_meta
 from grader.config import course_config
 from grader.flags import diagnosed_mistakes
 from grader.gradebook import open_gradebook, sqlite_path
-from grader.grading import MARKER
+from grader.grading import gradings
 from instructor_tools import assignments
 
 
@@ -101,6 +101,7 @@ def class_grades(
             submissions = gb.find_assignment(assignment).submissions
         except MissingEntry:
             return ordered, []
+        recorded = gradings(gb, assignment)
         for submission in submissions:
             by_function: dict[str, tuple[float, float]] = {}
             manual = 0
@@ -114,10 +115,8 @@ def class_grades(
                     manual += bool(grade.needs_manual_grade)
             row = StudentGrades(submission.student.id, by_function, manual,
                                 penalty=submission.late_submission_penalty or 0.0)
-            marker = root / "autograded" / row.student / assignment / MARKER
-            if marker.is_file():
-                info = json.loads(marker.read_text())
-                row.problem, row.flags = info.get("problem"), info.get("flags", [])
+            if (grading := recorded.get(row.student)) is not None:
+                row.problem, row.flags = grading.problem, json.loads(grading.flags)
             row.flags = row.flags + assignments.unexpected_files(assignment, row.student, root)
             row.mistakes = diagnosed_mistakes(root / "autograded" / row.student / assignment)
             rows.append(row)
