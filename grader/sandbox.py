@@ -242,10 +242,11 @@ def _reach(path: str, bind: bool = True) -> list[Mount]:
     return links + ([("--ro-bind", real, real)] if bind and os.path.exists(real) else [])
 
 
-#: Run by the kernel's own Python (isolated, without site): its module path, prefixes,
-#: site-packages and the shared objects it loads with every extension of its standard library.
+#: Run by the kernel's own Python (isolated, without site): its module path, site-packages,
+#: and the shared objects it loads with every extension of its standard library, each by the
+#: path the dynamic loader opened (``dl_iterate_phdr``: links and ``..`` unresolved).
 _PROBE = """
-import importlib, importlib.machinery, json, os, sys, sysconfig
+import ctypes, importlib, importlib.machinery, json, os, sys, sysconfig
 base = {"base": sys.base_prefix, "platbase": sys.base_exec_prefix}
 for folder in filter(os.path.isdir, sys.path):
     for name in sorted(os.listdir(folder)):
@@ -255,12 +256,17 @@ for folder in filter(os.path.isdir, sys.path):
                     importlib.import_module(name[: -len(suffix)])
                 except Exception:
                     pass
-with open("/proc/self/maps") as maps:
-    loaded = sorted({line.split(None, 5)[5].strip() for line in maps
-                     if len(line.split(None, 5)) == 6 and line.split(None, 5)[5].startswith("/")})
+class Info(ctypes.Structure):
+    _fields_ = [("addr", ctypes.c_void_p), ("name", ctypes.c_char_p)]
+loaded = []
+def seen(info, size, data):
+    loaded.append((info.contents.name or b"").decode())
+    return 0
+callback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(Info), ctypes.c_size_t, ctypes.c_void_p)
+ctypes.CDLL(None).dl_iterate_phdr(callback(seen), None)
 print(json.dumps({"path": sys.path,
                   "sites": [sysconfig.get_path(k, vars=base) for k in ("purelib", "platlib")],
-                  "loaded": loaded}))
+                  "loaded": sorted({p for p in loaded if p.startswith("/")})}))
 """
 
 
@@ -287,13 +293,15 @@ def _outside(path: str, system: tuple[str, ...]) -> bool:
     return not any(path == top or path.startswith(top.rstrip("/") + "/") for top in system)
 
 
-def _library_folders(loaded: list[str], inside: tuple[str, ...]) -> list[str]:
-    """Shared libraries of the folders outside ``inside`` from which the Python loads one:
-    every ``*.so*`` of those folders (the name the loader asks for may be a link to another)."""
-    folders = sorted({os.path.dirname(p) for p in loaded
-                      if _SHARED.search(os.path.basename(p)) and _outside(p, inside)})  # fmt: skip
-    return [os.path.join(folder, name) for folder in folders for name in sorted(os.listdir(folder))
-            if _SHARED.search(name) and not os.path.isdir(os.path.join(folder, name))]  # fmt: skip
+def _libraries(loaded: list[str], inside: tuple[str, ...]) -> list[str]:
+    """The shared libraries the Python loads from outside the folders ``inside``, as the loader
+    opened them, and every other ``*.so*`` of their real folders (where a library loaded
+    later, or the name another asks for, may be)."""
+    opened = [path for path in loaded if _outside(_hops(path)[1], inside)]
+    folders = sorted({os.path.dirname(_hops(path)[1]) for path in opened})
+    return opened + [os.path.join(folder, name) for folder in folders
+                     for name in sorted(os.listdir(folder)) if _SHARED.search(name)
+                     and not os.path.isdir(os.path.join(folder, name))]  # fmt: skip
 
 
 def _python_mounts(programs: tuple[str, ...], site_entries: tuple[str, ...]) -> list[Mount]:
@@ -305,7 +313,7 @@ def _python_mounts(programs: tuple[str, ...], site_entries: tuple[str, ...]) -> 
     system = tuple(m[-1] for m in _system_mounts())
     stdlib = [p for p in info["path"] if os.path.exists(p)]
     mounts = [mount for program in programs for mount in _reach(program)]
-    for library in _library_folders(info["loaded"], (*system, *stdlib)):
+    for library in _libraries(info["loaded"], (*system, *stdlib)):
         mounts += _reach(library)
     for folder in stdlib:
         mounts += _reach(folder)
