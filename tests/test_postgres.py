@@ -116,3 +116,25 @@ def test_the_configs_db_url_is_the_gradebook_of_every_command(postgres_url, tmp_
     cfg.CourseDirectory.course_id = "pg-course"
     scores = {s["student"]: s["score"] for s in NbGraderAPI(config=cfg).get_submissions(ASSIGNMENT)}
     assert (scores["pg_good"], scores["pg_blank"]) == (3.0, 0.0)
+
+
+def test_an_empty_database_holds_nothing_graded(postgres_url, tmp_path):
+    """A class graded into SQLite, then into an empty PostgreSQL database (``--db``): nothing
+    counts as graded there, whatever the course directory's files say."""
+    from sqlalchemy import create_engine, text
+
+    from autograder.classroom import grade_class
+    from tests.test_what_is_graded import tiny_class
+    from tests.tiny_course import ASSIGNMENT, SETTINGS
+
+    root = tiny_class(tmp_path / "course")
+    grade_class(ASSIGNMENT, root, workers=1, settings=SETTINGS)
+    server = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text("CREATE DATABASE empty_gradebook"))
+    server.dispose()
+    empty = postgres_url.replace("/gradebook?", "/empty_gradebook?")
+    results, skipped = grade_class(ASSIGNMENT, root, workers=1, settings=SETTINGS, db_url=empty)
+    assert sorted(r.student for r in results) == ["blank", "good"] and skipped == []
+    _, rows = class_grades(ASSIGNMENT, root, empty)
+    assert {row.student: row.total for row in rows} == {"good": 3.0, "blank": 0.0}

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from grader.grading import MARKER
+from grader.config import gradebook_url
+from grader.grading import GradeResult, record
 from instructor_tools.cli import main
 from tests.feedback_course import (
     ASSIGNMENT,
@@ -33,8 +32,8 @@ def course(tmp_path_factory):
     scores = {"test_mean_by_hand": 2, "test_mean_random": 0, "written_why": None}
     for student in ("alice", STUDENT):
         record_graded(root, student, nb, scores)
-    marker = root / "autograded" / STUDENT / ASSIGNMENT / MARKER
-    marker.write_text(json.dumps({"problem": PROBLEM, "flags": [FLAG, ESCAPES]}))
+    noted = GradeResult(ASSIGNMENT, STUDENT, "digest", problem=PROBLEM, flags=[FLAG, ESCAPES])
+    record(root, gradebook_url(root), noted, None)
     return root
 
 
