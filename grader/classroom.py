@@ -91,7 +91,7 @@ def already_graded(
     root: Path, assignment: str, sub: Submission, digest: str, graded: dict[str, str | None]
 ) -> bool:
     """Whether the gradebook holds this submission as graded (``graded``, from
-    :func:`~autograder.grading.graded_digests`): by ``course grade`` with the same ``digest``, or
+    :func:`~grader.grading.graded_digests`): by ``course grade`` with the same ``digest``, or
     by ``nbgrader autograde`` (every test scored, autograded notebooks newer than submitted)."""
     if sub.student not in graded:
         return False

@@ -128,7 +128,7 @@ def source_tests(assignment: str, root: Path) -> Tests:
     cells that are not answers: nbgrader keeps their source as written)."""
     import nbformat
 
-    from autograder.cells import nbgrader_meta
+    from course_kit.cells import nbgrader_meta
 
     tests = {}
     for name in assignments.notebooks(assignment, root):

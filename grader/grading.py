@@ -290,13 +290,13 @@ def _logged_failure() -> Iterator[list[str]]:
 
 
 #: The cell the pre-flight kernel runs: the kernel's end of the grader's channel, and a result.
-PREFLIGHT_CELL = "import autograder.bridge\nprint(6 * 7)"
+PREFLIGHT_CELL = "import course_kit.kernel.bridge\nprint(6 * 7)"
 
 
 def preflight(job: GradeJob) -> str | None:
     """Start one kernel as ``job`` would be graded (the course's configuration and kernel
     manager) and run a cell in it; the reason it cannot, in one line, or None."""
-    from autograder.execution import KernelStartError, ResilientExecute
+    from grader.execution import KernelStartError, ResilientExecute
 
     warm_up()
     release = nbformat.reads(next(iter(job.releases.values())).decode(), as_version=4)

@@ -17,11 +17,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import assignments
-from autograder.config import REPOSITORY
-from autograder.gradetable import class_grades
-from autograder.sample_class import solved
-from autograder.sandbox import _hops
+from grader.config import REPOSITORY
+from grader.sandbox import _hops
+from instructor_tools import assignments
+from instructor_tools.gradetable import class_grades
+from instructor_tools.sample_class import solved
 from tests.support import submit
 from tests.tiny_course import ASSIGNMENT, source_notebook
 

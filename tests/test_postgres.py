@@ -123,7 +123,7 @@ def test_an_empty_database_holds_nothing_graded(postgres_url, tmp_path):
     counts as graded there, whatever the course directory's files say."""
     from sqlalchemy import create_engine, text
 
-    from autograder.classroom import grade_class
+    from grader.classroom import grade_class
     from tests.test_what_is_graded import tiny_class
     from tests.tiny_course import ASSIGNMENT, SETTINGS
 

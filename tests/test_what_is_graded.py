@@ -17,13 +17,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import assignments
-from autograder.classroom import grade_class, jobs_for
-from autograder.cli import main
-from autograder.config import REPOSITORY, gradebook_url
-from autograder.gradetable import class_grades
-from autograder.grading import GRADINGS, GradeResult, record
-from autograder.sample_class import solved
+from grader.classroom import grade_class, jobs_for
+from grader.config import REPOSITORY, gradebook_url
+from grader.grading import GRADINGS, GradeResult, record
+from instructor_tools import assignments
+from instructor_tools.cli import main
+from instructor_tools.gradetable import class_grades
+from instructor_tools.sample_class import solved
 from tests.support import nbgrader, submit
 from tests.tiny_course import ASSIGNMENT, SETTINGS, make_course
 
