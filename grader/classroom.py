@@ -149,7 +149,7 @@ def jobs_for(
             config,
             sub.files(names),
             modules,
-            sources.hexdigest(),
+            source_digest=sources.hexdigest(),
         )
         if not (force or students) and already_graded(root, assignment, sub, job.digest, graded):
             skipped.append(sub.student)
