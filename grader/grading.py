@@ -310,6 +310,9 @@ def preflight(job: GradeJob) -> str | None:
             return str(error)
         except Exception as error:  # noqa: BLE001 - any reason is reported, in one line
             return f"the kernel cannot run a cell: {type(error).__name__}: {error}".splitlines()[0]
+        finally:
+            with contextlib.suppress(ValueError):  # the course's folder went on it for plugins
+                sys.path.remove(str(Path(tmp).resolve()))
     outputs = nb.cells[0].get("outputs", [])
     if any(o.get("text", "").strip() == "42" for o in outputs):
         return None
