@@ -60,14 +60,13 @@ NO_PACKAGES = "\nc.SandboxedKernelManager.distributions = []\n"
 
 def test_a_kernel_that_cannot_start_refuses_the_class_in_one_line(tmp_path, capsys):
     root = tiny_class(tmp_path, NO_PACKAGES)
-    before = (root / "gradebook.db").read_bytes()
     assert main(["--root", str(root), "grade", ASSIGNMENT]) == 2
     err = [line for line in capsys.readouterr().err.splitlines()
            if not line.startswith("course: warning")]  # fmt: skip
     assert len(err) == 1, err
     assert err[0].startswith("course: the sandbox cannot start ")
     assert "No module named ipykernel_launcher; nothing was graded or recorded" in err[0]
-    assert (root / "gradebook.db").read_bytes() == before
+    assert gradebook_rows(root) == ([], [])  # no submission, no grade, no row of ours
     assert not (root / "autograded").exists()
 
 
@@ -84,19 +83,21 @@ def test_plain_nbgrader_names_the_reason_and_records_no_zeros(tmp_path):
 
 
 def test_a_class_failing_for_one_reason_is_an_error_with_nothing_recorded(tmp_path, capsys):
-    """A course setting that breaks every grading (not the kernel): an nbgrader step that
-    does not exist."""
-    broken = ('\nc.Autograde.autograde_preprocessors = [*c.Autograde.autograde_preprocessors, '
-              '"no_such_module.Step"]\n')  # fmt: skip
-    root = tiny_class(tmp_path, broken)
+    """A course plugin (a step beside nbgrader_config.py) that breaks every grading, not the
+    kernel."""
+    steps = "[*c.Autograde.autograde_preprocessors, 'breaks.Breaks']"
+    root = tiny_class(tmp_path, f"\nc.Autograde.autograde_preprocessors = {steps}\n")
+    (root / "breaks.py").write_text(
+        "from nbconvert.preprocessors import Preprocessor\nfrom traitlets import Bool\n\n\n"
+        "class Breaks(Preprocessor):\n    enabled = Bool(True)\n\n"
+        "    def preprocess(self, nb, resources):\n"
+        "        raise RuntimeError('the course step broke')\n")  # fmt: skip
     assert main(["--root", str(root), "grade", ASSIGNMENT, "--workers", "1"]) == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]
-    assert err.startswith(f"course: no submission of '{ASSIGNMENT}' could be graded, each for "
-                          "the same reason: nbgrader could not grade this submission: ")
-    assert "no_such_module" in err and err.endswith("nothing was graded or recorded: fix that "
-                                                    "and run the same command again (--unsafe-no-"
-                                                    "sandbox grades without the sandbox, for "
-                                                    "trusted code only)")  # fmt: skip
+    assert err == (f"course: no submission of '{ASSIGNMENT}' could be graded, each for the same "
+                   "reason: nbgrader could not grade this submission: RuntimeError: the course "
+                   "step broke; nothing was graded or recorded: fix that and run the same command "
+                   "again (--unsafe-no-sandbox grades without the sandbox, for trusted code only)")
     assert gradebook_rows(root) == ([], [])
     assert not (root / "autograded").exists()
 
