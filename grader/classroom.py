@@ -8,15 +8,22 @@ holds as graded with the same submission, release and source (:func:`grading.gra
 so a class interrupted at any point finishes with every grade exactly once. Before the first
 job, one kernel is started as grading starts them (:func:`grading.preflight`); a class whose
 every submission failed for the same reason is an error, with nothing recorded.
+Each submission is graded in a process of its own, so a submission whose grading process dies
+(the out-of-memory killer's pick, a crash) or hangs costs only itself: it is graded again alone
+once, then recorded as "could not be graded" and flagged, and the rest of the class is graded.
 """
 
 from __future__ import annotations
 
+import collections
 import hashlib
+import multiprocessing
 import os
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import signal
+import time
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from course_kit.errors import CourseError
@@ -26,6 +33,7 @@ from grader.grading import (
     GradeJob,
     GradeResult,
     GradeSettings,
+    could_not_grade,
     grade_one,
     graded_digests,
     preflight,
@@ -41,6 +49,11 @@ NOTHING_GRADED = (
     "nothing was graded or recorded: fix that and run the same command again (--unsafe-no-sandbox "
     "grades without the sandbox, for trusted code only)"
 )
+
+#: Seconds one submission's grading process may run before it is stopped and the submission
+#: recorded as not graded: three times the submission's own wall-clock budget (600 s), for a
+#: loaded machine.
+GRADING_TIMEOUT = 1800
 
 
 @dataclass(frozen=True)
@@ -161,19 +174,82 @@ def jobs_for(
 def run_jobs(
     jobs: list[GradeJob], workers: int, scheduler: str | None = None
 ) -> Iterator[GradeResult]:
-    """Grade ``jobs``, yielding results as they finish (in any order)."""
+    """Grade ``jobs``, yielding results as they finish (in any order), one for every job.
+
+    Locally each job runs in a process of its own, at most ``workers`` at once. A job whose
+    process died is graded again once, alone (the out-of-memory killer may have picked it for a
+    neighbour's excess); if it dies again, or if its process runs past :data:`GRADING_TIMEOUT`,
+    its result is :func:`~grader.grading.could_not_grade`.
+    """
     if scheduler:
         from grader.cluster import run_on_cluster
 
         yield from run_on_cluster(jobs, scheduler)
-    elif workers <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            yield grade_one(job)
-    else:
-        warm_up()  # import once here; the forked workers inherit it
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=warm_up) as pool:
-            for future in as_completed([pool.submit(grade_one, job) for job in jobs]):
-                yield future.result()
+        return
+    warm_up()  # import once here; the forked processes inherit it
+    died = yield from _graded_apart(jobs, workers)
+    for job, _ in died:
+        for again, reason in (yield from _graded_apart([job], 1)):
+            yield could_not_grade(again, f"{reason}, also when graded alone",
+                                  "its grading process died twice; not graded (regrade it with "
+                                  f"--student {again.student} --force)")
+
+
+def _graded_apart(
+    jobs: list[GradeJob], workers: int
+) -> Generator[GradeResult, None, list[tuple[GradeJob, str]]]:
+    """Grade each job in a forked process of its own, at most ``workers`` at once; yield the
+    results and return the jobs whose process died, with why."""
+    context = multiprocessing.get_context("fork")
+    waiting = collections.deque(jobs)
+    running: dict[Connection, tuple[GradeJob, multiprocessing.Process, float]] = {}
+    died = []
+    while waiting or running:
+        while waiting and len(running) < workers:
+            job = waiting.popleft()
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(target=_grade_into, args=(job, sender), daemon=True)
+            process.start()
+            sender.close()  # the child holds the only sending end: its death reads as EOF
+            running[receiver] = (job, process, time.monotonic() + GRADING_TIMEOUT)
+        first_deadline = min(deadline for _, _, deadline in running.values())
+        for receiver in wait(list(running), timeout=max(0.0, first_deadline - time.monotonic())):
+            job, process, _ = running.pop(receiver)
+            try:
+                result = receiver.recv()
+            except (EOFError, OSError):
+                result = None
+            receiver.close()
+            process.join()
+            if result is None:
+                died.append((job, _death(process.exitcode)))
+            else:
+                yield result
+        for receiver, (job, process, deadline) in list(running.items()):
+            if time.monotonic() > deadline:
+                process.kill()
+                process.join()
+                receiver.close()
+                del running[receiver]
+                yield could_not_grade(job, f"its grading did not finish within "
+                                      f"{GRADING_TIMEOUT} s and was stopped",
+                                      "its grading process hung; not graded")
+    return died
+
+
+def _grade_into(job: GradeJob, sender: Connection) -> None:
+    """A grading process's whole life: grade ``job``, send the result."""
+    sender.send(grade_one(job))
+
+
+def _death(exitcode: int | None) -> str:
+    """Why a grading process ended without a result, in words."""
+    if exitcode is not None and exitcode < 0:
+        name = signal.Signals(-exitcode).name if -exitcode in signal.valid_signals() else \
+            f"signal {-exitcode}"
+        killer = " (as the out-of-memory killer does)" if name == "SIGKILL" else ""
+        return f"its grading process was killed by {name}{killer}"
+    return f"its grading process exited with code {exitcode} before it gave a result"
 
 
 def grade_class(

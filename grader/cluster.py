@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterator
 
 from course_kit.errors import CourseError
-from grader.grading import GradeJob, GradeResult, grade_one
+from grader.grading import GradeJob, GradeResult, could_not_grade, grade_one
 
 #: Seconds to wait for the scheduler to answer, and for at least one worker to join.
 CONNECT_TIMEOUT = 5
@@ -41,8 +41,8 @@ def run_on_cluster(jobs: list[GradeJob], scheduler: str) -> Iterator[GradeResult
     ``scheduler`` is a scheduler address (``tcp://host:8786``) or ``local:N`` for a
     ``LocalCluster`` of N worker processes started for this run. Raises :class:`CourseError`
     (one line) when the scheduler cannot be reached, has no workers, or a worker cannot import
-    this package. Submissions whose worker died are not yielded; a :class:`CourseError` at the
-    end names them, and running the same command again grades just those.
+    this package. A submission whose task failed (Dask retries a task whose worker died, up to
+    its ``allowed-failures``) is yielded as :func:`~grader.grading.could_not_grade`.
     """
     if not jobs:
         return
@@ -55,20 +55,18 @@ def run_on_cluster(jobs: list[GradeJob], scheduler: str) -> Iterator[GradeResult
         }
         from distributed import as_completed
 
-        lost = []
         for future in as_completed(futures):
+            job = futures[future]
             try:
-                yield future.result()
+                result = future.result()
             except Exception as error:  # noqa: BLE001 - e.g. KilledWorker: the worker died
-                lost.append(f"{futures[future].student} ({type(error).__name__})")
+                result = could_not_grade(
+                    job, f"its Dask task failed ({type(error).__name__})",
+                    f"its Dask worker died; not graded (regrade it with --student {job.student} "
+                    "--force)")
             finally:
                 future.release()
-    if lost:
-        raise CourseError(
-            f"{len(lost)} submission(s) were not graded because their Dask worker failed: "
-            f"{', '.join(lost[:5])}{' ...' if len(lost) > 5 else ''}; the others are recorded, "
-            f"run the same command again to grade the rest"
-        )
+            yield result
 
 
 @contextlib.contextmanager

@@ -17,7 +17,10 @@
   student); the notebook's output as a whole is capped as it arrives too, and the kernel's
   messages are read by a client that refuses oversized ones (``judge.LimitedAsyncClient``);
 - the whole submission has a wall-clock budget that covers restarts and replays; cells past it
-  are not run (tests past it score nothing) and the report says so.
+  are not run (tests past it score nothing) and the report says so;
+- each test cell runs in this process under a memory budget (``grader_memory``: a test, or a
+  grader callable the student's code calls back, that would map more fails with a MemoryError,
+  and the next cell and the next student are graded as usual).
 
 Everything unusual becomes a flag for the grade report.
 """
@@ -50,7 +53,7 @@ from course_kit.judge import (
     KernelLink,
     LimitedAsyncClient,
 )
-from course_kit.limits import CELL_TIMEOUT
+from course_kit.limits import CELL_TIMEOUT, GRADER_MEMORY
 from grader import diagnostics
 from grader.config import hidden_test_delimiters
 from grader.flags import DIAGNOSES_KEY, add_flags
@@ -132,6 +135,11 @@ class ResilientExecute(Execute):
         -1, help="Salt of the hidden tests' seeded draws (course_kit.judge.salted_seeds); "
         "-1: fresh for every submission graded, so a hidden input seen once is never seen again"
     ).tag(config=True)
+    grader_memory = Integer(
+        GRADER_MEMORY, help="Bytes of data the grader's own process may map beyond what it held "
+        "while it runs one test cell (the test and the grader functions the student's code calls "
+        "back); 0: no bound"
+    ).tag(config=True)
     submission_timeout = Float(
         600.0, help="Wall-clock seconds for the whole submission, restarts and replays included"
     ).tag(config=True)
@@ -212,13 +220,15 @@ class ResilientExecute(Execute):
         self._output_total = 0
         self._workdir: tempfile.TemporaryDirectory | None = None
         self._capped: set[int] = set()
+        self._refused: list[str] = []
         trusted = trusted_sources(resources)
         self._diagnoses: dict[str, str] = {}
         self._changed: dict[str, None] = {}  # in-place changes, in order, each once
         judge = Judge(answer_functions(nb, trusted), cell_timeout=self.timeout or CELL_TIMEOUT,
                       explain=self._explain, watch=diagnostics.Recorded,
                       snapshot=diagnostics.snapshot,
-                      salt=self.seed_salt if self.seed_salt >= 0 else secrets.randbits(62))
+                      salt=self.seed_salt if self.seed_salt >= 0 else secrets.randbits(62),
+                      grader_memory=self.grader_memory)
         flags: list[str] = []
         broken: set[int] = set()
         started = time.monotonic()
@@ -266,7 +276,7 @@ class ResilientExecute(Execute):
             flags.append("too many kernel restarts; the remaining cells were not run")
         self._mark_not_run(index)
         self.set_widgets_metadata()
-        flags += self._cell_flags()
+        flags += self._refused + self._cell_flags()
         flags += [f"{message.partition(';')[0]} (flagged for a person; it costs only the tests "
                   "that check arguments are left unchanged)" for message in self._changed]
         self._cap_notebook(flags)
@@ -288,6 +298,9 @@ class ResilientExecute(Execute):
             self._changed.update(dict.fromkeys(outcome.changed))
             cell.outputs = [nbformat.from_dict(o) for o in outcome.outputs]
             cell.execution_count = None
+            if outcome.refused:
+                self._refused.append(f"{_label(cell, index)}: the student's code asked the grader "
+                                     f"for more than a test may use ({outcome.refused[0]})")
             return outcome.kernel_lost
         if is_setup_cell(cell):
             try:

@@ -65,16 +65,20 @@ SECRET = "submission_secret.txt"
 
 #: Prefix of the private course directory each submission is graded in.
 PRIVATE_PREFIX = "course-grade-"
+#: Starts the problem of a submission whose grading never finished (:func:`could_not_grade`).
+COULD_NOT_GRADE = "could not be graded: "
 
 
 @dataclass(frozen=True)
 class GradeSettings:
     """How a submission runs: seconds per cell, the kernel's memory cap (None: what the course's
-    nbgrader_config.py sets, else the course's defaults), whether it is sandboxed."""
+    nbgrader_config.py sets, else the course's defaults), whether it is sandboxed,
+    and the memory the grader's own process may spend on one of its tests (None: likewise)."""
 
     cell_timeout: int | None = None
     memory_limit: int | None = None
     sandbox: bool = True
+    grader_memory: int | None = None
 
 
 @dataclass(frozen=True)
@@ -177,6 +181,8 @@ def _configure_job(root: Path, job: GradeJob):
     private = Config()  # whatever the course's file says
     if job.settings.cell_timeout is not None:
         private.Execute.timeout = job.settings.cell_timeout
+    if job.settings.grader_memory is not None:
+        private.ResilientExecute.grader_memory = job.settings.grader_memory
     if not job.settings.sandbox:
         private.Execute.kernel_manager_class = "jupyter_client.manager.AsyncKernelManager"
     elif job.settings.memory_limit is not None:
@@ -319,6 +325,17 @@ def preflight(job: GradeJob) -> str | None:
     errors = [f"{o.get('ename')}: {o.get('evalue')}" for o in outputs if o.get("ename")]
     seen = errors[0] if errors else "no output"
     return f"the kernel started but cannot run {PREFLIGHT_CELL.splitlines()[0]!r}: {seen}"
+
+
+def could_not_grade(job: GradeJob, reason: str, flag: str) -> GradeResult:
+    """The result of a submission whose grading never finished (its grading process died or
+    hung): no points, ``problem`` "could not be graded: ``reason``", and ``flag``."""
+    with tempfile.TemporaryDirectory(prefix=PRIVATE_PREFIX) as tmp:
+        root = Path(tmp)
+        (root / "gradebook.db").write_bytes(job.gradebook)
+        cells = _empty_scores(root, job.assignment)
+    return GradeResult(job.assignment, job.student, job.digest, cells, flags=[flag],
+                       problem=COULD_NOT_GRADE + reason)
 
 
 @functools.cache

@@ -230,7 +230,7 @@ def cmd_grade(args) -> int:
     )
 
     from grader import classroom
-    from grader.grading import GradeSettings
+    from grader.grading import COULD_NOT_GRADE, GradeSettings
     from instructor_tools import assignments
 
     assignments.check_name(args.assignment, args.root)
@@ -240,6 +240,7 @@ def cmd_grade(args) -> int:
         cell_timeout=args.timeout,
         memory_limit=args.memory_limit,
         sandbox=not args.unsafe_no_sandbox,
+        grader_memory=args.grader_memory,
     )
     if os.geteuid() == 0:
         print(
@@ -295,6 +296,11 @@ def cmd_grade(args) -> int:
     console.print(summary)
     for result in failed:
         console.print(f"not graded, due again on the next run: {result.student}: {result.problem}")
+    could_not = [r for r in results if (r.problem or "").startswith(COULD_NOT_GRADE)]
+    if could_not:
+        console.print(f"{len(could_not)} could not be graded (recorded with no points and flagged; "
+                      f"the others are graded): "
+                      + "; ".join(f"{r.student}: {r.problem}" for r in could_not), markup=False)
     console.print(f"grades CSV: {csv_path.relative_to(args.root)}")
     return 1 if failed else 0
 
@@ -511,6 +517,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--memory-limit", type=_positive,
                    help="bytes of memory per kernel (default: SandboxedKernelManager.memory_limit "
                    "in nbgrader_config.py, else 2 GiB)")
+    p.add_argument("--grader-memory", type=_positive,
+                   help="bytes the grader itself may spend on one test of a submission (default: "
+                   "ResilientExecute.grader_memory in nbgrader_config.py, else 256 MiB)")
     p.add_argument("--force", action="store_true", help="regrade submissions already graded")
     p.add_argument("--student", action="append", metavar="ID", dest="students",
                    help="grade (again) only this student; repeat for several")

@@ -500,6 +500,40 @@ def coarse_to_fine(objective, low, high, n_points, n_rounds, shrink, rng):
 '''
 
 
+def greedy_beta(size: int) -> str:
+    """A right ``sample_beta`` that first asks ``sample_log_uniform`` (a grader callable in the
+    tests that bind it: a stand-in, the lent reference) for ``size`` samples: the grader, not the
+    kernel, would allocate them (issue 18, finding 5)."""
+    return f'''import numpy as np
+
+refused = []
+
+
+def sample_beta(low, high, size, rng):
+    try:
+        sample_log_uniform(0.001, 0.1, {size}, rng)
+    except Exception as error:
+        refused.append(f"{{type(error).__name__}}: {{error}}")
+    if not high < 1:
+        raise ValueError(f"high must be < 1; got high={{high}}")
+    if not 0 <= low < high:
+        raise ValueError(f"low must satisfy 0 <= low < high; got low={{low}}")
+    return 1 - sample_log_uniform(1 - high, 1 - low, size, rng)
+'''
+
+
+GREEDY_REPORT = '''print("REFUSED", len(refused), refused[:1])
+'''
+
+#: The kernel's process name that :class:`tests.test_grader_bounds.OomKiller` (standing for the
+#: out-of-memory killer) looks for: it then kills the process grading that submission.
+OOM_VICTIM = "oom-victim"
+NAMED_VICTIM = f'''import pathlib
+
+pathlib.Path("/proc/self/comm").write_text("{OOM_VICTIM}")
+'''
+
+
 def softmax_class() -> dict[str, Hostile | object]:
     """Student id -> notebook (the honest twins) or :class:`Hostile` (attacks) for ``softmax``."""
     a = "softmax"

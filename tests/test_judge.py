@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -63,6 +65,17 @@ def stubborn():
     while True:
         pass
 
+heard = []
+
+def ask(make, *args):
+    """Calls a grader callable (the item-5 attack: sizes the grader must allocate)."""
+    try:
+        got = make(*args)
+    except Exception as error:
+        heard.append(f"{type(error).__name__}: {error}")
+        return heard[-1]
+    return f"got {type(got).__name__}"
+
 answer = 42
 '''
 
@@ -84,7 +97,8 @@ def kernel():
 @pytest.fixture
 def judge(kernel):
     judge = Judge(["softmax", "grads", "search", "squares", "sum_of_squares", "add_one_in_place",
-                   "positive", "odd", "loud", "slow", "stubborn"], cell_timeout=3)
+                   "positive", "odd", "loud", "slow", "stubborn", "ask"], cell_timeout=3,
+                  grader_memory=64 * 2**20)
     judge.link = KernelLink(kernel.get_connection_info(), kernel.is_alive)
     judge.run_setup("import numpy as np\nfrom course_kit.checks import check_close, replaced")
     yield judge
@@ -237,6 +251,56 @@ def test_a_hanging_function_is_interrupted_and_the_next_test_runs(judge):
     assert not outcome.passed and outcome.kernel_lost is None
     assert "did not return within 3 s" in outcome.message
     assert run(judge, "assert positive(2) == 2").passed
+
+
+def peak_growth(action) -> int:
+    """Bytes this process's peak resident memory grew by while ``action`` ran."""
+    def hwm() -> int:
+        status = Path("/proc/self/status").read_text()
+        return int(re.search(r"^VmHWM:\s+(\d+) kB", status, re.M).group(1)) * 1024
+
+    Path("/proc/self/clear_refs").write_text("5")  # the peak starts again from now
+    before = hwm()
+    action()
+    return hwm() - before
+
+
+def test_a_callback_asked_for_more_than_the_graders_memory_budget_answers_an_error(judge):
+    """The item-5 attack at 30 M elements (old grader: ~1.3 GB for it) against a 64 MiB budget:
+    the kernel gets a MemoryError, the grader's peak barely moves, the next call works."""
+    outcomes = []
+    grew = peak_growth(lambda: outcomes.append(run(judge, """
+        said = ask(lambda low, high, size, rng: np.full(size, 0.01), 0.001, 0.1, 30_000_000, None)
+        assert said.startswith("MemoryError: Unable to allocate"), said
+        assert positive(2) == 2
+    """)))
+    assert outcomes[0].passed, outcomes[0].message
+    assert outcomes[0].refused[0].startswith("MemoryError: Unable to allocate")  # for a flag
+    assert grew < 100 * 2**20, f"the grader grew by {grew / 2**20:.0f} MB"
+
+
+def test_an_answer_too_large_to_send_reaches_the_kernel_as_an_error(judge):
+    judge.grader_memory = 256 * 2**20
+    outcome = run(judge, """
+        said = ask(np.zeros, 10_000_000)  # 80 MB: 107 M characters, past the channel's 64 MiB
+        assert said.startswith("MemoryError: the answer is too large to send"), said
+        assert positive(2) == 2  # the kernel was not left waiting
+    """)
+    assert outcome.passed, outcome.message
+
+
+def test_a_slow_callback_is_stopped_at_the_cells_deadline(judge):
+    outcome = run(judge, """
+        reached = [0]
+        def count(n):
+            for i in range(n):
+                reached[0] = i
+            return n
+        ask(count, 10**9)
+    """)
+    assert not outcome.passed and "did not return within 3 s" in outcome.message
+    assert judge.namespace["reached"][0] < 10**9 - 1  # the old grader finished the loop first
+    assert run(judge, "assert positive(1) == 1").passed  # the kernel was not left waiting
 
 
 def test_the_grader_keeps_its_own_expected_values(kernel):

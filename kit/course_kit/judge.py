@@ -21,7 +21,10 @@ The student's notebook runs in its (sandboxed) kernel; its test cells never do. 
 So expected values, tolerances, hidden test code and the reference stay in this process, and
 the verdict is whatever the test code here decides. A student function that hangs is
 interrupted at the cell's deadline; one that will not stop, or kills its kernel, raises
-:class:`KernelLost` after that test is scored as failed.
+:class:`KernelLost` after that test is scored as failed. What the student's code asks of the
+grader is bounded too (:mod:`course_kit.bounds`): a test runs under a memory budget, a grader
+callable still running at the deadline is stopped, an answer too large to send is refused
+before it is encoded, and the kernel always gets an answer or an error.
 
 Why one module of about 580 lines: it is the grader's end of one protocol (proxies, callbacks,
 the kernel link and its bounded clients) and the judge that runs test cells over it; the
@@ -34,6 +37,7 @@ import ast
 import builtins
 import contextlib
 import copy
+import functools
 import io
 import time
 import traceback
@@ -46,7 +50,8 @@ from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.blocking import BlockingKernelClient
 
 from course_kit import checks, wire
-from course_kit.limits import CELL_TIMEOUT
+from course_kit.bounds import Overrun, memory_budget, raise_at
+from course_kit.limits import CELL_TIMEOUT, GRADER_MEMORY
 
 #: Seconds a kernel gets to stop after an interrupt before it is declared lost.
 INTERRUPT_GRACE = 5.0
@@ -157,6 +162,7 @@ class KernelLink:
         """
         shell, stdin, iopub = (self.client.shell_channel, self.client.stdin_channel,
                                self.client.iopub_channel)
+        text = wire.dumps(request)  # one too large to send is refused before the kernel waits
         msg_id = self.client.execute(SERVE, silent=False, store_history=False, allow_stdin=True,
                                      stop_on_error=False)
         done: dict | None = None
@@ -182,7 +188,7 @@ class KernelLink:
                 if message["parent_header"].get("msg_id") != msg_id:
                     self.client.input("{}")
                     continue
-                reply, finished, complaint = self._answer(message, request, answer)
+                reply, finished, complaint = self._answer(message, text, answer, deadline)
                 if finished is not None:
                     done = finished
                 problem = problem or complaint
@@ -200,7 +206,8 @@ class KernelLink:
             raise ChannelError("the kernel ended the call without a result")
         return done
 
-    def _answer(self, message: dict, request: dict, answer: Callable[[dict], dict]):
+    def _answer(self, message: dict, request: str, answer: Callable[[dict, float], dict],
+                deadline: float):
         """The reply to one input prompt, the ``done`` message if it was one, and a complaint."""
         try:
             prompt = wire.loads(message["content"].get("prompt", ""))
@@ -208,9 +215,12 @@ class KernelLink:
         except wire.WireError:
             return "{}", None, "the function asked for keyboard input (input() is not allowed)"
         if op == "ready":
-            return wire.dumps(request), None, None
+            return request, None, None
         if op == "callback":
-            return wire.dumps(answer(prompt)), None, None
+            try:
+                return wire.dumps(answer(prompt, deadline)), None, None
+            except wire.WireError as error:  # the kernel waits for an answer: it gets an error
+                return wire.dumps({"raised": ["MemoryError", str(error)]}), None, None
         if op == "done":
             return "{}", prompt, None
         return "{}", None, "the kernel sent a message the grader does not read"
@@ -326,7 +336,7 @@ class Proxy:
                       substitutes={n: f for n, f in substitutes.items() if f is not None})
         judge.calls.append(record)
         try:
-            done = judge.link.exchange(request, lambda m: _run_callback(handles, m),
+            done = judge.link.exchange(request, functools.partial(judge.call_back, handles),
                                        judge.deadline)
         finally:
             record.unused = sorted(set(record.substitutes) - used)
@@ -367,9 +377,22 @@ class Proxy:
         return changed
 
 
-def _run_callback(handles: dict[int, Callable], message: dict) -> dict:
-    """Call a grader callable for the kernel; its arguments are data from the kernel."""
+def _run_callback(handles: dict[int, Callable], message: dict, deadline: float) -> dict:
+    """Call a grader callable for the kernel; its arguments are data from the kernel. It is
+    stopped at ``deadline``; its answer is refused, before it is encoded, when too large."""
     decoder = wire.Decoder()
+    try:
+        with raise_at(deadline):
+            reply = _called_back(handles, message, decoder)
+    except Overrun:
+        reply = {"raised": ["TimeoutError", "the grader's function was still running at the "
+                            "test's deadline"]}
+    reply["rngs"] = [[h, wire.Encoder().encode(r.bit_generator.state)]
+                     for h, r in decoder.rngs.items()]
+    return reply
+
+
+def _called_back(handles: dict[int, Callable], message: dict, decoder: wire.Decoder) -> dict:
     try:
         function = handles.get(message.get("fn")) if type(message.get("fn")) is int else None
         if function is None:
@@ -379,11 +402,13 @@ def _run_callback(handles: dict[int, Callable], message: dict) -> dict:
             type(k) is not str for k in kwargs
         ):
             raise wire.WireError("arguments must be a list and a dict of names")
-        reply = {"ok": wire.Encoder().encode(function(*args, **kwargs))}
+        result = function(*args, **kwargs)
+        try:
+            reply = {"ok": wire.Encoder().encode(result)}
+        except wire.WireError as error:
+            raise MemoryError(f"the answer is too large to send: {error}") from None
     except Exception as error:  # noqa: BLE001 - reported to the student's code as raised
         reply = {"raised": [type(error).__name__, str(error)[:2000]]}
-    reply["rngs"] = [[h, wire.Encoder().encode(r.bit_generator.state)]
-                     for h, r in decoder.rngs.items()]
     return reply
 
 
@@ -448,6 +473,9 @@ class TestOutcome:
     calls: list[Call] = field(default_factory=list)
     #: One message per call that changed an argument in place (see the module doc).
     changed: list[str] = field(default_factory=list)
+    #: What the grader refused the student's code during the test (a callback past the memory
+    #: budget or the deadline, an answer too large to send), as "Type: message".
+    refused: list[str] = field(default_factory=list)
 
 
 class Judge:
@@ -458,6 +486,8 @@ class Judge:
     diagnostics) turns a failed test's calls into a sentence naming the likely mistake; for it,
     ``watch`` wraps each grader callable a call hands to the kernel (so that its calls can be
     replayed) and ``snapshot`` keeps the arguments as they were before the call.
+    ``grader_memory`` bounds what each test may map in this process
+    (:func:`course_kit.bounds.memory_budget`).
     """
 
     def __init__(
@@ -468,8 +498,10 @@ class Judge:
         watch: Callable[[Callable], Callable] = lambda function: function,
         snapshot: Callable[[Any], Any] = _snapshot,
         salt: int | None = None,
+        grader_memory: int = GRADER_MEMORY,
     ):
         self.functions = set(functions)
+        self.grader_memory = grader_memory
         self.salt = salt
         self.cell_timeout = cell_timeout
         self.explain = explain
@@ -482,6 +514,15 @@ class Judge:
         self.deadline = 0.0
         self.calls: list[Call] = []
         self.changed: list[str] = []
+        self.refused: list[str] = []
+
+    def call_back(self, handles: dict[int, Callable], message: dict, deadline: float) -> dict:
+        """:func:`_run_callback`, keeping what the grader refused (past its bounds)."""
+        reply = _run_callback(handles, message, deadline)
+        kind, text = reply.get("raised", ("", ""))
+        if kind in ("MemoryError", "TimeoutError"):
+            self.refused.append(f"{kind}: {text}"[:300])
+        return reply
 
     def substitutes(self, calling: str) -> dict[str, Callable | None]:
         """Graded functions (other than ``calling``) that the test bound to a grader callable,
@@ -516,7 +557,7 @@ class Judge:
         if not names or self.link is None:
             return
         request = {"op": "describe", "names": names}
-        done = self.link.exchange(request, lambda m: {"raised": ["RuntimeError", "no"]},
+        done = self.link.exchange(request, lambda m, d: {"raised": ["RuntimeError", "no"]},
                                   time.monotonic() + self.cell_timeout)
         found = done.get("names") if type(done.get("names")) is dict else {}
         for name in names:
@@ -537,7 +578,15 @@ class Judge:
             self.fetched.add(name)
 
     def run_test(self, source: str, label: str, hidden: bool = False) -> TestOutcome:
-        """Execute a test cell's code here; failures become an error output for nbgrader."""
+        """Execute a test cell's code here, within the grader's memory budget; failures become
+        an error output for nbgrader."""
+        self.refused = []
+        with memory_budget(self.grader_memory):
+            outcome = self._run_test(source, label, hidden)
+        outcome.refused = self.refused
+        return outcome
+
+    def _run_test(self, source: str, label: str, hidden: bool) -> TestOutcome:
         self.calls, self.changed = [], []
         printed = io.StringIO()
         try:

@@ -9,3 +9,8 @@ CELL_TIMEOUT = 30
 
 #: Bytes of memory a grading kernel may map (RLIMIT_AS); a larger allocation is a MemoryError.
 MEMORY_LIMIT = 2 * 2**30
+
+#: Bytes of data the grader's own process may map beyond what it held, while it runs one test
+#: cell of a submission (the test's code and the grader callables the student's code calls
+#: back; ``course_kit.bounds.memory_budget``). 0: no bound.
+GRADER_MEMORY = 256 * 2**20

@@ -61,7 +61,7 @@ EXCEPTIONS = {
     for name in ("ValueError", "TypeError", "IndexError", "KeyError", "ZeroDivisionError",
                  "ArithmeticError", "RuntimeError", "NotImplementedError", "AttributeError",
                  "NameError", "OverflowError", "FloatingPointError", "LookupError",
-                 "StopIteration", "MemoryError", "RecursionError")
+                 "StopIteration", "MemoryError", "RecursionError", "TimeoutError")
 }  # fmt: skip
 #: The positions a bit generator's state indexes its buffer with, and their largest value.
 _POSITIONS = {"MT19937": (("state", "pos"), 624), "Philox": (("buffer_pos",), 4)}
@@ -99,17 +99,28 @@ class Encoder:
 
     ``callable_handle`` gives a handle for a callable (the grader registers callbacks); without
     it a callable is opaque. ``rngs`` maps each handle to the generator sent under it, so that
-    the caller can read the state the other side reports back.
+    the caller can read the state the other side reports back. ``chars`` counts the characters
+    the arrays and strings met will take: past :data:`MAX_MESSAGE` the encoder raises WireError
+    before it copies or encodes anything more (an array's text is estimated from its bytes).
     """
 
     def __init__(self, callable_handle: Callable[[Callable], int] | None = None):
         self.callable_handle = callable_handle
         self.rngs: dict[int, np.random.Generator] = {}
+        self.chars = 0
+
+    def _count(self, chars: int) -> None:
+        self.chars += chars
+        if self.chars > MAX_MESSAGE:
+            raise WireError(f"a message of more than {self.chars:,} characters (the limit is "
+                            f"{MAX_MESSAGE:,})")
 
     def encode(self, value: Any, depth: int = 0) -> Any:
         if depth > MAX_DEPTH:
             raise WireError(f"values nested deeper than {MAX_DEPTH} levels")
         kind = type(value)
+        if kind is str:
+            self._count(len(value))
         if value is None or kind in (bool, int, str):
             return value
         if kind is float:
@@ -122,7 +133,8 @@ class Encoder:
             return {"__dict__": [[self.encode(k, depth + 1), self.encode(v, depth + 1)]
                                  for k, v in value.items()]}
         if kind is np.ndarray and _DTYPE.match(value.dtype.str):
-            data = np.ascontiguousarray(value).tobytes()
+            self._count(4 * -(-value.nbytes // 3))
+            data = np.ascontiguousarray(value).reshape(-1).view(np.uint8)
             return {"__nd__": [value.dtype.str, list(value.shape), _b64(data)]}
         if isinstance(value, np.generic) and kind.__module__ == "numpy" and _DTYPE.match(
             value.dtype.str
@@ -279,7 +291,7 @@ def _fields(body: Any, n: int) -> list:
     return body
 
 
-def _b64(data: bytes) -> str:
+def _b64(data: bytes | np.ndarray) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
