@@ -175,7 +175,7 @@ class FakeLink:
         self.requests.append(request)
         if request["op"] == "describe":
             return {"op": "done", "names": {n: {"kind": "callable"} for n in request["names"]}}
-        self.replies += [json.loads(wire.dumps(answer(m))) for m in self.callbacks]
+        self.replies += [json.loads(wire.dumps(answer(m, deadline))) for m in self.callbacks]
         done = self.done[request["name"]]
         return done(request) if callable(done) else done
 
