@@ -11,7 +11,8 @@ student chose. What the student chooses must cost the grader a bounded amount:
 - :func:`raise_at`: a grader callable still running at the test's deadline is stopped with
   :class:`Overrun`, raised in its thread between two Python instructions.
 
-Kernels are never started while a budget is in force, so they never inherit it.
+Kernels are never started while a budget is in force, so they never inherit it. Where the
+process's data size cannot be read or limited (not Linux), :func:`memory_budget` bounds nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import re
-import resource
 import threading
 import time
 from collections.abc import Iterator
@@ -30,21 +30,29 @@ class Overrun(BaseException):
     ``Exception`` cannot swallow it)."""
 
 
-def data_bytes() -> int:
-    """The bytes of data this process maps now (``VmData``: what ``RLIMIT_DATA`` counts)."""
-    with open("/proc/self/status") as status:
-        return int(re.search(r"^VmData:\s+(\d+) kB", status.read(), re.M).group(1)) * 1024
+def data_bytes() -> int | None:
+    """The bytes of data this process maps now (``VmData``: what ``RLIMIT_DATA`` counts), or
+    None where that cannot be read."""
+    try:
+        with open("/proc/self/status") as status:
+            found = re.search(r"^VmData:\s+(\d+) kB", status.read(), re.M)
+    except OSError:
+        return None
+    return int(found.group(1)) * 1024 if found else None
 
 
 @contextlib.contextmanager
 def memory_budget(extra: int) -> Iterator[None]:
     """While it lasts, the process may map at most ``extra`` more bytes of data than now
     (0: no bound). A lower limit already in force stays."""
-    if extra <= 0:
+    used = data_bytes() if extra > 0 else None
+    if used is None:
         yield
         return
+    import resource  # POSIX only, like /proc
+
     soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
-    limit = min([data_bytes() + extra] + [v for v in (soft, hard) if v != resource.RLIM_INFINITY])
+    limit = min([used + extra] + [v for v in (soft, hard) if v != resource.RLIM_INFINITY])
     resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
     try:
         yield
