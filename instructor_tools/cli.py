@@ -231,6 +231,7 @@ def cmd_grade(args) -> int:
 
     from grader import classroom
     from grader.grading import COULD_NOT_GRADE, GradeSettings
+    from grader.sanitize import printable
     from instructor_tools import assignments
 
     assignments.check_name(args.assignment, args.root)
@@ -295,12 +296,14 @@ def cmd_grade(args) -> int:
         summary += f"; {len(skipped)} already graded (unchanged), kept (--force regrades them)"
     console.print(summary)
     for result in failed:
-        console.print(f"not graded, due again on the next run: {result.student}: {result.problem}")
+        console.print(printable(f"not graded, due again on the next run: {result.student}: "
+                                f"{result.problem}"), markup=False)
     could_not = [r for r in results if (r.problem or "").startswith(COULD_NOT_GRADE)]
     if could_not:
         console.print(f"{len(could_not)} could not be graded (recorded with no points and flagged; "
                       f"the others are graded): "
-                      + "; ".join(f"{r.student}: {r.problem}" for r in could_not), markup=False)
+                      + printable("; ".join(f"{r.student}: {r.problem}" for r in could_not)),
+                      markup=False)
     console.print(f"grades CSV: {csv_path.relative_to(args.root)}")
     return 1 if failed else 0
 
