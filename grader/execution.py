@@ -53,7 +53,7 @@ from course_kit.judge import (
     KernelLink,
     LimitedAsyncClient,
 )
-from course_kit.limits import CELL_TIMEOUT, GRADER_MEMORY
+from course_kit.limits import CELL_TIMEOUT, GRADER_MEMORY, SUBMISSION_TIMEOUT
 from grader import diagnostics
 from grader.config import hidden_test_delimiters
 from grader.flags import DIAGNOSES_KEY, add_flags
@@ -141,7 +141,8 @@ class ResilientExecute(Execute):
         "back); 0: no bound"
     ).tag(config=True)
     submission_timeout = Float(
-        600.0, help="Wall-clock seconds for the whole submission, restarts and replays included"
+        float(SUBMISSION_TIMEOUT),
+        help="Wall-clock seconds for the whole submission, restarts and replays included",
     ).tag(config=True)
 
     def start_new_kernel(self, **kwargs):

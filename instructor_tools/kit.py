@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from course_kit import RUNTIME
+from course_kit.student_rules import RULES_MARKDOWN
 
 STUDENT_README = """# {title}: your notebooks and the `course` command
 
@@ -40,7 +41,8 @@ STUDENT_README = """# {title}: your notebooks and the `course` command
    warned about), and notes on what a person will look at in your answer cells.
 
 Hand in the `.ipynb` file as your instructor asks.
-"""
+
+{rules}"""
 
 
 def kit_project() -> Path:
@@ -86,5 +88,5 @@ def write_kit(course_root: Path, out: Path, assignments: list[str], title: str) 
     table = build({name: release_path(name, course_root) for name in assignments})
     wheel = build_wheel(out, {TABLE_FILE: table.encode()})
     readme = out / "README.md"
-    readme.write_text(STUDENT_README.format(title=title, wheel=wheel.name))
+    readme.write_text(STUDENT_README.format(title=title, wheel=wheel.name, rules=RULES_MARKDOWN))
     return [*written, wheel, readme]

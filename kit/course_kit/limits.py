@@ -14,3 +14,5 @@ MEMORY_LIMIT = 2 * 2**30
 #: cell of a submission (the test's code and the grader callables the student's code calls
 #: back; ``course_kit.bounds.memory_budget``). 0: no bound.
 GRADER_MEMORY = 256 * 2**20
+#: Wall-clock seconds a whole submission may run at grading, restarts and replays included.
+SUBMISSION_TIMEOUT = 600

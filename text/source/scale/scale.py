@@ -16,6 +16,31 @@
 # `np.random.*`), and `log10` is the logarithm in base 10. As everywhere in the course, an invalid
 # argument raises a `ValueError` whose message names that argument: each docstring says which
 # arguments to check; you may assume that the others are valid.
+#
+# ## Rules that can cost points
+#
+# - **Answer cells.** Write each function's body in its answer cell, below the docstring (where
+#   it says `# YOUR CODE HERE`). Keep the `def` line and the docstring as given: the tests call
+#   the function by that name, with those arguments. An answer cell may import ordinary libraries
+#   (NumPy, `math`, `itertools`, ...) and define helpers for its function.
+# - **What an answer cell may not do.** A cell that imports or names the course's reference or
+#   grader (`course_lib`, `grader`, `instructor_tools`), reaches for the machinery that inspects
+#   or patches other code (`sys`, `importlib`, `inspect`, `exec`, `eval`, `setattr`, `globals`,
+#   `open`, ...), runs a shell command (`!`) or a magic other than `%matplotlib`, `%time` and
+#   `%timeit`, or assigns to a library's attributes (`np.allclose = ...`) gets **no points** for
+#   its function. `course check` warns you about such a cell before you hand in.
+# - **Do not change your arguments in place.** Compute new arrays (`Z - mu`, not `Z -= mu`) and
+#   return them: a function that changes an array it was given loses the points of the tests that
+#   check that the arguments are left as they were.
+# - **Time.** At grading, every cell, and every call a test makes to your function, may run for
+#   30 s; the whole notebook for 600 s, restarts included. What runs
+#   longer is stopped and counts as failed; once the 600 s are used up, the
+#   cells left score nothing.
+# - **Your own cells.** You may add cells (helpers, experiments). They run at grading, in order,
+#   like the given cells, so keep them quick and free of errors. Test cells are restored from the
+#   original at grading: editing or deleting one changes nothing.
+# - **Written answers** are graded by a person, with the rubric shown under each question: the
+#   rubric says what earns each point.
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
 import matplotlib.pyplot as plt
@@ -39,20 +64,43 @@ import numpy as np
 # r \sim \mathcal{U}\big(\log_{10} a,\ \log_{10} b\big), \qquad \alpha = 10^{r}.
 # $$
 #
-# In NumPy: `r = rng.uniform(np.log10(low), np.log10(high), size=size)` and then `10.0 ** r`.
-# (Careful: `np.exp(r)` would be $e^r$, not $10^r$; and $10^{-4}$ is written `1e-4` in Python,
-# while `10e-4` means $10 \times 10^{-4} = 10^{-3}$.)
+# (Careful: $10^{-4}$ is written `1e-4` in Python, while `10e-4` means
+# $10 \times 10^{-4} = 10^{-3}$.)
 #
 # **Write `sample_log_uniform`**, drawing `r` in exactly one call as above so that a seed fixes the
 # samples. Only $0 < \text{low} < \text{high}$ makes sense (0 and negative numbers have no
 # logarithm): otherwise raise a `ValueError` whose message names `low`.
+#
+# <details><summary>Hint 1 — idea</summary>
+#
+# The exponent is what is uniform, not $\alpha$. Its range is the range of $\alpha$ seen
+# through $\log_{10}$: the exponents of the two ends.
+#
+# </details>
+#
+# <details><summary>Hint 2 — formula</summary>
+#
+# $r$ uniform on $[\log_{10}\text{low}, \log_{10}\text{high})$, then $\alpha = 10^r$. For
+# $[10^{-4}, 1]$ that is $r \in [-4, 0]$.
+#
+# </details>
+#
+# <details><summary>Hint 3 — shape of the code</summary>
+#
+# Check the arguments and raise first. Then one draw of the exponents with `rng.uniform`
+# (lower bound first, `size=size`), and raise 10 to them. `np.exp` would give $e^r$, not
+# $10^r$.
+#
+# </details>
 
 # %% nbgrader={"grade": false, "grade_id": "sample_log_uniform", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def sample_log_uniform(low, high, size, rng):
     """Samples spread evenly over the decades between low and high (0 < low < high).
 
-    Draw the exponent with ONE call, r = rng.uniform(np.log10(low), np.log10(high), size=size),
-    and return 10.0 ** r. For low = 1e-4 and high = 1, r is uniform in [-4, 0].
+    Returns 10**r, where r is uniform on [log10(low), log10(high)): every decade of
+    [low, high] gets the same share of the samples. All of r comes from ONE call of
+    rng.uniform (lower bound first, shape size), so that a seed fixes the samples. For
+    low = 1e-4 and high = 1, r is uniform in [-4, 0].
 
     Parameters
     ----------
@@ -200,10 +248,31 @@ plt.show()
 # **Write `effective_window`**, for a single $\beta$ or elementwise for many. `beta` may be a
 # number (an int or a float), a list of numbers, or a NumPy array of any shape, a 0-d array
 # included. Return a float (a Python or NumPy float) for a number or a 0-d array, and a float
-# array of the same shape for a list or an array with at least one dimension; converting with
-# `np.asarray(beta, dtype=float)` and computing with NumPy gives exactly this. Only
+# array of the same shape for a list or an array with at least one dimension. Only
 # $0 \le \beta < 1$ makes sense (at $\beta = 1$ the window is infinite): raise a `ValueError` whose
 # message names `beta` if any value is outside $[0, 1)$.
+#
+# <details><summary>Hint 1 — idea</summary>
+#
+# Treat every input as an array of floats: then one formula covers a number, a list and an
+# array of any shape, and one test of the values covers them all.
+#
+# </details>
+#
+# <details><summary>Hint 2 — formula</summary>
+#
+# $\frac{1}{1-\beta}$ elementwise, after checking $0 \le \beta < 1$ for every value (all
+# of them, not only the first).
+#
+# </details>
+#
+# <details><summary>Hint 3 — shape of the code</summary>
+#
+# Convert `beta` with `np.asarray(..., dtype=float)`; raise if not every value is in
+# $[0, 1)$ (`np.all` of a condition); return the formula on the converted array. A 0-d array
+# in gives a NumPy float out.
+#
+# </details>
 
 # %% nbgrader={"grade": false, "grade_id": "effective_window", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def effective_window(beta):
@@ -334,18 +403,41 @@ plt.show()
 # $$
 #
 # **Write `sample_beta`**, drawing `r` with one call to `rng.uniform` with the bounds in exactly
-# this order. (You may call your `sample_log_uniform` if you like.) Unless
+# this order (the smaller first). (You may call your `sample_log_uniform` if you like.) Unless
 # $0 \le \text{low} < \text{high} < 1$, raise a `ValueError` whose message names the culprit:
 # `high` if $\text{high} \ge 1$, `low` otherwise (a negative `low`, or one that is not below
 # `high`).
+#
+# <details><summary>Hint 1 — idea</summary>
+#
+# $1 - \beta$ is a number between $1 - \text{high}$ and $1 - \text{low}$ that you want on a
+# log scale: that is exactly what `sample_log_uniform` draws, for those two ends.
+#
+# </details>
+#
+# <details><summary>Hint 2 — formula</summary>
+#
+# $1 - \beta = 10^r$ with $r$ uniform on $[\log_{10}(1 - \text{high}), \log_{10}(1 - \text{low}))$,
+# so $\beta = 1 - 10^r$. Note that $1 - \text{high} < 1 - \text{low}$.
+#
+# </details>
+#
+# <details><summary>Hint 3 — shape of the code</summary>
+#
+# Check `high` first, then `low`, raising as described. Then either draw the exponents
+# yourself (one `rng.uniform` call, the smaller bound first) or call
+# `sample_log_uniform(1 - high, 1 - low, size, rng)`; subtract the result from 1.
+#
+# </details>
 
 # %% nbgrader={"grade": false, "grade_id": "sample_beta", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def sample_beta(low, high, size, rng):
     """Samples of beta in [low, high] with 1 - beta spread evenly over its decades.
 
-    0 <= low < high < 1. Draw, with ONE call and the bounds in this order,
-    r = rng.uniform(np.log10(1 - high), np.log10(1 - low), size=size), and return 1 - 10.0 ** r.
-    For beta in [0.9, 0.999], r is uniform in [-3, -1].
+    0 <= low < high < 1. Returns 1 - 10**r, where r is uniform between log10(1 - high) and
+    log10(1 - low): every decade of 1 - beta gets the same share of the samples. All of r
+    comes from ONE call of rng.uniform with the smaller bound, log10(1 - high), first and
+    shape size. For beta in [0.9, 0.999], r is uniform in [-3, -1].
 
     Parameters
     ----------
@@ -507,6 +599,12 @@ plt.show()
 # window $\frac{1}{1-\beta}$ and the two changes $0.9 \to 0.9005$ and $0.999 \to 0.9995$ in your
 # answer.
 #
+# **Rubric (2 points):** 1 point for explaining, with the window $1/(1-\beta)$ and the two
+# examples, that the same change in $\beta$ matters much more near 1 (10 to about 10.05 versus
+# 1,000 to 2,000); 1 point for saying that the log scale spreads the samples evenly over the
+# decades of $1 - \beta$ (window 10-100 and 100-1,000 each get half), so the sensitive region near
+# 1 is sampled densely, whereas a uniform draw puts only about 10 % of the samples above 0.99.
+#
 # ### BEGIN SOLUTION
 # **Model answer.** What the average does depends on its window $\frac{1}{1-\beta}$, and the
 # window is very sensitive to $\beta$ near 1 and insensitive far from it: $0.9 \to 0.9005$ moves
@@ -516,12 +614,6 @@ plt.show()
 # 1,000), where small changes matter most. Sampling $1 - \beta$ log-uniformly gives each decade
 # of $1 - \beta$, i.e. each factor of 10 in the window, the same number of samples: more samples
 # where $\beta$ is close to 1, which is where they are needed.
-#
-# **Rubric (2 points):** 1 point for explaining, with the window $1/(1-\beta)$ and the two
-# examples, that the same change in $\beta$ matters much more near 1 (10 to about 10.05 versus
-# 1,000 to 2,000); 1 point for saying that the log scale spreads the samples evenly over the
-# decades of $1 - \beta$ (window 10-100 and 100-1,000 each get half), so the sensitive region near
-# 1 is sampled densely, whereas a uniform draw puts only about 10 % of the samples above 0.99.
 # ### END SOLUTION
 
 # %% [markdown]
@@ -545,11 +637,36 @@ plt.show()
 # For large $t$, $\beta^t \to 0$ and the correction fades away; for $t = 1$,
 # $\hat v_1 = x_1$ exactly.
 #
+# **Work it out first.** With $\beta = 0.5$ and $x = (2, 0, 4)$, compute $v_1, v_2, v_3$ and
+# $\hat v_1, \hat v_2, \hat v_3$ by hand before you write any code; the visible tests below use
+# exactly this series, so you can compare.
+#
 # **Write `ewa`**, returning $v_1, \dots, v_T$ (or $\hat v_1, \dots, \hat v_T$ when
 # `bias_correction=True`) as a float array of shape $(T,)$. Note that $t$ starts at 1. As for
 # `effective_window`, only $0 \le \beta < 1$ makes sense (with $\beta = 1$ the average never
 # leaves $v_0 = 0$, and bias correction would divide by $1 - 1^t = 0$): raise a `ValueError` whose
 # message names `beta` otherwise.
+#
+# <details><summary>Hint 1 — idea</summary>
+#
+# Each $v_t$ needs the one before it, so walk through the series once, keeping the running
+# value; bias correction then rescales every $v_t$ by its own $t$.
+#
+# </details>
+#
+# <details><summary>Hint 2 — formula</summary>
+#
+# $v_t = \beta v_{t-1} + (1-\beta) x_t$ from $v_0 = 0$; corrected,
+# $\hat v_t = v_t / (1 - \beta^t)$ with $t = 1, \dots, T$ (not $0, \dots, T-1$).
+#
+# </details>
+#
+# <details><summary>Hint 3 — shape of the code</summary>
+#
+# Check `beta`; convert `x` to floats; a loop over $t$ filling an array of shape $(T,)$;
+# if `bias_correction`, divide by $1 - \beta^t$ for $t = 1..T$ (an array of those powers).
+#
+# </details>
 
 # %% nbgrader={"grade": false, "grade_id": "ewa", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def ewa(x, beta, bias_correction=False):
@@ -701,7 +818,7 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# **Your functions, live.** The explorer below uses *your* `ewa` and `effective_window`. Slide $r$ to set $\beta = 1 - 10^{r}$: the window $1/(1-\beta)$ grows tenfold per step of $r$, the average smooths more and lags more, and at the start the uncorrected average sits below the bias-corrected one. (It needs a running kernel; until your functions work, it says what went wrong.)
+# **Your functions, live.** The explorer below uses *your* `ewa` and `effective_window`. The slider moves $r$ from $-0.3$ to $-3.3$ in steps of $0.05$ and sets $\beta = 1 - 10^{r}$, so $\beta$ rises to the right and the window is $1/(1-\beta) = 10^{-r}$: each time $r$ goes down by 1 ($\beta$ from 0.9 to 0.99 to 0.999), the window grows tenfold, and the average smooths more and lags more. **Predict before you slide:** for $\beta = 0.99$, about how many steps does the uncorrected average need to climb most of the way to the data, and where does the bias-corrected one start? Then check your prediction. (It needs a running kernel; until your functions work, it says what went wrong.)
 
 # %%
 from course_kit.explorers.ewa_explorer import ewa_window_explorer
