@@ -19,9 +19,9 @@ RULES_MARKDOWN = f"""## Rules that can cost points
 - **Do not change your arguments in place.** Compute new arrays (`Z - mu`, not `Z -= mu`) and
   return them: a function that changes an array it was given loses the points of the tests that
   check that the arguments are left as they were.
-- **Time.** At grading, every cell, and every call a test makes to your function, may run for
-  {CELL_TIMEOUT} s; the whole notebook for {SUBMISSION_TIMEOUT} s, restarts included. What runs
-  longer is stopped and counts as failed; once the {SUBMISSION_TIMEOUT} s are used up, the
+- **Time.** At grading, every cell, and every call a test makes to your function, may run
+  for {CELL_TIMEOUT} s, and the whole notebook for {SUBMISSION_TIMEOUT} s, restarts included.
+  What runs longer is stopped and counts as failed; once the notebook's time is used up, the
   cells left score nothing.
 - **Your own cells.** You may add cells (helpers, experiments). They run at grading, in order,
   like the given cells, so keep them quick and free of errors. Test cells are restored from the

@@ -22,6 +22,31 @@
 # $z_j^{(1)}, \dots, z_j^{(m)}$ for the $m$ examples. The parameters $\gamma$ and $\beta$ and the
 # statistics $\mu$ and $\sigma^2$ are column vectors of shape $(n, 1)$, and NumPy broadcasting
 # applies them to every column.
+#
+# ## Rules that can cost points
+#
+# - **Answer cells.** Write each function's body in its answer cell, below the docstring (where
+#   it says `# YOUR CODE HERE`). Keep the `def` line and the docstring as given: the tests call
+#   the function by that name, with those arguments. An answer cell may import ordinary libraries
+#   (NumPy, `math`, `itertools`, ...) and define helpers for its function.
+# - **What an answer cell may not do.** A cell that imports or names the course's reference or
+#   grader (`course_lib`, `grader`, `instructor_tools`), reaches for the machinery that inspects
+#   or patches other code (`sys`, `importlib`, `inspect`, `exec`, `eval`, `setattr`, `globals`,
+#   `open`, ...), runs a shell command (`!`) or a magic other than `%matplotlib`, `%time` and
+#   `%timeit`, or assigns to a library's attributes (`np.allclose = ...`) gets **no points** for
+#   its function. `course check` warns you about such a cell before you hand in.
+# - **Do not change your arguments in place.** Compute new arrays (`Z - mu`, not `Z -= mu`) and
+#   return them: a function that changes an array it was given loses the points of the tests that
+#   check that the arguments are left as they were.
+# - **Time.** At grading, every cell, and every call a test makes to your function, may run
+#   for 30 s, and the whole notebook for 600 s, restarts included.
+#   What runs longer is stopped and counts as failed; once the notebook's time is used up, the
+#   cells left score nothing.
+# - **Your own cells.** You may add cells (helpers, experiments). They run at grading, in order,
+#   like the given cells, so keep them quick and free of errors. Test cells are restored from the
+#   original at grading: editing or deleting one changes nothing.
+# - **Written answers** are graded by a person, with the rubric shown under each question: the
+#   rubric says what earns each point.
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
@@ -64,12 +89,33 @@ from course_kit.network import MLP, BatchNormFunctions
 #
 # The backward pass needs some of the values computed here, so `batchnorm_forward` also returns a
 # `cache`: exactly the tuple `(Z, Z_norm, mu, var, gamma, beta, eps)`, in this order.
+#
+# <details><summary>Hint 1 — idea</summary>
+#
+# Work one row (one unit) at a time in your head, but let NumPy do all rows at once: every
+# statistic is a reduction over the examples, i.e. along the rows.
+#
+# </details>
+#
+# <details><summary>Hint 2 — formula</summary>
+#
+# $\mu = \frac1m \sum_i z^{(i)}$, $\sigma^2 = \frac1m \sum_i (z^{(i)} - \mu)^2$,
+# $z_{\text{norm}} = (z - \mu)/\sqrt{\sigma^2 + \varepsilon}$, $\tilde z = \gamma z_{\text{norm}} + \beta$.
+#
+# </details>
+#
+# <details><summary>Hint 3 — shape of the code</summary>
+#
+# Two reductions over axis 1 with `keepdims=True` (so $\mu$ and $\sigma^2$ are $(n, 1)$),
+# then two broadcast expressions of shape $(n, m)$, then the tuple. No loop is needed.
+#
+# </details>
 
 # %% nbgrader={"grade": false, "grade_id": "batchnorm_forward", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def batchnorm_forward(Z, gamma, beta, eps=1e-5):
     """Batch norm at training time: normalise every row of Z over the batch, then scale and shift.
 
-    The arguments need not be checked.
+    The arguments need not be checked. Z, gamma and beta are left as they were.
 
     Parameters
     ----------
@@ -79,9 +125,11 @@ def batchnorm_forward(Z, gamma, beta, eps=1e-5):
 
     Returns
     -------
-    Z_tilde : array (n, m), gamma * Z_norm + beta, where
-        mu = mean of Z over the examples (axis 1), shape (n, 1)
-        var = mean of (Z - mu)**2 over the examples (divide by m, not m - 1), shape (n, 1)
+    Z_tilde : array (n, m), gamma * Z_norm + beta, where, for every unit (row) over the
+        m examples (columns):
+        mu = (1/m) sum_i z^(i), an (n, 1) column
+        var = (1/m) sum_i (z^(i) - mu)^2, an (n, 1) column (the biased variance: 1/m, not
+            1/(m - 1))
         Z_norm = (Z - mu) / sqrt(var + eps), shape (n, m)
     cache : the tuple (Z, Z_norm, mu, var, gamma, beta, eps), exactly in this order
     """
@@ -217,7 +265,11 @@ fig.tight_layout()
 # %%
 from course_kit.explorers.batch_norm_explorer import gamma_beta_explorer
 
-gamma_beta_explorer(batchnorm_forward=batchnorm_forward)
+explorer = gamma_beta_explorer(batchnorm_forward=batchnorm_forward)
+# The explorer draws on a live (ipympl) canvas, which makes ipympl pyplot's backend too: switch
+# pyplot back, so that the plots of later cells stay static images.
+# %matplotlib inline
+explorer
 
 
 # %% [markdown]
@@ -236,25 +288,52 @@ gamma_beta_explorer(batchnorm_forward=batchnorm_forward)
 #
 # both $(n, 1)$ columns (sums, not means: the mean over the batch is already inside `dZ_tilde`).
 #
-# The input is harder: $z^{(i)}$ reaches the loss directly **and** through $\mu$ and $\sigma^2$,
-# which every example of the batch shares. Write $g^{(i)} = \gamma\,
-# \frac{\partial J}{\partial \tilde z^{(i)}}$ for the gradient with respect to
-# $z_{\text{norm}}^{(i)}$. Following all three paths (direct, through $\mu$, through
-# $\sigma^2$) and simplifying gives, row by row,
+# The input is harder, and **this derivation is yours to do**: $z^{(i)}$ reaches the loss
+# directly **and** through $\mu$ and $\sigma^2$, which every example of the batch shares. Write
+# $g^{(i)} = \gamma\, \frac{\partial J}{\partial \tilde z^{(i)}}$ for the gradient with
+# respect to $z_{\text{norm}}^{(i)}$. Work out, one row at a time,
+# $\frac{\partial J}{\partial \sigma^2}$, then $\frac{\partial J}{\partial \mu}$, then
+# $\frac{\partial J}{\partial z^{(i)}}$ as the sum of the three paths (direct, through $\mu$,
+# through $\sigma^2$). Open the hints one at a time only when you are stuck; any correct formula
+# gets full marks, and the cell after the tests lets you check your gradients numerically.
 #
+# <details><summary>Hint 1 — idea</summary>
+#
+# $z_{\text{norm}}^{(i)} = (z^{(i)} - \mu)(\sigma^2 + \varepsilon)^{-1/2}$ depends on
+# $z^{(i)}$ directly, and on every $z^{(k)}$ of its row through $\mu$ and $\sigma^2$. So
+# $\frac{\partial J}{\partial z^{(i)}} = \frac{g^{(i)}}{\sqrt{\sigma^2+\varepsilon}}
+# + \frac{\partial J}{\partial \mu}\frac{1}{m}
+# + \frac{\partial J}{\partial \sigma^2}\frac{2 (z^{(i)} - \mu)}{m}$.
+#
+# </details>
+#
+# <details><summary>Hint 2 — formula</summary>
+#
+# $\frac{\partial J}{\partial \sigma^2} = -\frac12 (\sigma^2+\varepsilon)^{-3/2} \sum_k g^{(k)} (z^{(k)} - \mu)$,
+# $\frac{\partial J}{\partial \mu} = -\frac{1}{\sqrt{\sigma^2+\varepsilon}} \sum_k g^{(k)}$
+# (the path of $\mu$ through $\sigma^2$ is zero, as $\sum_k (z^{(k)} - \mu) = 0$). Put together
+# and simplified:
 # $$\frac{\partial J}{\partial z^{(i)}} = \frac{1}{\sqrt{\sigma^2 + \varepsilon}}
-# \left( g^{(i)} - \frac{1}{m}\sum_{k=1}^{m} g^{(k)}
-# - z_{\text{norm}}^{(i)}\, \frac{1}{m}\sum_{k=1}^{m} g^{(k)} z_{\text{norm}}^{(k)} \right).$$
+# \left( g^{(i)} - \frac{1}{m}\sum_{k} g^{(k)}
+# - z_{\text{norm}}^{(i)}\, \frac{1}{m}\sum_{k} g^{(k)} z_{\text{norm}}^{(k)} \right).$$
+# The second term comes from the mean, the third from the variance; dropping either gives a
+# gradient that looks plausible but is wrong.
 #
-# The second term comes from the mean, the third from the variance. Dropping either is the most
-# common mistake here: the gradient then looks plausible but is wrong.
+# </details>
 #
-# If you prefer, derive it step by step instead (gradient with respect to $\sigma^2$, then
-# $\mu$, then $Z$); any correct formula gets full marks.
+# <details><summary>Hint 3 — shape of the code</summary>
+#
+# Unpack the cache. $d\beta$ and $d\gamma$ are sums over axis 1 (`keepdims=True`). For
+# $dZ$: $g$ of shape $(n, m)$, two means over axis 1 that stay $(n, 1)$ columns, one
+# expression of shape $(n, m)$ divided by the $(n, 1)$ column $\sqrt{\sigma^2 + \varepsilon}$.
+#
+# </details>
 
 # %% nbgrader={"grade": false, "grade_id": "batchnorm_backward", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def batchnorm_backward(dZ_tilde, cache):
     """Gradients of the loss through batchnorm_forward. The arguments need not be checked.
+
+    dZ_tilde and the arrays in cache are left as they were.
 
     Parameters
     ----------
@@ -263,10 +342,10 @@ def batchnorm_backward(dZ_tilde, cache):
 
     Returns
     -------
-    dZ : array (n, m), with g = gamma * dZ_tilde:
-        (g - mean(g) - Z_norm * mean(g * Z_norm)) / sqrt(var + eps), means over axis 1
-    dgamma : array (n, 1), sum over the examples of dZ_tilde * Z_norm
-    dbeta : array (n, 1), sum over the examples of dZ_tilde
+    dZ : array (n, m), the gradient with respect to Z along all three paths (directly, through
+        mu and through var): the exact gradient, which centred differences confirm
+    dgamma : array (n, 1), dJ/dgamma = sum over the examples i of dZ_tilde^(i) Z_norm^(i)
+    dbeta : array (n, 1), dJ/dbeta = sum over the examples i of dZ_tilde^(i)
     """
     ### BEGIN SOLUTION
     Z, Z_norm, mu, var, gamma, beta, eps = cache
@@ -443,9 +522,9 @@ def update_running_stats(running_mean, running_var, mu, var, momentum=0.9):
 
     Returns
     -------
-    (new_running_mean, new_running_var), each (n, 1):
-        momentum * running_mean + (1 - momentum) * mu,
-        momentum * running_var + (1 - momentum) * var
+    (new_running_mean, new_running_var), each (n, 1): the exponentially weighted averages
+        above, the old average weighted by momentum and this batch's statistic by
+        1 - momentum, for the mean and for the variance alike
     """
     ### BEGIN SOLUTION
     new_mean = momentum * running_mean + (1 - momentum) * mu
@@ -722,7 +801,13 @@ fig.tight_layout()
 # A hidden layer with batch norm computes $Z^{[l]} = W^{[l]} A^{[l-1]} + b^{[l]}$ and then
 # $\tilde Z^{[l]} = \gamma^{[l]} Z^{[l]}_{\text{norm}} + \beta^{[l]}$. Why can the bias
 # $b^{[l]}$ be dropped from such a layer (as `MLP` does)? And why does batch norm, used with
-# mini-batches, have a slight regularising effect? Answer in a few sentences.
+# mini-batches, have a slight regularising effect? Answer in a few sentences, in the cell below.
+#
+# **Rubric (2 points):** 1 point for explaining that the mean subtraction cancels any constant
+# added by $b$ (so $b$ has no effect / zero gradient and $\beta$ takes its role); 1 point for
+# explaining that the mini-batch mean and variance are noisy estimates that add noise to the
+# activations (like dropout), giving a slight regularising effect that is smaller for larger
+# mini-batches.
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "written_bias_and_regularisation", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
 # **Model answer.** Batch norm subtracts from every unit its mean over the mini-batch. A bias
@@ -737,12 +822,6 @@ fig.tight_layout()
 # so later layers cannot rely too much on any exact value. The effect is small (and shrinks as
 # the mini-batch grows), so batch norm is not used as a regulariser on its own; at test time the
 # fixed running statistics remove the noise.
-#
-# **Rubric (2 points):** 1 point for explaining that the mean subtraction cancels any constant
-# added by $b$ (so $b$ has no effect / zero gradient and $\beta$ takes its role); 1 point for
-# explaining that the mini-batch mean and variance are noisy estimates that add noise to the
-# activations (like dropout), giving a slight regularising effect that is smaller for larger
-# mini-batches.
 
 # %% [markdown]
 # ## Summary

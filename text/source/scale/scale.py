@@ -32,9 +32,9 @@
 # - **Do not change your arguments in place.** Compute new arrays (`Z - mu`, not `Z -= mu`) and
 #   return them: a function that changes an array it was given loses the points of the tests that
 #   check that the arguments are left as they were.
-# - **Time.** At grading, every cell, and every call a test makes to your function, may run for
-#   30 s; the whole notebook for 600 s, restarts included. What runs
-#   longer is stopped and counts as failed; once the 600 s are used up, the
+# - **Time.** At grading, every cell, and every call a test makes to your function, may run
+#   for 30 s, and the whole notebook for 600 s, restarts included.
+#   What runs longer is stopped and counts as failed; once the notebook's time is used up, the
 #   cells left score nothing.
 # - **Your own cells.** You may add cells (helpers, experiments). They run at grading, in order,
 #   like the given cells, so keep them quick and free of errors. Test cells are restored from the
@@ -823,7 +823,11 @@ plt.show()
 # %%
 from course_kit.explorers.ewa_explorer import ewa_window_explorer
 
-ewa_window_explorer(ewa=ewa, effective_window=effective_window)
+explorer = ewa_window_explorer(ewa=ewa, effective_window=effective_window)
+# The explorer draws on a live (ipympl) canvas, which makes ipympl pyplot's backend too: switch
+# pyplot back, so that the plots of later cells stay static images.
+# %matplotlib inline
+explorer
 
 # %% [markdown]
 # You now have the whole recipe for choosing hyperparameters at random on the right scale: a

@@ -22,7 +22,33 @@
 # **Notation.** Examples are **columns**. With $C$ classes and $m$ examples, the scores (logits)
 # $Z$ and the probabilities $A$ have shape $(C, m)$, one-hot labels $Y$ too; inputs $X$ are
 # $(n_x, m)$, the weights $W$ are $(C, n_x)$ and the bias $b$ is a $(C, 1)$ column, so that
-# $Z = W X + b$.
+# $Z = W X + b$. Classes are numbered $0, 1, \dots, C - 1$, as in the code: class $k$ is row $k$
+# of $Z$, $A$, $Y$ and $W$.
+#
+# ## Rules that can cost points
+#
+# - **Answer cells.** Write each function's body in its answer cell, below the docstring (where
+#   it says `# YOUR CODE HERE`). Keep the `def` line and the docstring as given: the tests call
+#   the function by that name, with those arguments. An answer cell may import ordinary libraries
+#   (NumPy, `math`, `itertools`, ...) and define helpers for its function.
+# - **What an answer cell may not do.** A cell that imports or names the course's reference or
+#   grader (`course_lib`, `grader`, `instructor_tools`), reaches for the machinery that inspects
+#   or patches other code (`sys`, `importlib`, `inspect`, `exec`, `eval`, `setattr`, `globals`,
+#   `open`, ...), runs a shell command (`!`) or a magic other than `%matplotlib`, `%time` and
+#   `%timeit`, or assigns to a library's attributes (`np.allclose = ...`) gets **no points** for
+#   its function. `course check` warns you about such a cell before you hand in.
+# - **Do not change your arguments in place.** Compute new arrays (`Z - mu`, not `Z -= mu`) and
+#   return them: a function that changes an array it was given loses the points of the tests that
+#   check that the arguments are left as they were.
+# - **Time.** At grading, every cell, and every call a test makes to your function, may run
+#   for 30 s, and the whole notebook for 600 s, restarts included.
+#   What runs longer is stopped and counts as failed; once the notebook's time is used up, the
+#   cells left score nothing.
+# - **Your own cells.** You may add cells (helpers, experiments). They run at grading, in order,
+#   like the given cells, so keep them quick and free of errors. Test cells are restored from the
+#   original at grading: editing or deleting one changes nothing.
+# - **Written answers** are graded by a person, with the rubric shown under each question: the
+#   rubric says what earns each point.
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
@@ -35,10 +61,10 @@ from course_kit.data import load_digits_split, make_blobs
 # %% [markdown]
 # ## 1. Softmax
 #
-# For one example with logits $z = (z_1, \dots, z_C)$, the softmax activation first exponentiates,
-# $t_k = e^{z_k}$, and then normalises so that the entries sum to 1:
+# For one example with logits $z = (z_0, \dots, z_{C-1})$, the softmax activation first
+# exponentiates, $t_k = e^{z_k}$, and then normalises so that the entries sum to 1:
 #
-# $$a_k = \frac{e^{z_k}}{\sum_{j=1}^{C} e^{z_j}}, \qquad k = 1, \dots, C.$$
+# $$a_k = \frac{e^{z_k}}{\sum_{j=0}^{C-1} e^{z_j}}, \qquad k = 0, \dots, C - 1.$$
 #
 # Every $a_k$ is positive, they sum to 1, and a larger logit always gives a larger probability.
 # Applied to $Z$ of shape $(C, m)$, softmax works on every **column** separately (the sums run over
@@ -51,6 +77,27 @@ from course_kit.data import load_digits_split, make_blobs
 # exponent is $e^0 = 1$, nothing overflows, and the denominator is at least 1. (One maximum for the
 # whole array is not enough: a column whose logits are all far below it would underflow to
 # $0 / 0$.)
+#
+# <details><summary>Hint 1 — idea</summary>
+#
+# Work column by column: each column is one example. Shift each column so its largest logit
+# is 0, then exponentiate and normalise; the shift changes no probability.
+#
+# </details>
+#
+# <details><summary>Hint 2 — formula</summary>
+#
+# $a_k = e^{z_k - c} / \sum_j e^{z_j - c}$ with $c = \max_j z_j$ of that column.
+#
+# </details>
+#
+# <details><summary>Hint 3 — shape of the code</summary>
+#
+# A maximum over axis 0 with `keepdims=True` (shape $(1, m)$), subtracted from `Z` into a new
+# array (not `Z -= ...`, which would change the caller's array); `np.exp`; divide by the sum
+# over axis 0, again with `keepdims=True`.
+#
+# </details>
 
 # %% nbgrader={"grade": false, "grade_id": "softmax", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def softmax(Z):
@@ -63,8 +110,9 @@ def softmax(Z):
     Returns
     -------
     A : array (C, m), A[k, i] = exp(Z[k, i]) / sum_j exp(Z[j, i]); every column sums to 1.
-        Must be finite for any finite Z (logits of +-1000 included): subtract each column's
-        maximum before exponentiating. Do not modify Z.
+        Finite for any finite Z, logits of +-1000 included. Z is left as it was.
+
+    The argument need not be checked.
     """
     ### BEGIN SOLUTION
     shifted = Z - np.max(Z, axis=0, keepdims=True)
@@ -273,14 +321,14 @@ print(one_hot(labels, 4))
 # The loss of softmax regression compares the predicted probabilities $A$ with the one-hot labels
 # $Y$. For one example it is
 #
-# $$\mathcal L(a, y) = -\sum_{k=1}^{C} y_k \log a_k,$$
+# $$\mathcal L(a, y) = -\sum_{k=0}^{C-1} y_k \log a_k,$$
 #
 # and since $y$ has a single 1, at the true class $c$, this is just $-\log a_c$: small when the
 # model gives the true class a high probability, and growing without bound as that probability
 # goes to 0. The cost over the $m$ examples is the **mean**,
 #
 # $$J = \frac{1}{m}\sum_{i=1}^{m} \mathcal L\big(a^{(i)}, y^{(i)}\big)
-# = -\frac{1}{m}\sum_{i=1}^{m}\sum_{k=1}^{C} Y_{k,i} \log A_{k,i}.$$
+# = -\frac{1}{m}\sum_{i=1}^{m}\sum_{k=0}^{C-1} Y_{k,i} \log A_{k,i}.$$
 #
 # Return it as one number (a Python `float` or a NumPy float), not as an array. `log` is the
 # natural logarithm (`np.log`).
@@ -408,6 +456,28 @@ fig.tight_layout()
 # above. (The tests of this function give it stand-ins for them, hand-worked ones in the visible
 # test and the course's own in the grader's hidden tests, so that a mistake up there costs points
 # there only.)
+#
+# <details><summary>Hint 1 — idea</summary>
+#
+# Compute the forward pass once ($Z$, then $A$), keep $A - Y$, and reuse it for both
+# gradients and for nothing else; the loss comes from $A$ and $Y$.
+#
+# </details>
+#
+# <details><summary>Hint 2 — formula</summary>
+#
+# $\frac{\partial J}{\partial Z} = \frac1m (A - Y)$, shape $(C, m)$; then
+# $dW = \frac1m (A - Y) X^T$, shape $(C, n_x)$, and $db$ the mean of $A - Y$ over the examples,
+# shape $(C, 1)$.
+#
+# </details>
+#
+# <details><summary>Hint 3 — shape of the code</summary>
+#
+# $m$ is the number of columns of `X`; one matrix product with the transpose of `X`; one sum or
+# mean over axis 1 with `keepdims=True`; return the tuple `(loss, dW, db)` in this order.
+#
+# </details>
 
 # %% nbgrader={"grade": false, "grade_id": "softmax_regression_grads", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def softmax_regression_grads(W, b, X, Y):
@@ -419,9 +489,9 @@ def softmax_regression_grads(W, b, X, Y):
 
     Returns
     -------
-    loss : float, cross_entropy(A, Y) with A = softmax(W @ X + b)
-    dW : array (C, n_x), (A - Y) @ X.T / m
-    db : array (C, 1), the mean of A - Y over the examples (axis 1)
+    loss : float, the mean cross-entropy J of A = softmax(W X + b) against Y
+    dW : array (C, n_x), dJ/dW = (1/m) (A - Y) X^T
+    db : array (C, 1), dJ/db = (1/m) sum over the examples i of (A^(i) - Y^(i))
     """
     ### BEGIN SOLUTION
     m = X.shape[1]
@@ -543,8 +613,8 @@ def predict(W, b, X):
 
     Returns
     -------
-    labels : int array (m,), labels[i] = the k with the largest (W @ X + b)[k, i]; on a tie
-        the smallest such k (as np.argmax); any NumPy integer dtype
+    labels : int array (m,), labels[i] = the class k with the largest logit (W X + b)[k, i];
+        on a tie the smallest such k; any NumPy integer dtype
     """
     ### BEGIN SOLUTION
     return np.argmax(W @ X + b, axis=0)
@@ -625,9 +695,9 @@ check_equal("predict with classes 0 and 1 tied for the largest logit (the first 
 # Everything is in place for gradient descent: start from $W = 0$, $b = 0$ and repeat
 # $W \leftarrow W - \alpha\, \partial J/\partial W$, $b \leftarrow b - \alpha\, \partial J/\partial b$.
 # The digits are 8×8 images flattened into $n_x = 64$ pixel intensities in $[0, 1]$, with
-# $C = 10$ classes; 1,199 images train the model and 299 others measure its accuracy. The cell
-# below uses **your** functions; 200 full-batch steps with $\alpha = 1$ take well under a second
-# and should reach a validation accuracy above 90 % (about 95 %).
+# $C = 10$ classes; 1,197 images train the model and 300 others measure its accuracy. The cell
+# below uses **your** functions; 200 full-batch steps with $\alpha = 1$ take a few seconds and
+# should reach a validation accuracy above 90 % (about 95 %).
 
 # %%
 digits = load_digits_split()
@@ -688,29 +758,52 @@ fig.tight_layout()
 # %% [markdown]
 # ## 8. Written question
 #
-# Softmax regression with $C = 2$ classes has two rows of weights, $w_1, w_2$, and two biases,
-# $b_1, b_2$. Show that its probability for class 1 is the sigmoid of a single linear function of
-# $x$, i.e. that it is logistic regression. What are that logistic regression's weights and bias,
-# and what does this tell you about the parameters of softmax regression?
+# Softmax regression with $C = 2$ classes, numbered 0 and 1 as in the code, has two rows of
+# weights, $w_0$ (row 0 of $W$) and $w_1$ (row 1), and two biases, $b_0, b_1$. Show that its
+# probability for class 1 is the sigmoid of a single linear function of $x$, i.e. that it is
+# logistic regression (which gives class 1 the probability $\sigma(w^T x + b)$). What are that
+# logistic regression's weights and bias, and what does this tell you about the parameters of
+# softmax regression? Answer in the cell below.
+#
+# **Rubric (2 points):** 1 point for the derivation $a_1 = \sigma(z_1 - z_0)$ (dividing numerator
+# and denominator by $e^{z_1}$, or an equivalent argument); 1 point for naming $w = w_1 - w_0$,
+# $b = b_1 - b_0$ and noting that only differences matter (the parameterisation is redundant:
+# adding the same vector to both rows changes no probability).
+#
+# <details><summary>Hint 1 — idea</summary>
+#
+# Write $a_1$ with the softmax formula for two logits $z_0, z_1$, and try to make it look like
+# $\frac{1}{1 + e^{-t}}$ for some $t$.
+#
+# </details>
+#
+# <details><summary>Hint 2 — formula</summary>
+#
+# Divide the numerator and the denominator of $a_1 = \frac{e^{z_1}}{e^{z_0} + e^{z_1}}$ by
+# $e^{z_1}$.
+#
+# </details>
+#
+# <details><summary>Hint 3 — shape of the code</summary>
+#
+# Substitute $z_k = w_k^T x + b_k$ into the $t$ you found and collect the terms in $x$ and the
+# constant.
+#
+# </details>
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "written_two_classes", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
-# **Model answer.** With $z_1 = w_1^T x + b_1$ and $z_2 = w_2^T x + b_2$,
+# **Model answer.** With $z_0 = w_0^T x + b_0$ and $z_1 = w_1^T x + b_1$,
 #
-# $$a_1 = \frac{e^{z_1}}{e^{z_1} + e^{z_2}} = \frac{1}{1 + e^{-(z_1 - z_2)}}
-# = \sigma(z_1 - z_2) = \sigma\big((w_1 - w_2)^T x + (b_1 - b_2)\big),$$
+# $$a_1 = \frac{e^{z_1}}{e^{z_0} + e^{z_1}} = \frac{1}{1 + e^{-(z_1 - z_0)}}
+# = \sigma(z_1 - z_0) = \sigma\big((w_1 - w_0)^T x + (b_1 - b_0)\big),$$
 #
-# dividing numerator and denominator by $e^{z_1}$, and $a_2 = 1 - a_1$. So two-class softmax
-# regression is logistic regression with weights $w = w_1 - w_2$ and bias $b = b_1 - b_2$.
+# dividing numerator and denominator by $e^{z_1}$, and $a_0 = 1 - a_1$. So two-class softmax
+# regression is logistic regression with weights $w = w_1 - w_0$ and bias $b = b_1 - b_0$.
 #
 # Only the differences matter: adding the same vector to both rows of $W$ (and the same number to
 # both biases) leaves every probability unchanged, so softmax regression's parameters are
 # redundant (over-parameterised) — in general one class's row could be fixed to 0. The same
 # shift-invariance is why subtracting the maximum logit is allowed.
-#
-# **Rubric (2 points):** 1 point for the derivation $a_1 = \sigma(z_1 - z_2)$ (dividing by
-# $e^{z_1}$ or an equivalent argument); 1 point for naming $w = w_1 - w_2$, $b = b_1 - b_2$ and
-# noting that only differences matter (the parameterisation is redundant / invariant to a common
-# shift).
 
 # %% [markdown]
 # ## Summary

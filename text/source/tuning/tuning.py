@@ -26,6 +26,31 @@
 # (a validation error, a loss): lower is better. Every random draw comes from a
 # `np.random.Generator` passed in as `rng`, so a seed fixes the result. None of the four
 # functions needs to check its arguments: the tests pass only valid ones.
+#
+# ## Rules that can cost points
+#
+# - **Answer cells.** Write each function's body in its answer cell, below the docstring (where
+#   it says `# YOUR CODE HERE`). Keep the `def` line and the docstring as given: the tests call
+#   the function by that name, with those arguments. An answer cell may import ordinary libraries
+#   (NumPy, `math`, `itertools`, ...) and define helpers for its function.
+# - **What an answer cell may not do.** A cell that imports or names the course's reference or
+#   grader (`course_lib`, `grader`, `instructor_tools`), reaches for the machinery that inspects
+#   or patches other code (`sys`, `importlib`, `inspect`, `exec`, `eval`, `setattr`, `globals`,
+#   `open`, ...), runs a shell command (`!`) or a magic other than `%matplotlib`, `%time` and
+#   `%timeit`, or assigns to a library's attributes (`np.allclose = ...`) gets **no points** for
+#   its function. `course check` warns you about such a cell before you hand in.
+# - **Do not change your arguments in place.** Compute new arrays (`Z - mu`, not `Z -= mu`) and
+#   return them: a function that changes an array it was given loses the points of the tests that
+#   check that the arguments are left as they were.
+# - **Time.** At grading, every cell, and every call a test makes to your function, may run
+#   for 30 s, and the whole notebook for 600 s, restarts included.
+#   What runs longer is stopped and counts as failed; once the notebook's time is used up, the
+#   cells left score nothing.
+# - **Your own cells.** You may add cells (helpers, experiments). They run at grading, in order,
+#   like the given cells, so keep them quick and free of errors. Test cells are restored from the
+#   original at grading: editing or deleting one changes nothing.
+# - **Written answers** are graded by a person, with the rubric shown under each question: the
+#   rubric says what earns each point.
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
 import itertools
