@@ -16,6 +16,7 @@ from traitlets.config import Config
 
 from course_kit import RUNTIME
 from course_kit.cells import answer_sources
+from course_kit.student_rules import RULES_MARKDOWN
 from grader.config import REPOSITORY, configure
 from instructor_tools import assignments
 from instructor_tools.kit import write_kit
@@ -93,6 +94,11 @@ def test_the_kit_holds_notebooks_a_wheel_and_a_readme(kit):
             [*KIT_MODULES, "course_kit/visible_mistakes.json"])
         entry = wheel.read("dl_course_kit-0.1.0.dist-info/entry_points.txt").decode()
         assert "course = course_kit.check:main" in entry
+
+
+def test_the_readme_states_the_rules_that_cost_points(kit):
+    """The same text as every notebook's opening (tests/test_notebook_teaching.py)."""
+    assert RULES_MARKDOWN.strip() in (kit / "README.md").read_text()
 
 
 def test_no_solution_hidden_test_or_reference_line_is_in_the_kit(kit):

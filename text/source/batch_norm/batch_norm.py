@@ -125,8 +125,8 @@ def batchnorm_forward(Z, gamma, beta, eps=1e-5):
 
     Returns
     -------
-    Z_tilde : array (n, m), gamma * Z_norm + beta, where, for every unit (row) over the
-        m examples (columns):
+    Z_tilde : array (n, m), gamma Z_norm + beta (gamma and beta broadcast over the
+        columns), where, for every unit (row), over the m examples (columns):
         mu = (1/m) sum_i z^(i), an (n, 1) column
         var = (1/m) sum_i (z^(i) - mu)^2, an (n, 1) column (the biased variance: 1/m, not
             1/(m - 1))

@@ -70,7 +70,7 @@ from course_kit.network import MLP
 # each there are $n^d$ points.
 #
 # Dimension $i$ takes the $n$ evenly spaced values from `low[i]` to `high[i]`, **both ends
-# included**, which is what `np.linspace(low[i], high[i], n)` returns. The points are listed in
+# included**. The points are listed in
 # `itertools.product` order: the **last** coordinate changes fastest. For `low = [0, 10]`,
 # `high = [1, 20]` and $n = 2$:
 #
@@ -78,16 +78,38 @@ from course_kit.network import MLP
 # \begin{pmatrix} 0 & 10 \\ 0 & 20 \\ 1 & 10 \\ 1 & 20 \end{pmatrix}
 # $$
 #
-# **Write `grid_search_points`.** (`itertools.product(*axes)` gives the combinations of several
-# lists; `np.meshgrid(..., indexing="ij")` is another way.)
+# **Write `grid_search_points`.**
+#
+# <details><summary>Hint 1 — idea</summary>
+#
+# Build the list of values of each dimension first; the grid is every way of picking one
+# value from each list, in the order of nested loops with the last dimension innermost.
+#
+# </details>
+#
+# <details><summary>Hint 2 — formula</summary>
+#
+# The values of dimension $i$ are $\text{low}_i + j\,\frac{\text{high}_i - \text{low}_i}{n - 1}$
+# for $j = 0, \dots, n - 1$ (just $\text{low}_i$ when $n = 1$).
+#
+# </details>
+#
+# <details><summary>Hint 3 — shape of the code</summary>
+#
+# One `np.linspace` per dimension gives its values; `itertools.product(*axes)` gives the
+# combinations in the right order (`np.meshgrid(..., indexing="ij")` is another way); make a
+# float array of shape $(n^d, d)$ of them.
+#
+# </details>
 
 # %% nbgrader={"grade": false, "grade_id": "grid_search_points", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def grid_search_points(low, high, n_per_dim):
     """Every point of a regular grid over the box [low, high].
 
-    Dimension i takes the n_per_dim values np.linspace(low[i], high[i], n_per_dim) (both ends
-    included). Return every combination, one point per row, in itertools.product order: the
-    LAST dimension varies fastest. The arguments need not be checked.
+    Dimension i takes n_per_dim evenly spaced values from low[i] to high[i], both ends
+    included (just low[i] when n_per_dim = 1). Return every combination, one point per row,
+    in the order of itertools.product: the LAST dimension varies fastest. The arguments need
+    not be checked.
 
     Parameters
     ----------
@@ -170,10 +192,31 @@ for i in range(grid.shape[1]):
 # same ($n^2$ trainings), but now each hyperparameter takes (almost surely) $n^2$ **distinct**
 # values instead of $n$.
 #
-# Draw every point with **one** call, `rng.uniform(low, high, size=(n_points, d))`: NumPy
-# broadcasts `low` and `high` (length $d$) along the rows, so column $i$ is uniform in
-# $[\text{low}_i, \text{high}_i)$. Drawing in exactly this way means a seed gives exactly one
-# right answer, which the tests rely on.
+# Draw every point with **one** call of `rng.uniform`, all $N \times d$ numbers at once, as an
+# array of shape $(N, d)$ whose column $i$ is uniform in $[\text{low}_i, \text{high}_i)$.
+# Drawing in exactly this way means a seed gives exactly one right answer, which the tests rely
+# on.
+#
+# <details><summary>Hint 1 — idea</summary>
+#
+# `rng.uniform` accepts arrays as bounds: NumPy broadcasts them against the shape you ask
+# for.
+#
+# </details>
+#
+# <details><summary>Hint 2 — formula</summary>
+#
+# Point $j$, coordinate $i$: $u_{ji} \sim \mathcal U[\text{low}_i, \text{high}_i)$, all
+# independent.
+#
+# </details>
+#
+# <details><summary>Hint 3 — shape of the code</summary>
+#
+# One call with the two bounds as they are and `size=(n_points, d)`, where $d$ is the length
+# of `low`: the bounds of length $d$ broadcast along the rows.
+#
+# </details>
 #
 # **Write `random_search_points`.**
 
@@ -181,9 +224,10 @@ for i in range(grid.shape[1]):
 def random_search_points(low, high, n_points, rng):
     """n_points points drawn uniformly at random in the box [low, high).
 
-    Draw them all with ONE call, rng.uniform(low, high, size=(n_points, d)) with d = len(low):
-    row j is point j. Use only rng (never np.random.*), so that a seed fixes the points.
-    The arguments need not be checked.
+    Row j is point j; column i is uniform in [low[i], high[i]). All n_points * d numbers come
+    from ONE call of rng.uniform (bounds low, high; shape (n_points, d), d = len(low)), and
+    from rng only (never np.random.*), so that a seed fixes the points. The arguments need
+    not be checked.
 
     Parameters
     ----------
@@ -263,7 +307,9 @@ check_close("random_search_points called twice with default_rng(5)", second, fir
 #
 # Take a toy objective in which only the first hyperparameter really matters:
 # $f(x, y) = (x - 0.37)^2 + 0.01\,(y - 0.5)^2$. Compare a $3 \times 3$ grid with 9 random points.
-# The ticks under each plot show the values of $x$ that were tried.
+# The ticks under each plot show the values of $x$ that were tried. **Predict before you run the
+# cell:** how many distinct values of $x$ does each design try, and how close can the grid's best
+# $x$ get to $0.37$?
 
 # %%
 def toy_objective(point):
@@ -299,6 +345,11 @@ plt.show()
 # than the other (say $\varepsilon$)? And why is that an argument for random search even when you
 # do not know in advance which hyperparameter matters?
 #
+# **Rubric (2 points):** 1 point for saying that a grid tries only $n$ distinct values of the
+# important hyperparameter while random points try (almost surely) $n^2$, so the grid wastes
+# trainings on the unimportant one; 1 point for saying that we do not know in advance which
+# hyperparameter matters, and random search covers every dimension finely whichever it is.
+#
 # ### BEGIN SOLUTION
 # **Model answer.** The score depends almost only on $\alpha$, so what counts is how many
 # different values of $\alpha$ were tried. A grid tries only $n$ distinct values of $\alpha$: the
@@ -308,11 +359,6 @@ plt.show()
 # $n$ times more finely for the same cost. Since we rarely know beforehand which hyperparameters
 # matter most (and this changes between problems), random points are a safe choice: whichever
 # hyperparameters turn out to matter, each of them has been tried at $n^2$ values.
-#
-# **Rubric (2 points):** 1 point for saying that a grid tries only $n$ distinct values of the
-# important hyperparameter while random points try (almost surely) $n^2$, so the grid wastes
-# trainings on the unimportant one; 1 point for saying that we do not know in advance which
-# hyperparameter matters, and random search covers every dimension finely whichever it is.
 # ### END SOLUTION
 
 # %% [markdown]
@@ -334,7 +380,8 @@ plt.show()
 def random_search(objective, sampler, n_trials, rng):
     """Random search: try n_trials random settings of the hyperparameters and keep the best.
 
-    For each trial, in order: params = sampler(rng), then score = objective(params).
+    Each trial, in order, gets its params by calling sampler(rng), then their score by
+    calling objective on those params.
     Lower scores are better; when several trials share the lowest score, the first one wins.
     The arguments need not be checked.
 
@@ -564,18 +611,43 @@ plt.show()
 # round: the first is `(low, high)`, and no box is added after the last round, so there are
 # exactly `n_rounds` of them.
 #
-# **Write `coarse_to_fine`.**
+# **Write `coarse_to_fine`.** This one you have to plan: before coding, work the one-dimensional
+# example above through by hand, and decide what you must remember from round to round.
+#
+# <details><summary>Hint 1 — idea</summary>
+#
+# Three things carry over from round to round: the best point and its score **so far** (over
+# all rounds), and the box just searched (its side sets the next side). The original `low` and
+# `high` never change: they are the clipping limits.
+#
+# </details>
+#
+# <details><summary>Hint 2 — formula</summary>
+#
+# Next box $= \operatorname{clip}\big(p^* \pm \tfrac{\text{shrink}}{2}(\text{box\_high} - \text{box\_low}),\ \text{low},\ \text{high}\big)$,
+# with $p^*$ the best point so far and the side taken from the box just searched (after its
+# clipping).
+#
+# </details>
+#
+# <details><summary>Hint 3 — shape of the code</summary>
+#
+# Convert `low` and `high` to float arrays; a loop over the rounds that appends the current
+# box to `boxes`, draws its points with your `random_search_points`, scores them in order
+# (strictly lower replaces the best), then computes the next box with `np.clip`.
+#
+# </details>
 
 # %% nbgrader={"grade": false, "grade_id": "coarse_to_fine", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def coarse_to_fine(objective, low, high, n_points, n_rounds, shrink, rng):
     """Random search that zooms in on the best point, round after round.
 
-    Round 1 searches the box [low, high]. Every round draws
-    random_search_points(box_low, box_high, n_points, rng) and scores the points in order with
+    Round 1 searches the box [low, high]. Every round draws n_points points in the current box
+    with random_search_points(box_low, box_high, n_points, rng) and scores them in order with
     objective(point) (lower is better; ties keep the earlier point). After every round but the
     last, the next box is centred on the best point SO FAR; each of its sides is shrink times
-    the side of the box just searched (as clipped), and it is clipped with np.clip to the
-    original [low, high]. The arguments need not be checked.
+    the side of the box just searched (as clipped), and it is then clipped to the original
+    [low, high]. The arguments need not be checked.
 
     Parameters
     ----------
