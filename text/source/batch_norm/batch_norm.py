@@ -301,9 +301,10 @@ explorer
 #
 # $z_{\text{norm}}^{(i)} = (z^{(i)} - \mu)(\sigma^2 + \varepsilon)^{-1/2}$ depends on
 # $z^{(i)}$ directly, and on every $z^{(k)}$ of its row through $\mu$ and $\sigma^2$. So
-# $\frac{\partial J}{\partial z^{(i)}} = \frac{g^{(i)}}{\sqrt{\sigma^2+\varepsilon}}
+#
+# $$\frac{\partial J}{\partial z^{(i)}} = \frac{g^{(i)}}{\sqrt{\sigma^2+\varepsilon}}
 # + \frac{\partial J}{\partial \mu}\frac{1}{m}
-# + \frac{\partial J}{\partial \sigma^2}\frac{2 (z^{(i)} - \mu)}{m}$.
+# + \frac{\partial J}{\partial \sigma^2}\frac{2 (z^{(i)} - \mu)}{m}.$$
 #
 # </details>
 #
@@ -313,9 +314,11 @@ explorer
 # $\frac{\partial J}{\partial \mu} = -\frac{1}{\sqrt{\sigma^2+\varepsilon}} \sum_k g^{(k)}$
 # (the path of $\mu$ through $\sigma^2$ is zero, as $\sum_k (z^{(k)} - \mu) = 0$). Put together
 # and simplified:
+#
 # $$\frac{\partial J}{\partial z^{(i)}} = \frac{1}{\sqrt{\sigma^2 + \varepsilon}}
 # \left( g^{(i)} - \frac{1}{m}\sum_{k} g^{(k)}
 # - z_{\text{norm}}^{(i)}\, \frac{1}{m}\sum_{k} g^{(k)} z_{\text{norm}}^{(k)} \right).$$
+#
 # The second term comes from the mean, the third from the variance; dropping either gives a
 # gradient that looks plausible but is wrong.
 #
