@@ -264,13 +264,13 @@ fig.tight_layout()
 
 # %%
 from course_kit.explorers.batch_norm_explorer import gamma_beta_explorer
+from IPython.display import display
 
 explorer = gamma_beta_explorer(batchnorm_forward=batchnorm_forward)
+display(explorer)
 # The explorer draws on a live (ipympl) canvas, which makes ipympl pyplot's backend too: switch
 # pyplot back, so that the plots of later cells stay static images.
 # %matplotlib inline
-explorer
-
 
 # %% [markdown]
 # ## 2. The backward pass

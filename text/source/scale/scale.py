@@ -822,12 +822,13 @@ plt.show()
 
 # %%
 from course_kit.explorers.ewa_explorer import ewa_window_explorer
+from IPython.display import display
 
 explorer = ewa_window_explorer(ewa=ewa, effective_window=effective_window)
+display(explorer)
 # The explorer draws on a live (ipympl) canvas, which makes ipympl pyplot's backend too: switch
 # pyplot back, so that the plots of later cells stay static images.
 # %matplotlib inline
-explorer
 
 # %% [markdown]
 # You now have the whole recipe for choosing hyperparameters at random on the right scale: a
