@@ -67,8 +67,8 @@ import numpy as np
 # (Careful: $10^{-4}$ is written `1e-4` in Python, while `10e-4` means
 # $10 \times 10^{-4} = 10^{-3}$.)
 #
-# **Write `sample_log_uniform`**, drawing `r` in exactly one call as above so that a seed fixes the
-# samples. Only $0 < \text{low} < \text{high}$ makes sense (0 and negative numbers have no
+# **Write `sample_log_uniform`**, drawing all of `r` with exactly one call of `rng.uniform` (lower
+# bound first, shape `size`) so that a seed fixes the samples. Only $0 < \text{low} < \text{high}$ makes sense (0 and negative numbers have no
 # logarithm): otherwise raise a `ValueError` whose message names `low`.
 #
 # <details><summary>Hint 1 — idea</summary>
