@@ -784,7 +784,7 @@ fig.tight_layout()
 #
 # </details>
 #
-# <details><summary>Hint 3 — shape of the code</summary>
+# <details><summary>Hint 3 — last step</summary>
 #
 # Substitute $z_k = w_k^T x + b_k$ into the $t$ you found and collect the terms in $x$ and the
 # constant.
