@@ -10,12 +10,11 @@ RULES_MARKDOWN = f"""## Rules that can cost points
   it says `# YOUR CODE HERE`). Keep the `def` line and the docstring as given: the tests call
   the function by that name, with those arguments. An answer cell may import ordinary libraries
   (NumPy, `math`, `itertools`, ...) and define helpers for its function.
-- **What an answer cell may not do.** A cell that imports or names the course's reference or
-  grader (`course_lib`, `grader`, `instructor_tools`), reaches for the machinery that inspects
-  or patches other code (`sys`, `importlib`, `inspect`, `exec`, `eval`, `setattr`, `globals`,
-  `open`, ...), runs a shell command (`!`) or a magic other than `%matplotlib`, `%time` and
-  `%timeit`, or assigns to a library's attributes (`np.allclose = ...`) gets **no points** for
-  its function. `course check` warns you about such a cell before you hand in.
+- **What an answer cell may not do.** A cell that imports or names the course's reference,
+  grader or sample answers (`course_lib`, `grader`, `instructor_tools`, `samples`) gets **no
+  points** for its function. Anything else unusual (`import sys`, a magic such as `%debug`,
+  patching a library) costs nothing by itself but is flagged for a person; `course check` shows
+  each finding and what it costs.
 - **Do not change your arguments in place.** Compute new arrays (`Z - mu`, not `Z -= mu`) and
   return them: a function that changes an array it was given loses the points of the tests that
   check that the arguments are left as they were.
