@@ -54,12 +54,13 @@ class InProcessLink:
     def close(self) -> None:
         """Nothing to close (the link of a real kernel has sockets)."""
 
-    def exchange(self, request: dict, answer: Callable[[dict], dict], deadline: float) -> dict:
+    def exchange(self, request: dict, answer: Callable[[dict, float], dict],
+                 deadline: float) -> dict:
         if request["op"] == "describe":
             names = {n: bridge._describe(self.namespace, n) for n in request["names"]}
             return wire.loads(wire.dumps({"op": "done", "names": names}))
         original = builtins.input
-        builtins.input = lambda prompt: wire.dumps(answer(wire.loads(prompt)))
+        builtins.input = lambda prompt: wire.dumps(answer(wire.loads(prompt), deadline))
         try:
             done = bridge._call(self.namespace, request)
         finally:

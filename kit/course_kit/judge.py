@@ -153,7 +153,8 @@ class KernelLink:
     def interrupt(self) -> None:
         self.client.control_channel.send(self.client.session.msg("interrupt_request", {}))
 
-    def exchange(self, request: dict, answer: Callable[[dict], dict], deadline: float) -> dict:
+    def exchange(self, request: dict, answer: Callable[[dict, float], dict],
+                 deadline: float) -> dict:
         """Run ``bridge.serve()`` for ``request``; ``answer`` answers the kernel's callbacks.
 
         Returns the kernel's ``done`` message. Raises :class:`CallTimeout` when the call had to
