@@ -69,6 +69,8 @@ ACTIVE_TAGS = {
 }  # fmt: skip
 #: TeX commands that make links, styles or classes, or load MathJax extensions.
 ACTIVE_TEX = re.compile(r"\\(?=(?:href|style|class|cssId|require|data|html[A-Za-z]*)(?![A-Za-z]))")
+#: What an active TeX command's backslash becomes: the symbol, so the text still reads the same.
+_NO_COMMAND = r"\\backslash{}"
 #: A widget's view: dropped (its state, which a kernel sets, renders as HTML in a page), but
 #: not active content: the course's own explorers show one in every honest notebook.
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -114,13 +116,23 @@ def clean_html(text: str | bytes) -> str:
     ``clean_html`` filter, in place of nbconvert's, whose tags leave out paragraphs, headings
     and images."""
     text = text.decode() if isinstance(text, bytes) else str(text)
-    return bleach.clean(
-        text,
+    cleaned = bleach.clean(
+        ACTIVE_TEX.sub(_NO_COMMAND, text),
         tags=ALLOWED_TAGS,
         attributes=allowed,
         protocols=ALLOWED_PROTOCOLS,
         strip_comments=True,
     )
+    if not reads_active_tex(cleaned):
+        return cleaned
+    # A TeX command spelt with character references (&#92;href): the page's text, as text.
+    return f"<pre>{html.escape(ACTIVE_TEX.sub(_NO_COMMAND, html.unescape(cleaned)))}</pre>"
+
+
+def reads_active_tex(text: str) -> bool:
+    """Whether the text a browser shows for HTML ``text`` (character references such as
+    ``&#92;`` decoded, as MathJax reads it from the page) holds a TeX link or style command."""
+    return ACTIVE_TEX.search(html.unescape(text)) is not None
 
 
 def _elements(text: str):
@@ -143,7 +155,7 @@ def is_inert(text: str) -> bool:
 def is_active(text: str) -> bool:
     """Whether HTML ``text`` holds something that runs or loads: a script, frame, SVG, form,
     an event handler or a ``javascript:``/``data:`` link, or a TeX link or style."""
-    return ACTIVE_TEX.search(text) is not None or any(
+    return reads_active_tex(text) or any(
         tag in ACTIVE_TAGS
         or any(
             name.lower().startswith("on") or (name in URL_ATTRIBUTES and _runs(tag, value))
@@ -232,13 +244,14 @@ def _render(source: str) -> str:
 
 def clean_markdown(source: str) -> str:
     """Student markdown that renders inert (see the module's docstring), its text kept."""
-    text = ACTIVE_TEX.sub(r"\\backslash{}", source)
+    text = ACTIVE_TEX.sub(_NO_COMMAND, source)
     pieces, start = [], 0
     for match in _SEGMENTS.finditer(text):
         pieces += [_clean_text(text[start : match.start()]), _clean_segment(match)]
         start = match.end()
     cleaned = "".join(pieces) + _clean_text(text[start:])
-    if is_inert(_render(cleaned)):
+    rendered = _render(cleaned)
+    if is_inert(rendered) and not reads_active_tex(rendered):
         return cleaned
     return _as_code_block(source)
 
@@ -265,7 +278,7 @@ def _clean_data(data: dict) -> dict:
         elif mimetype == "text/markdown":
             cleaned[mimetype] = clean_markdown(text)
         elif mimetype == "text/latex":
-            cleaned[mimetype] = html.escape(ACTIVE_TEX.sub(r"\\backslash{}", text), quote=False)
+            cleaned[mimetype] = html.escape(ACTIVE_TEX.sub(_NO_COMMAND, text), quote=False)
         elif mimetype == "image/svg+xml" and "text/html" not in data:
             encoded = base64.b64encode(text.encode()).decode()
             cleaned["text/html"] = f'<img src="data:image/svg+xml;base64,{encoded}" alt="SVG">'

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import re
 
 import nbformat
 import pytest
@@ -91,6 +92,48 @@ def test_formula_links_and_styles_are_neutralised():
     cleaned = clean_markdown(answer)
     assert "\\href" not in cleaned and "\\style" not in cleaned
     assert "$a\\lt b$" in cleaned  # the same formula, never a tag
+
+
+#: Formulas that make a link or a style once MathJax reads the page's text (character
+#: references decoded), in markdown, an HTML output or a raw cell.
+TEX_PAYLOADS = {
+    "decimal reference": "&#92;(&#92;href{javascript:window.__pwned=1}{my proof}&#92;)",
+    "hex reference": "&#x5C;(&#x5c;style{position:fixed;inset:0}{X}&#x5c;)",
+    "named reference": "&bsol;(&bsol;class{x}{y}&bsol;)",
+    "reference without semicolon": "&#92(&#92cssId{x}{y}&#92)",
+    "literal in HTML": "$\\href{javascript:window.__pwned=1}{x}$",
+}
+
+
+def tex_mathjax_reads(page: str) -> list[str]:
+    """Active TeX commands in the text MathJax typesets (all but <pre> and <code>)."""
+    soup = BeautifulSoup(page, "html.parser")
+    for skipped in soup.find_all(["pre", "code"]):
+        skipped.decompose()
+    return re.findall(r"\\(?:href|style|class|cssId|require)\b", soup.get_text())
+
+
+@pytest.mark.parametrize("payload", TEX_PAYLOADS.values(), ids=TEX_PAYLOADS.keys())
+def test_formulas_spelt_with_character_references_cannot_link_or_style(payload):
+    answer = f"Momentum near 1 is sensitive. {payload}"
+    output = new_output("display_data", data={"text/html": answer})
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell(answer),
+            new_raw_cell(answer),
+            new_code_cell("x", outputs=[output]),
+        ]
+    )
+    nb.cells[1].metadata["format"] = "text/html"
+    assert sanitize_notebook(nb)
+    pages = [
+        markdown2html_mistune(nb.cells[0].source),
+        nb.cells[1].source,
+        nb.cells[2].outputs[0].data["text/html"],
+    ]
+    for page in pages:
+        assert tex_mathjax_reads(page) == [], page
+        assert "Momentum near 1 is sensitive." in BeautifulSoup(page, "html.parser").get_text()
 
 
 @pytest.mark.parametrize(
