@@ -148,16 +148,18 @@ class CheckedCollect(ExchangeCollect):
     def do_copy(self, src, dest, log=None):
         """Copy the checked folder ``src`` to ``dest`` without following any link, checking
         each file again as it is opened; nbgrader's ignore, include and size settings apply."""
-        student = self._path_to_record(src)["username"]
+        record = self._path_to_record(src)
         skip = ignore_patterns(
             exclude=self.coursedir.ignore,
             include=self.coursedir.include,
             max_file_size=self.coursedir.max_file_size,
             log=self.log,
         )
-        copier = _Copier(Path(src), Path(dest), skip, 1000 * self.coursedir.max_dir_size)
+        latest = (record["timestamp"] + SKEW).timestamp()
+        copier = _Copier(Path(src), Path(dest), skip, 1000 * self.coursedir.max_dir_size, latest)
         try:
-            _walk(Path(src), pwd.getpwnam(student).pw_uid, copier)
+            newest, _ = _walk(Path(src), pwd.getpwnam(record["username"]).pw_uid, copier)
+            copier.unchanged(newest)
         except Refused as why:  # changed since it was checked: nothing of it is kept
             shutil.rmtree(dest, ignore_errors=True)
             self.refused.append(f"{Path(src).name}: {why} (while copying)")
@@ -236,11 +238,19 @@ class _Stamp:
 
 class _Copier:
     """``visit`` for :func:`_walk`: copy each opened file from ``src`` to ``dest`` unless
-    nbgrader's ignore rules ``skip`` it (or the folder it is in), at most ``limit`` bytes."""
+    nbgrader's ignore rules ``skip`` it (or the folder it is in), at most ``limit`` bytes, and
+    only as it was at its stated time: nothing in it changed later than ``latest`` (a time in
+    seconds; the check before the copy held the same, but a student may rewrite a file or
+    swap the folder after it)."""
 
-    def __init__(self, src: Path, dest: Path, skip, limit: int) -> None:
-        self.src, self.dest, self.skip, self.left = src, dest, skip, limit
+    def __init__(self, src: Path, dest: Path, skip, limit: int, latest: float) -> None:
+        self.src, self.dest, self.skip, self.left, self.latest = src, dest, skip, limit, latest
         dest.mkdir(parents=True)
+
+    def unchanged(self, changed: float) -> None:
+        """Refused if something changed (status-change time ``changed``) after ``latest``."""
+        if changed > self.latest:
+            raise Refused(f"it changed at {_utc(changed)}, after its stated time")
 
     def visit(self, folder: str, name: str, fd: int) -> None:
         relative = Path(folder).relative_to(self.src)
@@ -258,6 +268,7 @@ class _Copier:
             while size > 0 and (chunk := os.read(fd, min(size, 1 << 20))):
                 out.write(chunk)
                 size -= len(chunk)
+        self.unchanged(os.fstat(fd).st_ctime)  # not written to while it was copied
 
     __call__ = visit
 

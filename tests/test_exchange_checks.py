@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -61,8 +62,36 @@ def test_a_clean_folder_is_copied_with_nbgraders_ignore_rules(tmp_path):
         return [name for name in names if name.startswith(".")]
 
     copied = tmp_path / "copy"
-    _walk(folder, os.getuid(), _Copier(folder, copied, skip, 10_000))
+    _walk(folder, os.getuid(), _Copier(folder, copied, skip, 10_000, newest))
     found = sorted(p.relative_to(copied).as_posix() for p in copied.rglob("*") if p.is_file())
     assert found == ["notes/a.txt", "timestamp.txt", "tiny.ipynb"]
     with pytest.raises(Refused, match="max_dir_size"):
-        _walk(folder, os.getuid(), _Copier(folder, tmp_path / "small", skip, 10))
+        _walk(folder, os.getuid(), _Copier(folder, tmp_path / "small", skip, 10, newest))
+
+
+def test_a_folder_changed_after_it_was_checked_is_not_copied(tmp_path):
+    """Red team: collect checks every folder first and copies later, so a student who sees the
+    check (their file's access time) could rewrite their answer or swap their folder for a new
+    one before the copy. The copy refuses anything changed after the stated time."""
+    folder = submission(tmp_path / "sub")
+    checked, _ = _walk(folder, os.getuid(), _Stamp(folder))
+
+    def rewrite_during_copy(_folder, names):
+        if names == ["a.txt"]:
+            time.sleep(0.05)  # past the coarse clock's tick, so the write has a later ctime
+            (folder / "notes" / "a.txt").write_text("rewritten after the deadline")
+        return []
+
+    late = _Copier(folder, tmp_path / "during", rewrite_during_copy, 10_000, checked + 0.02)
+    with pytest.raises(Refused, match="after its stated time"):
+        _walk(folder, os.getuid(), late)
+    # A folder changed where no file is: it is checked after the copy.
+    again = submission(tmp_path / "again")
+    checked, _ = _walk(again, os.getuid(), _Stamp(again))
+    time.sleep(0.05)
+    (again / "notes" / "added later").mkdir()
+    copier = _Copier(again, tmp_path / "after", lambda *_: [], 10_000, checked + 0.02)
+    newest, _ = _walk(again, os.getuid(), copier)
+    with pytest.raises(Refused, match="after its stated time"):
+        copier.unchanged(newest)
+    copier.unchanged(checked)  # as it was when checked: copied
