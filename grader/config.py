@@ -136,7 +136,8 @@ def default_course_id(root: Path) -> str:
 
 def exchange_root() -> str:
     """The exchange folder: ``$COURSE_EXCHANGE``, else ``EXCHANGE_ROOT``. Every user of the
-    course writes there (mode 0777, as nbgrader asks); several courses share one, each under
+    course writes there (mode 1777: nbgrader's 0777 and the sticky bit, which keeps each
+    course's folder its owner's); several courses share one, each under
     its ``CourseDirectory.course_id``. A course's nbgrader_config.py may set ``c.Exchange.root``
     after ``configure``."""
     return os.environ.get("COURSE_EXCHANGE") or EXCHANGE_ROOT

@@ -17,7 +17,7 @@ instructors' environment (it starts each user's server as that user)::
 - **Instructors** get JupyterLab from the environment the hub runs in, in the course directory
   ``$COURSE_DIR`` (the folder holding ``nbgrader_config.py``), with the formgrader; the
   ``course`` command works in its terminal.
-- **The exchange** is ``$COURSE_EXCHANGE`` (default ``/srv/nbgrader/exchange``, mode 0777) for
+- **The exchange** is ``$COURSE_EXCHANGE`` (default ``/srv/nbgrader/exchange``, mode 1777) for
   every server and every ``nbgrader`` and ``course`` command.
 - **The proxy** is configurable-http-proxy from ``hub/node_modules`` (``npm ci --prefix hub``).
 - The hub keeps its database and cookie secret in ``$COURSE_HUB_STATE`` (default

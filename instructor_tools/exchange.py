@@ -47,8 +47,9 @@ LOG = logging.getLogger("course.exchange")
 LOG.propagate = False
 LOG.addHandler(logging.NullHandler())
 
-#: The mode nbgrader wants for the exchange root.
-ROOT_MODE = 0o777
+#: The exchange root's mode: every user writes (nbgrader's layout), and the sticky bit, so that
+#: no user renames or removes a folder of another's there, such as a course's.
+ROOT_MODE = 0o1777
 #: How far a submission's stated time may be off the exchange's clock (clock skew, slow copies).
 SKEW = timedelta(minutes=5)
 
@@ -295,10 +296,10 @@ def course_settings(root: Path, db_url: str | None = None):
 def _root_problem(path: Path, create: bool) -> str | None:
     """Why ``path`` cannot serve as the exchange root for this user, or None.
 
-    With ``create`` a missing root is made (mode 0777), as nbgrader's release does."""
+    With ``create`` a missing root is made (mode 1777), as nbgrader's release does."""
     user = getpass.getuser()
     where = "set COURSE_EXCHANGE or c.Exchange.root in nbgrader_config.py to the exchange"
-    fix = f"as root run 'mkdir -p {path} && chmod 0777 {path}', or {where}"
+    fix = f"as root run 'mkdir -p {path} && chmod 1777 {path}', or {where}"
     if not path.exists() and create:
         try:
             path.mkdir(parents=True)
@@ -311,7 +312,38 @@ def _root_problem(path: Path, create: bool) -> str | None:
         mode = path.stat().st_mode & 0o7777
         return (
             f"the exchange folder {path} (mode {mode:04o}) is not writable for {user}: "
-            f"as root run 'chmod 0777 {path}', or {where}"
+            f"as root run 'chmod 1777 {path}', or {where}"
+        )
+    mode = path.stat().st_mode
+    if mode & stat.S_IWOTH and not mode & stat.S_ISVTX:
+        return (
+            f"the exchange folder {path} (mode {mode & 0o7777:04o}) lets any user rename a "
+            f"course's folder there and put their own in its place: as root run "
+            f"'chmod 1777 {path}' (the sticky bit)"
+        )
+    return None
+
+
+def _course_problem(app) -> str | None:
+    """Why the course's folder in the exchange (or its inbound, outbound or feedback folder)
+    is not to be trusted, or None: each must be a folder of this user or root (with
+    ``groupshared``, of the folder's group when it is one of this user's), not a link. A
+    student who made it first would serve their own release and read every submission."""
+    course = Path(app.root) / app.coursedir.course_id
+    mine = {os.getuid(), 0}
+    for folder in (course, course / "inbound", course / "outbound", course / "feedback"):
+        try:
+            entry = os.lstat(folder)
+        except FileNotFoundError:
+            continue
+        shared = app.coursedir.groupshared and entry.st_gid in os.getgroups()
+        if stat.S_ISDIR(entry.st_mode) and (entry.st_uid in mine or shared):
+            continue
+        what = f"owned by {_owner(entry.st_uid)}" if stat.S_ISDIR(entry.st_mode) else "a link"
+        return (
+            f"the exchange's folder {folder} is {what}, not {getpass.getuser()}'s: a student "
+            f"may have made it to catch the release and the submissions; as root move it away "
+            f"and release again"
         )
     return None
 
@@ -343,7 +375,7 @@ def _start(app, doing: str, create: bool = False) -> list[str]:
     permissions on the way, become one line that starts with ``doing``."""
     from nbgrader.exchange import ExchangeError
 
-    problem = _root_problem(Path(app.root), create)
+    problem = _root_problem(Path(app.root), create) or _course_problem(app)
     if problem:
         raise CourseError(problem)
     warnings = _Warnings()

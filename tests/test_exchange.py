@@ -1,7 +1,8 @@
 """nbgrader's exchange with real Unix users: an instructor releases, collects, grades and returns
 feedback with ``course``; two students fetch, submit and fetch feedback with nbgrader's own
 commands. Each step runs as its user (``runuser``), in a fresh exchange folder made as nbgrader's
-documentation says (mode 0777), with the instructor's course in the instructor's home.
+documentation says with the sticky bit (mode 1777), with the instructor's course in the
+instructor's home.
 """
 
 from __future__ import annotations
@@ -141,7 +142,7 @@ def test_exchange_problems_are_one_line(classroom):
         done = room.course_cmd("release", ASSIGNMENT, "--exchange", exchange=exchange, check=False)
         assert done.returncode == 2, done
         assert done.stderr.count("\n") == 1 and says in done.stderr, done.stderr
-        assert "chmod 0777" in done.stderr or "mkdir -p" in done.stderr
+        assert "chmod 1777" in done.stderr or "mkdir -p" in done.stderr
     done = room.course_cmd("collect", ASSIGNMENT, exchange=closed / "missing", check=False)
     assert done.returncode == 2 and done.stderr.count("\n") == 1
     assert "does not exist" in done.stderr
@@ -248,3 +249,31 @@ def test_collect_takes_only_what_each_student_made(fresh_room):
     assert f"refused {ALICE}+{ASSIGNMENT}+{when}+copy-by-{ALICE}: its time" in done.stdout
     assert "is earlier than its files" in done.stdout
     assert "collected 0 new or newer submissions" in done.stdout
+
+
+def test_a_student_cannot_take_the_course_folder_in_the_exchange(fresh_room):
+    """Red team: the exchange root is writable by every user. Without the sticky bit a student
+    renamed the course's folder away and put their own in its place (their release served to
+    the class, every submission in their inbound); a student who makes the folder before the
+    first release does the same. Now the root must have the sticky bit (one line otherwise),
+    and course release and collect refuse a course folder that is not the instructor's."""
+    room = fresh_room
+    course = room.exchange / COURSE_ID
+    squat = f"mkdir -p {course}/outbound {course}/inbound && chmod -R 0777 {course}"
+    as_user(BOB, ["sh", "-c", squat], room.base)
+    for step in (("release", ASSIGNMENT, "--exchange"), ("collect", ASSIGNMENT)):
+        done = room.course_cmd(*step, check=False)
+        assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+        assert f"{course} is owned by {BOB}, not {INSTRUCTOR}'s" in done.stderr
+    shutil.rmtree(course)
+
+    room.course_cmd("release", ASSIGNMENT, "--exchange")
+    taken = as_user(BOB, ["mv", str(course), str(room.exchange / "old")], room.base, check=False)
+    assert taken.returncode != 0 and "Operation not permitted" in taken.stderr
+    assert (course / "outbound" / ASSIGNMENT).is_dir()
+
+    room.exchange.chmod(0o777)
+    done = room.course_cmd("release", ASSIGNMENT, "--exchange", check=False)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "lets any user rename a course's folder" in done.stderr
+    assert f"chmod 1777 {room.exchange}" in done.stderr

@@ -184,7 +184,7 @@ class Classroom:
         base.chmod(0o755)
         self.exchange = base / "exchange"
         self.exchange.mkdir()
-        self.exchange.chmod(0o777)  # nbgrader's docs: an exchange every user can write
+        self.exchange.chmod(0o1777)  # every user writes, none renames or removes another's folder
         self.course = homes[INSTRUCTOR] / base.name
         (self.course / "source" / ASSIGNMENT).mkdir(parents=True)
         nbformat.write(source_notebook(), assignments.source_path(ASSIGNMENT, self.course))
