@@ -150,7 +150,8 @@ def test_exchange_problems_are_one_line(classroom):
 
 def test_collect_before_any_release_says_so(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_EXCHANGE", str(tmp_path / "exchange"))
-    (tmp_path / "exchange").mkdir(mode=0o777)
+    (tmp_path / "exchange").mkdir()
+    (tmp_path / "exchange").chmod(0o1777)
     folder = make_course(tmp_path / "course")
     shutil.copyfile(ROOT / "nbgrader_config.py", folder / "nbgrader_config.py")
     done = course("collect", ASSIGNMENT, cwd=folder)

@@ -174,7 +174,7 @@ nbformat.write(nb, path)
 
 class Classroom:
     """One run's class: the users (made if missing), an exchange folder made as nbgrader's
-    documentation says (mode 0777), the ``tiny`` course in the instructor's home, a folder of
+    documentation says (mode 1777), the ``tiny`` course in the instructor's home, a folder of
     each student's own, and each user's commands. ``remove`` deletes the folders (the users
     stay, for the next run)."""
 
