@@ -407,18 +407,27 @@ def _stream(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> No
 class CheckedExtractor(ExtractorPlugin):
     """nbgrader ``zip_collect``'s extractor, unpacking zips with :func:`unzip`: a bad archive
     is refused whole (one line in :attr:`refused` and nbgrader's log) and the others go on.
-    Other files are copied as they are."""
+    Other files are copied as they are; a symbolic link (a student's, restored by the tool that
+    unpacked a download folder) is refused, never followed."""
 
     zip_ext = List([".zip"], help="Archives to unpack (zip only).").tag(config=True)
 
     def extract(self, archive_path: str, extracted_path: str) -> None:
         self.refused: list[str] = []
         budget, top = _Budget(), Path(archive_path)
-        for folder, _, files in os.walk(top):
+        for folder, dirs, files in os.walk(top):
             to = Path(extracted_path) / Path(folder).relative_to(top)
             to.mkdir(parents=True, exist_ok=True)
+            for name in [*dirs, *files]:
+                source = Path(folder) / name
+                if source.is_symlink():
+                    why = "a symbolic link, not followed"
+                    self.refused.append(f"{source.relative_to(top)}: {why}")
+                    self.log.error("refused %s: %s", source.relative_to(top), why)
             for name in files:
                 source = Path(folder) / name
+                if source.is_symlink():
+                    continue
                 if source.suffix not in self.zip_ext:
                     shutil.copy(source, to / name)
                     continue
@@ -471,7 +480,7 @@ def collect(assignment: str, source: Path, root: Path, db_url: str | None = None
     with tempfile.TemporaryDirectory(prefix="course-collect-") as tmp:
         archive = Path(tmp) / assignment / "archive"
         if source.is_dir():
-            shutil.copytree(source, archive)
+            shutil.copytree(source, archive, symlinks=True)  # links kept as links, refused
         else:
             archive.mkdir(parents=True)
             shutil.copyfile(source, archive / f"{_archive_stem(source.name)}.zip")

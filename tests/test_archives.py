@@ -139,3 +139,24 @@ def test_in_a_folder_each_bad_archive_is_one_line_and_the_others_are_collected(t
     assert collected.students == ["alice"]
     assert collected.skipped == ["bad.zip: '../bob/tiny.ipynb' leads out of its folder"]
     assert not (root / "submitted" / "bob").exists()
+
+
+@pytest.mark.e2e
+def test_a_link_in_a_download_folder_is_not_followed(tmp_path):
+    """Red team: a folder the instructor unpacked (``unzip`` restores a student's symbolic
+    links) was copied following its links, so ``bob/tiny.ipynb -> the instructor's source``
+    was collected, and graded, as bob's answer. A link is refused in one line, not followed."""
+    root = make_course(tmp_path / "course")
+    shutil.copyfile(REPOSITORY / "nbgrader_config.py", root / "nbgrader_config.py")
+    notebook = (root / "release" / ASSIGNMENT / "tiny.ipynb").read_bytes()
+    folder = tmp_path / "download"
+    (folder / "alice").mkdir(parents=True)
+    (folder / "bob").mkdir()
+    (folder / "alice" / "tiny.ipynb").write_bytes(notebook)
+    (folder / "bob" / "tiny.ipynb").symlink_to(root / "source" / ASSIGNMENT / "tiny.ipynb")
+    (folder / "carol").symlink_to(root / "source" / ASSIGNMENT, target_is_directory=True)
+    collected = lms.collect(ASSIGNMENT, folder, root)
+    assert collected.students == ["alice"]
+    assert "bob/tiny.ipynb: a symbolic link, not followed" in collected.skipped
+    assert "carol: a symbolic link, not followed" in collected.skipped
+    assert not (root / "submitted" / "bob").exists() and not (root / "submitted" / "carol").exists()
