@@ -380,14 +380,24 @@ def unzip(path: Path, dest: Path, budget: _Budget, depth: int = 1) -> None:
         dest.mkdir(parents=True, exist_ok=False)
         for info, name in plan:
             target = dest.joinpath(*name.parts)
-            if info.is_dir():
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            _stream(archive, info, target)
-            if target.suffix == ".zip" and depth < MAX_DEPTH:
-                unzip(target, target.with_name(_archive_stem(target.name)), budget, depth + 1)
-                target.unlink()
+            try:
+                _unpack(archive, info, target, budget, depth)
+            except OSError as error:  # a file where a folder goes, a zip beside its folder
+                raise Unsafe(
+                    f"'{info.filename}' clashes with another entry ({error.strerror})"
+                ) from None
+
+
+def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, budget, depth) -> None:
+    """Write one entry of ``archive`` at ``target``; a zip in it into its folder."""
+    if info.is_dir():
+        target.mkdir(parents=True, exist_ok=True)
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _stream(archive, info, target)
+    if target.suffix == ".zip" and depth < MAX_DEPTH:
+        unzip(target, target.with_name(_archive_stem(target.name)), budget, depth + 1)
+        target.unlink()
 
 
 def _stream(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> None:

@@ -111,6 +111,21 @@ def test_zips_inside_a_zip_share_one_budget_and_unpack_into_folders(tmp_path):
         lms.unzip(archive, tmp_path / "again", budget)
 
 
+
+def test_names_that_clash_are_refused_in_one_line(tmp_path):
+    """Red team: a file and a folder of one name, or a zip inside beside the folder it unpacks
+    into, stopped the whole collection with a traceback (FileExistsError)."""
+    inner = make_zip(tmp_path / "inner.zip", {"tiny.ipynb": NOTEBOOK}).read_bytes()
+    clashes = {
+        "file then folder": {"alice": NOTEBOOK, "alice/tiny.ipynb": NOTEBOOK},
+        "zip beside its folder": {"alice/sub/x.txt": b"x", "alice/sub.zip": inner},
+    }
+    for case, files in clashes.items():
+        archive = make_zip(tmp_path / f"{case}.zip", files)
+        with pytest.raises(lms.Unsafe, match="clashes with another entry") as refused:
+            lms.unzip(archive, tmp_path / case, lms._Budget())
+        assert "\n" not in str(refused.value), case
+
 @pytest.mark.e2e
 @pytest.mark.parametrize("case", ["bomb", "dot-dot", "absolute", "symlink"])
 def test_course_grade_refuses_a_bad_zip_in_one_line(tmp_path, case):
