@@ -47,14 +47,22 @@ ALLOWED_TAGS = {
     "thead", "tr", "tt", "u", "ul", "var",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
-    "*": {"class", "id", "title", "align"},
+    "*": {"class", "title", "align"},
     "a": {"href"},
     "img": {"src", "alt", "width", "height"},
     "td": {"colspan", "rowspan", "style"},
     "th": {"colspan", "rowspan", "style"},
     "ol": {"start"},
     "col": {"span"},
+    **{heading: {"id"} for heading in ("h1", "h2", "h3", "h4", "h5", "h6")},  # their anchors
 }
+#: The formgrader's own classes (its scripts find a cell's score and comment boxes by them);
+#: student content that took one, or an element id the page uses (a cell's grade id), would
+#: stand in for the real box, which then saves nothing.
+FORMGRADER_CLASSES = {
+    "comment", "comment-saved", "extra-credit", "help", "mark-graded", "nbgrader_cell", "score",
+    "score-saved", "tabbable",
+}  # fmt: skip
 #: URL schemes links and images may use; ``data:`` only for images (see ``url_allowed``).
 ALLOWED_PROTOCOLS = {"http", "https", "mailto", "data"}
 #: The one style allowed: a markdown table's column alignment.
@@ -108,13 +116,15 @@ def allowed(tag: str, name: str, value: str) -> bool:
         return False
     if name == "style":
         return ALIGNMENT.fullmatch(value.strip()) is not None
+    if name == "class":
+        return not FORMGRADER_CLASSES.intersection(value.split())
     return name not in ("href", "src") or url_allowed(tag, name, value)
 
 
-def clean_html(text: str | bytes) -> str:
-    """Student HTML made inert (see the module's docstring). Also the feedback page's
-    ``clean_html`` filter, in place of nbconvert's, whose tags leave out paragraphs, headings
-    and images."""
+def clean_html(text: str | bytes, page_ids: frozenset[str] = frozenset()) -> str:
+    """Student HTML made inert (see the module's docstring), shown as text if it would take
+    one of ``page_ids``. Also the feedback page's ``clean_html`` filter, in place of
+    nbconvert's, whose tags leave out paragraphs, headings and images."""
     text = text.decode() if isinstance(text, bytes) else str(text)
     cleaned = bleach.clean(
         ACTIVE_TEX.sub(_NO_COMMAND, text),
@@ -123,9 +133,10 @@ def clean_html(text: str | bytes) -> str:
         protocols=ALLOWED_PROTOCOLS,
         strip_comments=True,
     )
-    if not reads_active_tex(cleaned):
+    if not reads_active_tex(cleaned) and is_inert(cleaned, page_ids):
         return cleaned
-    # A TeX command spelt with character references (&#92;href): the page's text, as text.
+    # A TeX command spelt with character references (&#92;href), or an id the page uses:
+    # the page's text, as text.
     return f"<pre>{html.escape(ACTIVE_TEX.sub(_NO_COMMAND, html.unescape(cleaned)))}</pre>"
 
 
@@ -144,12 +155,25 @@ def _elements(text: str):
             yield element.tag.rsplit("}", 1)[-1].lower(), attrs
 
 
-def is_inert(text: str) -> bool:
-    """Whether HTML ``text`` holds allowed tags and attributes only."""
+def is_inert(text: str, page_ids: frozenset[str] = frozenset()) -> bool:
+    """Whether HTML ``text`` (rendered markdown) holds allowed tags and attributes only, ids
+    only on headings and none of ``page_ids``."""
     return all(
-        tag in ALLOWED_TAGS and all(allowed(tag, name, value) for name, value in attrs.items())
+        tag in ALLOWED_TAGS
+        and all(allowed(tag, name, value) for name, value in attrs.items())
+        and attrs.get("id") not in page_ids
         for tag, attrs in _elements(f"<div>{text}</div>")
     )
+
+
+def page_ids(nb) -> frozenset[str]:
+    """The element ids the formgrader's page gives the cells of ``nb`` (by grade id)."""
+    ids = {"statusmessage"}
+    for cell in nb.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id:
+            ids |= {str(grade_id), f"{grade_id}-comment", f"{grade_id}_extra_credit"}
+    return frozenset(ids)
 
 
 def is_active(text: str) -> bool:
@@ -242,8 +266,9 @@ def _render(source: str) -> str:
     return markdown2html_mistune(source)
 
 
-def clean_markdown(source: str) -> str:
-    """Student markdown that renders inert (see the module's docstring), its text kept."""
+def clean_markdown(source: str, page_ids: frozenset[str] = frozenset()) -> str:
+    """Student markdown that renders inert (see the module's docstring), its text kept; a
+    heading whose anchor would take one of ``page_ids`` makes it a code block too."""
     text = ACTIVE_TEX.sub(_NO_COMMAND, source)
     pieces, start = [], 0
     for match in _SEGMENTS.finditer(text):
@@ -251,7 +276,7 @@ def clean_markdown(source: str) -> str:
         start = match.end()
     cleaned = "".join(pieces) + _clean_text(text[start:])
     rendered = _render(cleaned)
-    if is_inert(rendered) and not reads_active_tex(rendered):
+    if is_inert(rendered, page_ids) and not reads_active_tex(rendered):
         return cleaned
     return _as_code_block(source)
 
@@ -265,7 +290,7 @@ def _text(value) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
-def _clean_data(data: dict) -> dict:
+def _clean_data(data: dict, page_ids: frozenset[str]) -> dict:
     """An output's data made inert: text, raster images, and HTML, markdown or LaTeX cleaned;
     an SVG picture (when there is no HTML) as an ``<img>``, which runs nothing in it."""
     cleaned = {}
@@ -274,9 +299,9 @@ def _clean_data(data: dict) -> dict:
         if mimetype == "text/plain" or (mimetype in RASTER and _BASE64.fullmatch(text)):
             cleaned[mimetype] = text
         elif mimetype == "text/html":
-            cleaned[mimetype] = clean_html(text)
+            cleaned[mimetype] = clean_html(text, page_ids)
         elif mimetype == "text/markdown":
-            cleaned[mimetype] = clean_markdown(text)
+            cleaned[mimetype] = clean_markdown(text, page_ids)
         elif mimetype == "text/latex":
             cleaned[mimetype] = html.escape(ACTIVE_TEX.sub(_NO_COMMAND, text), quote=False)
         elif mimetype == "image/svg+xml" and "text/html" not in data:
@@ -311,8 +336,9 @@ def _image_sizes(metadata) -> dict:
     return sizes
 
 
-def clean_output(output) -> tuple[dict, bool]:
-    """One output of a code cell made inert, and whether it held active content."""
+def clean_output(output, page_ids: frozenset[str] = frozenset()) -> tuple[dict, bool]:
+    """One output of a code cell made inert (none of ``page_ids`` as an element id), and
+    whether it held active content."""
     kind = output.get("output_type")
     if kind == "stream":
         name = output.get("name") if output.get("name") in ("stdout", "stderr") else "stdout"
@@ -329,7 +355,7 @@ def clean_output(output) -> tuple[dict, bool]:
     active = kind not in ("display_data", "execute_result") or any(
         _active_data(mimetype, value) for mimetype, value in data.items()
     )
-    cleaned = _clean_data(data)
+    cleaned = _clean_data(data, page_ids)
     if not cleaned:
         removed = ", ".join(sorted(data)) or kind
         cleaned = {"text/plain": f"[output removed by the grader: {removed}]"}
@@ -354,17 +380,17 @@ def sanitize_notebook(nb) -> bool:
     import nbformat
 
     nb.metadata.pop("widgets", None)  # the widgets' state (see WIDGET_VIEW)
-    active = False
+    active, ids = False, page_ids(nb)
     for cell in nb.cells:
         if "id" in cell and not _CELL_ID.fullmatch(str(cell.id)):
             cell["id"] = uuid.uuid4().hex[:8]
         own = cell.get("metadata", {}).get(COURSE_CELL_KEY)
         if cell.cell_type == "markdown" and not own:
             active |= markdown_is_active(cell.source)
-            cell.source = clean_markdown(cell.source)
+            cell.source = clean_markdown(cell.source, ids)
         elif cell.cell_type == "raw" and not own:
             active |= is_active(cell.source)
-            cell.source = clean_html(cell.source)
+            cell.source = clean_html(cell.source, ids)
         if cell.cell_type in ("markdown", "raw"):
             attachments = cell.get("attachments", {})
             kept = {
@@ -380,7 +406,7 @@ def sanitize_notebook(nb) -> bool:
         if cell.cell_type == "code":
             count = cell.get("execution_count")
             cell.execution_count = count if isinstance(count, int) else None
-            outputs = [clean_output(output) for output in cell.get("outputs", [])]
+            outputs = [clean_output(output, ids) for output in cell.get("outputs", [])]
             cell.outputs = [nbformat.from_dict(output) for output, _ in outputs]
             active |= any(flag for _, flag in outputs)
     return active

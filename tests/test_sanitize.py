@@ -136,6 +136,34 @@ def test_formulas_spelt_with_character_references_cannot_link_or_style(payload):
         assert "Momentum near 1 is sensitive." in BeautifulSoup(page, "html.parser").get_text()
 
 
+def test_student_content_cannot_pose_as_the_formgraders_score_or_comment_boxes():
+    """Red team: the formgrader's script binds each cell's score box by ``#<grade id>`` and
+    ``.nbgrader_cell``/``.score`` (the first match in the page); a student's heading named
+    like a grade id, or HTML taking its ids or classes, stood in for the real box, which then
+    saved nothing."""
+    graded = new_markdown_cell("Explain momentum.")
+    graded.metadata["nbgrader"] = {"grade_id": "momentum", "grade": True, "solution": True}
+    fake = '<div class="nbgrader_cell"><span id="momentum" class="score tabbable">9</span></div>'
+    output = new_output("display_data", data={"text/html": fake})
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell(f"# momentum\n\n{fake}"),
+            new_markdown_cell(f"{fake}\n\n## momentum-comment"),
+            new_code_cell("x", outputs=[output]),
+            graded,
+        ]
+    )
+    sanitize_notebook(nb)
+    pages = [markdown2html_mistune(c.source) for c in nb.cells[:2]]
+    pages.append(nb.cells[2].outputs[0].data["text/html"])
+    for page in pages:
+        for element in BeautifulSoup(page, "html.parser").find_all(True):
+            assert element.get("id") not in ("momentum", "momentum-comment"), page
+            assert not {"nbgrader_cell", "score", "tabbable"} & set(element.get("class", [])), page
+    honest = markdown2html_mistune(clean_markdown("# Why momentum helps\n\ntext"))
+    assert '<h1 id="Why-momentum-helps">' in honest
+
+
 @pytest.mark.parametrize(
     "data",
     [
