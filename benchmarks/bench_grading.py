@@ -1,16 +1,24 @@
-"""Class grading: plain serial ``nbgrader autograde`` against ``course grade``, side by side.
+"""Class grading: vanilla ``nbgrader autograde`` against ``course grade``, side by side.
 
 The same synthetic class of ``batch_norm`` submissions (correct ones, correct ones in another
 style, known mistakes, blank releases) is graded in fresh copies of one scratch course by
 
-- ``nbgrader autograde batch_norm`` (one submission after another, the course's own
-  ``nbgrader_config.py``, so the same sandbox and preprocessors),
+- ``nbgrader autograde batch_norm`` in a VANILLA course (its ``nbgrader_config.py`` sets the
+  course id only: tests in the student's kernel, no sandbox),
+- ``nbgrader autograde batch_norm`` under the course's own ``nbgrader_config.py`` (the same
+  sandbox and preprocessors as ``course grade``),
+- ``course grade batch_norm --workers 1`` (the same pipeline, serial), and again with the next
+  kernel not pre-started (``ResilientExecute.prestart_kernel = False``),
 - ``course grade batch_norm --workers 2`` (local worker processes),
-- ``course grade batch_norm --scheduler local:2`` (a two-worker Dask ``LocalCluster``),
+- with ``COURSE_BENCH_CLUSTER=1``, ``course grade batch_norm --scheduler local:2`` (a two-worker
+  Dask ``LocalCluster``),
 
 one after another, ``COURSE_BENCH_ROUNDS`` times (default 1: one round already averages over the
 whole class, and a round takes minutes); the rows are medians over rounds. Each run's per-cell
-scores are read back from its gradebook and must equal nbgrader's, else the row says so.
+scores are read back from its gradebook: the honest (correct) submissions' must equal vanilla
+nbgrader's, every submission's must equal nbgrader's under the course's config, else the row
+says so. The serial runs print where a submission's time goes (mean seconds per phase, from the
+markers ``course grade`` writes: kernel start, cells, judging, the rest of nbgrader, recording).
 
 The per-submission overhead (kernel start, notebook conversion, database writes) is the slope of
 wall time against class size for a trivial assignment (``tests/tiny_course.py``: two one-line
@@ -23,18 +31,23 @@ functions), graded one at a time by each tool: ``(T(N_BIG) - T(1)) / (N_BIG - 1)
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
 
 from benchmarks import Comparison
-from grader.config import REPOSITORY
+from grader.config import REPOSITORY, course_config, course_id
+from grader.gradebook import open_gradebook
+from grader.grading import gradings
 from instructor_tools import assignments
 from instructor_tools.sample_class import solved, with_answers
 from tests import tiny_course  # the tests' tiny assignment
@@ -42,6 +55,11 @@ from tests.support import BIN, read_gradebook, submit, tools_env
 
 ASSIGNMENT = "batch_norm"
 WORKERS = 2
+#: Vanilla nbgrader: a course whose nbgrader_config.py sets the course id only (tests in the
+#: student's kernel, no sandbox, nbgrader's own preprocessors).
+VANILLA_CONFIG = 'c = get_config()  # noqa: F821\nc.CourseDirectory.course_id = "dl-week3"\n'
+#: The course's configuration with the next kernel not pre-started.
+NO_PRESTART = "c.ResilientExecute.prestart_kernel = False\n"
 N_BIG = 5
 OVERHEAD_ROUNDS = 3
 
@@ -105,43 +123,104 @@ def _fresh(template: Path, scratch: Path, name: str) -> Path:
     return root
 
 
-def class_throughput(scratch: Path, size: int, rounds: int) -> list[Comparison]:
+def _class_runs(cluster: bool) -> dict[str, tuple[Callable[[Path], float], str | None]]:
+    """Each way of grading the class: how to run it, and its config (None: the course's,
+    VANILLA_CONFIG: instead of it, another line: added to it)."""
+    runs = {
+        "vanilla": (lambda root: nbgrader_autograde(root, ASSIGNMENT), VANILLA_CONFIG),
+        "nbgrader": (lambda root: nbgrader_autograde(root, ASSIGNMENT), None),
+        "serial": (lambda root: course_grade(root, ASSIGNMENT, "--workers", "1"), None),
+        "serial, no pre-start": (lambda root: course_grade(root, ASSIGNMENT, "--workers", "1"),
+                                 NO_PRESTART),
+        "workers": (lambda root: course_grade(root, ASSIGNMENT, "--workers", str(WORKERS)), None),
+    }
+    if cluster:
+        runs["cluster"] = (
+            lambda root: course_grade(root, ASSIGNMENT, "--scheduler", f"local:{WORKERS}"), None)
+    return runs
+
+
+def _cell_scores(gradebook: dict[str, dict]) -> dict[str, dict]:
+    """Each student's per-cell automatic scores (what a grade is made of; flags aside)."""
+    return {student: {nb: cells["cells"] for nb, cells in sub["notebooks"].items()}
+            for student, sub in gradebook.items()}
+
+
+def phase_means(root: Path) -> dict[str, float]:
+    """Mean seconds per submission of each phase, from the rows ``course grade`` wrote."""
+    totals: dict[str, list[float]] = {}
+    with open_gradebook(course_config(root).CourseDirectory.db_url, course_id(root)) as gb:
+        rows = gradings(gb, ASSIGNMENT).values()
+    for row in rows:
+        for phase, seconds in json.loads(row.phases or "{}").items():
+            totals.setdefault(phase, []).append(seconds)
+    return {phase: statistics.fmean(values) for phase, values in totals.items()}
+
+
+def class_throughput(scratch: Path, size: int, rounds: int, cluster: bool) -> list[Comparison]:
     template = make_template(scratch / "template")
     batch_norm_class(template, size)
-    times: dict[str, list[float]] = {"nbgrader": [], "workers": [], "cluster": []}
+    honest = {f"student{i:03d}" for i in range(size) if i % 4 in (0, 1)}
+    runs = _class_runs(cluster)
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    phases: dict[str, dict[str, float]] = {}
     differ: set[str] = set()
-    runs = {
-        "nbgrader": lambda root: nbgrader_autograde(root, ASSIGNMENT),
-        "workers": lambda root: course_grade(root, ASSIGNMENT, "--workers", str(WORKERS)),
-        "cluster": lambda root: course_grade(root, ASSIGNMENT, "--scheduler", f"local:{WORKERS}"),
-    }
     for _ in range(rounds):
         scores = {}
-        for name, run in runs.items():
-            root = _fresh(template, scratch, name)
+        for name, (run, config_line) in runs.items():
+            root = _fresh(template, scratch, name.replace(", ", "-").replace(" ", "-"))
+            if config_line == VANILLA_CONFIG:
+                (root / "nbgrader_config.py").write_text(config_line)
+            elif config_line:
+                with (root / "nbgrader_config.py").open("a") as config:
+                    config.write(config_line)
             times[name].append(run(root))
-            scores[name] = read_gradebook(root, ASSIGNMENT)
-        if len(scores["nbgrader"]) != size:
+            scores[name] = _cell_scores(read_gradebook(root, ASSIGNMENT))
+            if name.startswith("serial"):
+                phases[name] = phase_means(root)
+        if len(scores["vanilla"]) != size or len(scores["nbgrader"]) != size:
             differ.add("nbgrader")
-        differ |= {name for name in ("workers", "cluster") if scores[name] != scores["nbgrader"]}
-    serial = statistics.median(times["nbgrader"])
+        vanilla = {s: scores["vanilla"].get(s) for s in honest}
+        for name in runs:
+            if {s: scores[name].get(s) for s in honest} != vanilla:
+                differ.add(f"{name}: honest")
+            if name not in ("vanilla", "nbgrader") and scores[name] != scores["nbgrader"]:
+                differ.add(name)
+    _print_phases(phases)
+    median = {name: statistics.median(values) for name, values in times.items()}
+    honest_note = ("honest scores = vanilla's" if not any(d.endswith("honest") for d in differ)
+                   else "HONEST SCORES DIFFER from vanilla: " + ", ".join(sorted(differ)))
+    print(f"{len(honest)} honest submissions of {size}: {honest_note}", file=sys.stderr)
 
     def note(name: str) -> str:
         same = "RESULTS DIFFER from nbgrader" if name in differ else "per-cell scores = nbgrader's"
-        return f"{size} subs, {WORKERS} workers, {rounds} round(s); {same}"
+        return f"{size} subs, {rounds} round(s); {same}; {honest_note}"
 
-    options = {"workers": f"--workers {WORKERS}", "cluster": f"--scheduler local:{WORKERS}"}
-    return [
-        Comparison(
-            f"grade {size} batch_norm: course {option}",
-            statistics.median(times[name]),
-            "nbgrader serial",
-            serial,
-            goal=round(1 / 1.8, 3),
-            note=note(name),
-        )
-        for name, option in options.items()
+    workers = f"grade {size} batch_norm: course --workers {WORKERS}"
+    rows = [
+        Comparison(workers, median["workers"], "vanilla nbgrader serial", median["vanilla"],
+                   goal=round(1 / 1.5, 3), note=note("workers")),
+        Comparison(workers, median["workers"], "course --workers 1", median["serial"],
+                   goal=round(1 / 1.5, 3), note="same pipeline, serial"),
+        Comparison(workers, median["workers"], "nbgrader (course config)", median["nbgrader"],
+                   goal=round(1 / 1.8, 3), note="nbgrader serial under the course's config"),
+        Comparison(f"grade {size} batch_norm: course --workers 1", median["serial"],
+                   "same, no kernel pre-start", median["serial, no pre-start"], goal=1.0,
+                   note=note("serial")),
     ]
+    if cluster:
+        rows.append(Comparison(f"grade {size} batch_norm: course --scheduler local:{WORKERS}",
+                               median["cluster"], "vanilla nbgrader serial", median["vanilla"],
+                               goal=round(1 / 1.5, 3), note=note("cluster")))
+    return rows
+
+
+def _print_phases(phases: dict[str, dict[str, float]]) -> None:
+    """One line per serial run: mean seconds per submission in each phase."""
+    for name, means in phases.items():
+        parts = ", ".join(f"{phase} {seconds:.3f}" for phase, seconds in means.items())
+        print(f"per submission ({name}), s: {parts}; total {sum(means.values()):.3f}",
+              file=sys.stderr)
 
 
 def overhead_per_submission(scratch: Path, rounds: int) -> list[Comparison]:
@@ -178,10 +257,11 @@ def overhead_per_submission(scratch: Path, rounds: int) -> list[Comparison]:
 def run(quick: bool = False) -> list[Comparison]:
     size = int(os.environ.get("COURSE_BENCH_CLASS", 4 if quick else 8))
     rounds = int(os.environ.get("COURSE_BENCH_ROUNDS", 1))
+    cluster = os.environ.get("COURSE_BENCH_CLUSTER", "") == "1"
     if not assignments.source_path(ASSIGNMENT, REPOSITORY).is_file():
         raise RuntimeError(f"{assignments.source_path(ASSIGNMENT, REPOSITORY)} is missing")
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         scratch = Path(tmp)
-        rows = class_throughput(scratch, size, rounds)
+        rows = class_throughput(scratch, size, rounds, cluster)
         rows += overhead_per_submission(scratch, 1 if quick else OVERHEAD_ROUNDS)
     return rows

@@ -21,6 +21,13 @@
 - each test cell runs in this process under a memory budget (``grader_memory``: a test, or a
   grader callable the student's code calls back, that would map more fails with a MemoryError,
   and the next cell and the next student are graded as usual).
+- once a notebook's sandboxed kernel is ready, the next one is launched (``prestart_kernel``):
+  it boots while this notebook's cells and tests run, and waits unused for the next notebook
+  (or restart) graded in this process. It is fresh (no code has run in it; the notebook's
+  folder is copied into its working folder when it is handed over) and is used only if it was
+  started under the same configuration; it is shut down when the process ends.
+
+:data:`PHASES` adds up where the time goes (kernel start, student cells, judging).
 
 Everything unusual becomes a flag for the grade report.
 """
@@ -28,12 +35,17 @@ Everything unusual becomes a flag for the grade report.
 from __future__ import annotations
 
 import ast
+import atexit
+import collections
+import contextlib
 import copy
 import json
+import multiprocessing.util
 import os
 import secrets
 import shutil
 import tempfile
+import threading
 import time
 from queue import Empty
 
@@ -42,7 +54,7 @@ from jupyter_core.utils import ensure_async, run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute
-from traitlets import Float, Integer
+from traitlets import Bool, Float, Integer
 
 from course_kit.cells import is_answer_cell, is_setup_cell, is_test_cell, nbgrader_meta
 from course_kit.judge import (
@@ -58,9 +70,68 @@ from grader import diagnostics
 from grader.config import hidden_test_delimiters
 from grader.flags import DIAGNOSES_KEY, add_flags
 from grader.rebuild import COURSE_CELL_KEY
+from grader.sandbox import SandboxedKernelManager
 
 _COUNTED = ("stream", "display_data", "execute_result", "error", "update_display_data",
             "clear_output", "comm_open", "comm_msg", "comm_close")  # fmt: skip
+
+
+#: Seconds this process spent per phase of running notebooks: ``kernel start`` (until the kernel
+#: answers), ``next kernel launch`` (pre-starting the next one), ``cells`` (the student's cells
+#: in the kernel), ``judging`` (tests and set-up cells in this process). ``grade_one`` resets it
+#: for each submission and reports it.
+PHASES: collections.Counter[str] = collections.Counter()
+
+
+@contextlib.contextmanager
+def _phase(name: str):
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        PHASES[name] += time.perf_counter() - started
+
+
+class _Spare:
+    """This process's next kernel: launched, never used, and the configuration it was made by."""
+
+    lock = threading.Lock()
+    current: _Spare | None = None
+    #: The process that registered :meth:`discard_current` to run when it ends.
+    finalizing: int | None = None
+
+    def __init__(self, key: str, km: SandboxedKernelManager) -> None:
+        self.key, self.km, self.pid = key, km, os.getpid()
+        if _Spare.finalizing != self.pid:  # a worker process forgets its parent's finalizers
+            _Spare.finalizing = self.pid
+            multiprocessing.util.Finalize(None, _Spare.discard_current, exitpriority=10)
+
+    @classmethod
+    def take(cls, key: str) -> SandboxedKernelManager | None:
+        """The spare kernel if it was made under ``key`` and is alive (else it is shut down)."""
+        with cls.lock:
+            spare, cls.current = cls.current, None
+        if spare is None or spare.pid != os.getpid():  # a forked child never uses its parent's
+            return None
+        if spare.key == key and run_sync(spare.km.is_alive)():
+            return spare.km
+        spare.discard()
+        return None
+
+    def discard(self) -> None:
+        with contextlib.suppress(Exception):  # gone already: nothing to stop
+            run_sync(self.km.shutdown_kernel)(now=True)
+
+    @classmethod
+    def discard_current(cls) -> None:
+        """Shut down this process's spare kernel (at exit)."""
+        with cls.lock:
+            spare, cls.current = cls.current, None
+        if spare is not None and spare.pid == os.getpid():
+            spare.discard()
+
+
+atexit.register(_Spare.discard_current)  # pool workers end without atexit: see _Spare()
 
 
 class KernelStuck(DeadKernelError):
@@ -144,19 +215,30 @@ class ResilientExecute(Execute):
         float(SUBMISSION_TIMEOUT),
         help="Wall-clock seconds for the whole submission, restarts and replays included",
     ).tag(config=True)
+    prestart_kernel = Bool(
+        True, help="Launch the next sandboxed kernel once this notebook's kernel is ready, so "
+        "that the next notebook graded in this process finds its kernel booted"
+    ).tag(config=True)
+
+    def _working_folder(self) -> str | None:
+        """A copy of the notebook's folder without its notebooks, the kernel's working folder:
+        nbgrader's autograde writes the sanitized notebook, its test cells restored from the
+        gradebook with their hidden tests, into the folder it then runs the kernel in. Made once
+        per notebook (kernels restarted later start in it too); None without a folder."""
+        path = self.resources.get("metadata", {}).get("path")
+        if not (path and os.path.isdir(path)):
+            return None
+        if self._workdir is None:
+            self._workdir = tempfile.TemporaryDirectory(prefix="course-cwd-")
+            shutil.copytree(path, self._workdir.name, symlinks=True, dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+        return self._workdir.name
 
     def start_new_kernel(self, **kwargs):
-        """nbclient's, in a working folder that is a copy of the notebook's folder without its
-        notebooks: nbgrader's autograde writes the sanitized notebook, its test cells restored
-        from the gradebook with their hidden tests, into the folder it then runs the kernel in.
-        Made once per notebook (kernels restarted later start in it too)."""
-        path = self.resources.get("metadata", {}).get("path")
-        if path and os.path.isdir(path) and "cwd" not in kwargs:
-            if self._workdir is None:
-                self._workdir = tempfile.TemporaryDirectory(prefix="course-cwd-")
-                shutil.copytree(path, self._workdir.name, symlinks=True, dirs_exist_ok=True,
-                                ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
-            kwargs["cwd"] = self._workdir.name
+        """nbclient's, in :meth:`_working_folder`."""
+        folder = None if "cwd" in kwargs else self._working_folder()
+        if folder:
+            kwargs["cwd"] = folder
         try:
             run_sync(super().async_start_new_kernel)(**kwargs)
         except RuntimeError as error:  # the sandbox refused (no bwrap, bad settings)
@@ -174,10 +256,53 @@ class ResilientExecute(Execute):
             raise KernelStartError(why) from None
 
     def create_kernel_manager(self):
-        """nbclient's kernel manager, whose clients read bounded messages only."""
+        """nbclient's kernel manager, whose clients read bounded messages only; the spare
+        kernel instead when one was launched under the same configuration."""
         km = super().create_kernel_manager()
         km.client_factory = LimitedAsyncClient
+        if self._prestarting(km):
+            spare = _Spare.take(self._spare_key(km))
+            if spare is not None:
+                spare.fill_scratch(self._working_folder())
+                self.km = km = spare
         return km
+
+    def _prestarting(self, km) -> bool:
+        return self.prestart_kernel and isinstance(km, SandboxedKernelManager)
+
+    def _kernel_arguments(self, km) -> list[str]:
+        """The kernel's extra arguments as nbclient's ``start_new_kernel`` makes them."""
+        args = list(self.extra_arguments)
+        if (getattr(km, "ipykernel", False) and self.ipython_hist_file
+                and not any(a.startswith("--HistoryManager.hist_file") for a in args)):
+            args.append(f"--HistoryManager.hist_file={self.ipython_hist_file}")
+        return args
+
+    def _spare_key(self, km) -> str:
+        """What a kernel is started by: manager class, kernel, arguments, their configuration."""
+        names = sorted({cls.__name__ for cls in type(km).mro()} & set(self.config))
+        return repr((type(km), km.kernel_name, self._kernel_arguments(km),
+                     [(name, self.config[name]) for name in names]))
+
+    def _launch_spare(self) -> None:
+        """Launch the next kernel (unless one waits already); it boots on its own meanwhile."""
+        if not self._prestarting(self.km) or (
+                _Spare.current is not None and _Spare.current.pid == os.getpid()):
+            return
+        km = self.kernel_manager_class(kernel_name=self.km.kernel_name, config=self.config)
+        km.client_factory = LimitedAsyncClient
+        try:
+            run_sync(km.start_kernel)(extra_arguments=self._kernel_arguments(km))
+        except Exception as error:  # noqa: BLE001 - the next notebook starts its own kernel
+            self.log.warning("could not pre-start the next kernel: %s", error)
+            with contextlib.suppress(Exception):
+                run_sync(km.cleanup_resources)()
+            return
+        spare = _Spare(self._spare_key(km), km)
+        with _Spare.lock:
+            _Spare.current, old = spare, _Spare.current
+        if old is not None and old.pid == os.getpid():
+            old.discard()
 
     def process_message(self, msg, cell, cell_index):
         """Count every output message of the cell (binary buffers included); drop what passes
@@ -235,8 +360,12 @@ class ResilientExecute(Execute):
         started = time.monotonic()
         index = 0
         while index < len(self.nb.cells) and len(broken) <= self.max_restarts:
+            booting = time.perf_counter()
             with self.setup_kernel():
                 info = self.wait_for_reply(self.kc.kernel_info())
+                PHASES["kernel start"] += time.perf_counter() - booting
+                with _phase("next kernel launch"):
+                    self._launch_spare()
                 self.nb.metadata["language_info"] = info["content"]["language_info"]
                 judge.link = KernelLink(self.km.get_connection_info(), run_sync(self.km.is_alive))
                 try:
@@ -295,7 +424,8 @@ class ResilientExecute(Execute):
             source = trusted.get(grade_id, cell.source) if trusted else cell.source
             self._diagnosing = grade_id
             hidden = self._hidden_begin in source
-            outcome = judge.run_test(source, f"<test {grade_id}>", hidden=hidden)
+            with _phase("judging"):
+                outcome = judge.run_test(source, f"<test {grade_id}>", hidden=hidden)
             self._changed.update(dict.fromkeys(outcome.changed))
             cell.outputs = [nbformat.from_dict(o) for o in outcome.outputs]
             cell.execution_count = None
@@ -305,11 +435,13 @@ class ResilientExecute(Execute):
             return outcome.kernel_lost
         if is_setup_cell(cell):
             try:
-                judge.run_setup(trusted.get(grade_id, cell.source) if trusted else cell.source)
+                with _phase("judging"):
+                    judge.run_setup(trusted.get(grade_id, cell.source) if trusted else cell.source)
             except Exception as error:  # noqa: BLE001 - reported; the tests will fail
                 self.log.error("set-up cell %s failed in the grader: %s", grade_id, error)
         try:
-            self.preprocess_cell(cell, resources, index)
+            with _phase("cells"):
+                self.preprocess_cell(cell, resources, index)
         except CellTimeoutError:  # the reply came, the end of the output never did
             why = (f"its output did not end within {self.iopub_timeout} s of its reply (a message "
                    "too large to read, or a flood)")
@@ -337,7 +469,8 @@ class ResilientExecute(Execute):
             timed_out = any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", []))
             if cell.cell_type != "code" or i in broken or is_test_cell(cell) or timed_out:
                 continue
-            self.execute_cell(copy.deepcopy(cell), i, store_history=False)
+            with _phase("cells"):
+                self.execute_cell(copy.deepcopy(cell), i, store_history=False)
 
     def _mark_not_run(self, index: int) -> None:
         """Test cells the run never reached score nothing, with the reason in the cell."""

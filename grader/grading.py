@@ -59,6 +59,7 @@ GRADINGS = Table(
     Column("problem", Text),
     Column("flags", Text, nullable=False),  # a JSON list
     Column("seconds", Float),
+    Column("phases", Text),  # a JSON object: seconds per phase, ``recording`` included
 )
 #: The file nbgrader's exchange puts in a submission; feedback goes back by it.
 SECRET = "submission_secret.txt"
@@ -142,6 +143,8 @@ class GradeResult:
     penalties: dict[str, float | None] = field(default_factory=dict)
     #: Grading itself failed (``problem`` says why): nothing is graded, the submission is due.
     failed: bool = False
+    #: Seconds per phase (``grader.execution.PHASES``; ``nbgrader, other``: the rest of it).
+    phases: dict[str, float] = field(default_factory=dict)
 
     @property
     def score(self) -> float:
@@ -232,6 +235,8 @@ def grade_one(job: GradeJob) -> GradeResult:
     """Autograde one submission with nbgrader in a private course directory; never raises."""
     from sqlalchemy.exc import SAWarning
 
+    from grader.execution import PHASES
+
     warnings.simplefilter("ignore", SAWarning)  # nbgrader's own autoflush notices
     warm_up()
     started = time.perf_counter()
@@ -246,6 +251,7 @@ def grade_one(job: GradeJob) -> GradeResult:
             result.seconds = time.perf_counter() - started
             return result
         try:
+            PHASES.clear()
             with _logged_failure() as failure:
                 run_converter(
                     "Autograde",
@@ -261,6 +267,8 @@ def grade_one(job: GradeJob) -> GradeResult:
                 result.autograded[name] = (autograded / f"{name}.ipynb").read_bytes()
                 result.flags += format_flags(job.notebooks[name])
                 result.flags += autograded_flags(result.autograded[name])
+            result.phases = dict(PHASES)
+            result.phases["nbgrader, other"] = time.perf_counter() - started - sum(PHASES.values())
         except Exception as error:  # noqa: BLE001 - one student's failure must not stop a class
             reason = failure or [str(error)]
             result.problem = f"nbgrader could not grade this submission: {reason[-1]}"
@@ -416,6 +424,8 @@ def record(course_root: Path, db_url: str, result: GradeResult, timestamp: str |
     from sqlalchemy import delete, insert
     from sqlalchemy.exc import SAWarning
 
+    started = time.perf_counter()
+
     with open_gradebook(db_url, course_id(course_root)) as gb, warnings.catch_warnings():
         warnings.simplefilter("ignore", SAWarning)  # nbgrader's own autoflush notices
         GRADINGS.create(gb.engine, checkfirst=True)
@@ -427,7 +437,10 @@ def record(course_root: Path, db_url: str, result: GradeResult, timestamp: str |
         gb.db.execute(insert(GRADINGS).values(
             assignment=result.assignment, student=result.student, digest=result.digest,
             failed=result.failed, problem=result.problem, flags=json.dumps(result.flags),
-            seconds=round(result.seconds, 3)))  # fmt: skip
+            seconds=round(result.seconds, 3),
+            phases=json.dumps({k: round(v, 4) for k, v in
+                               {**result.phases, "recording": time.perf_counter() - started}
+                               .items()})))  # fmt: skip
         gb.db.commit()
 
 
@@ -467,7 +480,7 @@ def _write_autograded(course_root: Path, result: GradeResult, timestamp: str | N
 
 def gradings(gb, assignment: str) -> dict[str, Any]:
     """``course grade``'s rows for ``assignment`` in the open gradebook ``gb``, by student
-    (attributes ``digest``, ``failed``, ``problem``, ``flags`` as JSON); none in a gradebook
+    (attributes ``digest``, ``failed``, ``problem``, ``flags`` and ``phases`` as JSON); none in a gradebook
     it never wrote."""
     from sqlalchemy import inspect, select
 

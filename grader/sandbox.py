@@ -609,14 +609,22 @@ class SandboxedKernelManager(AsyncKernelManager):
         os.mkdir(sock, 0o700)
         _account_files(self._runtime_dir, uid, gid)
         self._scratch_dir = tempfile.mkdtemp(prefix="ag-scratch-", dir=self.scratch_root or None)
-        if cwd:
-            _copy_folder(cwd, self._scratch_dir, self.copy_limit)
         if (uid, gid) != (os.getuid(), os.getgid()):
             _hand_over(sock, uid, gid)
-            _hand_over(self._scratch_dir, uid, gid)
+        self.fill_scratch(cwd)
         self.transport = "ipc"
         self.connection_file = os.path.join(sock, "kernel.json")
         self.ip = os.path.join(sock, "kernel-ipc")
+
+    def fill_scratch(self, cwd: str | None) -> None:
+        """Copy ``cwd`` (if any) into the kernel's working folder and give it to the kernel's
+        user; a kernel started without a ``cwd`` gets its folder's files this way later."""
+        assert self._scratch_dir, "folders are made by start_kernel"
+        if cwd:
+            _copy_folder(cwd, self._scratch_dir, self.copy_limit)
+        uid, gid = _identity(self.kernel_user)
+        if (uid, gid) != (os.getuid(), os.getgid()):
+            _hand_over(self._scratch_dir, uid, gid)
 
     def _kernel_env(self, env: dict[str, str]) -> dict[str, str]:
         keep = {*self.pass_env, *self.kernel_spec.env}

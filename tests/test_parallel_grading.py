@@ -7,9 +7,14 @@ the sandbox; the results, and what the gradebook holds, must be identical.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from grader.classroom import grade_class
+from grader.config import course_id
+from grader.gradebook import open_gradebook
+from grader.grading import gradings
 from tests import tiny_course
 from tests.support import read_gradebook
 
@@ -40,6 +45,13 @@ def test_two_workers_grade_exactly_like_one_after_another(tmp_path):
     assert "not valid JSON" in serial_results["student01"]["problem"]
     assert serial_results["student04"]["problem"] == "no notebook was submitted"
     assert any("timed out" in flag for flag in serial_results["student03"]["flags"])
+
+    # Where a submission's time went, as its gradebook row records it (the benchmark reads it).
+    with open_gradebook(f"sqlite:///{root / 'gradebook.db'}", course_id(root)) as gb:
+        phases = json.loads(gradings(gb, tiny_course.ASSIGNMENT)["student00"].phases)
+    assert {"kernel start", "next kernel launch", "cells", "judging", "nbgrader, other",
+            "recording"} <= set(phases)
+    assert all(seconds > 0 for seconds in phases.values())
 
     # Run again: every grade is already recorded, nothing is graded twice.
     again, skipped = grade_class(tiny_course.ASSIGNMENT, root, workers=2,

@@ -1,0 +1,124 @@
+"""The next sandboxed kernel is pre-started: used fresh, only under the same configuration, and
+shut down when the process ends. Real kernels, real bwrap."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+from traitlets.config import Config
+
+from grader.execution import ResilientExecute, _Spare
+from grader.sandbox import SandboxedKernelManager
+
+pytestmark = pytest.mark.kernel
+
+
+@pytest.fixture
+def folders() -> Iterator[tuple[Path, Path]]:
+    """A notebook folder holding a data file, and an empty scratch root (outside /tmp: the
+    sandbox has a private /tmp)."""
+    base = Path(tempfile.mkdtemp(prefix="prestart-test-", dir="/var/tmp"))
+    (base / "nb").mkdir()
+    (base / "nb" / "data.txt").write_text("relative data")
+    (base / "scratch").mkdir()
+    for folder, _, files in os.walk(base):
+        os.chmod(folder, 0o755)
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o644)
+    _Spare.discard_current()
+    yield base / "nb", base / "scratch"
+    _Spare.discard_current()
+    shutil.rmtree(base)
+
+
+def config(scratch: Path, **traits: object) -> Config:
+    cfg = Config()
+    cfg.ResilientExecute.kernel_manager_class = "grader.sandbox.SandboxedKernelManager"
+    cfg.SandboxedKernelManager.scratch_root = str(scratch)
+    for name, value in traits.items():
+        setattr(cfg.SandboxedKernelManager, name, value)
+    return cfg
+
+
+def run(cfg: Config, nbdir: Path, cells: list[str]) -> list[str]:
+    """Each cell's stdout after ResilientExecute ran the notebook in ``nbdir``."""
+    nb = new_notebook(cells=[new_code_cell(source) for source in cells])
+    nb, _ = ResilientExecute(config=cfg).preprocess(nb, {"metadata": {"path": str(nbdir)}})
+    return ["".join(o.get("text", "") for o in cell.outputs).strip() for cell in nb.cells]
+
+
+@pytest.fixture
+def taken(monkeypatch: pytest.MonkeyPatch) -> list[SandboxedKernelManager | None]:
+    """What each notebook got from the spare (None: it started its own kernel)."""
+    got: list[SandboxedKernelManager | None] = []
+    take = _Spare.take
+
+    def recording(key: str) -> SandboxedKernelManager | None:
+        got.append(take(key))
+        return got[-1]
+
+    monkeypatch.setattr(_Spare, "take", recording)
+    return got
+
+
+def test_the_next_notebook_runs_in_the_kernel_started_meanwhile(folders, taken) -> None:
+    nbdir, scratch = folders
+    cfg = config(scratch)
+    assert run(cfg, nbdir, ["secret = 42", "print(open('data.txt').read())"])[1] == "relative data"
+    spare = _Spare.current.km
+    assert taken == [None] and spare.has_kernel  # booting while nothing uses it
+
+    second = run(cfg, nbdir, ["print('secret' in globals(), open('data.txt').read())",
+                              "import os; print(os.stat('data.txt').st_uid == os.getuid())"])
+    assert taken == [None, spare]  # the second notebook ran in it ...
+    assert second == ["False relative data", "True"]  # ... fresh, with its folder's files
+    assert not spare.has_kernel  # and it was shut down with the notebook
+    assert _Spare.current.km is not spare and _Spare.current.km.has_kernel  # the next one waits
+
+
+def test_a_kernel_started_under_another_configuration_is_not_used(folders, taken) -> None:
+    nbdir, scratch = folders
+    run(config(scratch), nbdir, ["print(1)"])
+    spare = _Spare.current.km
+    assert run(config(scratch, memory_limit=3 * 2**30), nbdir,
+               ["import resource; print(resource.getrlimit(resource.RLIMIT_AS)[0])"]) == [
+        str(3 * 2**30)]
+    assert taken == [None, None] and not spare.has_kernel
+
+
+def test_no_spare_when_pre_start_is_off(folders) -> None:
+    nbdir, scratch = folders
+    cfg = config(scratch)
+    cfg.ResilientExecute.prestart_kernel = False
+    assert run(cfg, nbdir, ["print(2)"]) == ["2"]
+    assert _Spare.current is None and list(scratch.iterdir()) == []
+
+
+SCRIPT = """
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from tests.test_prestart import config, run
+from pathlib import Path
+
+nbdir, scratch = Path(sys.argv[1]), Path(sys.argv[2])
+with ProcessPoolExecutor(1) as pool:  # a grading worker's spare, then the process's own
+    print(pool.submit(run, config(scratch), nbdir, ["print(3)"]).result())
+print(run(config(scratch), nbdir, ["print(4)"]))
+"""
+
+
+def test_spares_are_shut_down_when_the_processes_end(folders) -> None:
+    nbdir, scratch = folders
+    done = subprocess.run([sys.executable, "-c", SCRIPT, str(nbdir), str(scratch)],
+                          capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.stdout.split("\n")[:2] == ["['3']", "['4']"], done.stderr
+    assert list(scratch.iterdir()) == []  # no kernel's working folder left: all shut down
