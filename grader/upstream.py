@@ -49,6 +49,14 @@ HOOKS = (
     Hook("nbclient:NotebookClient._async_handle_timeout",
          "overridden by grader.execution.ResilientExecute (a kernel that ignores the interrupt "
          "is stuck)", "(self, timeout, cell=None)"),
+    Hook("nbclient:NotebookClient.async_start_new_kernel",
+         "its kernel arguments (the history file) made again by grader.execution."
+         "ResilientExecute._kernel_arguments for the pre-started kernel",
+         "(self, **kwargs)", body="38ac0e7c4af1ab63"),
+    Hook("nbclient:NotebookClient.setup_kernel",
+         "relied on by grader.execution.ResilientExecute: a manager from create_kernel_manager "
+         "that has a kernel (the pre-started one) is not started again",
+         "(self, **kwargs)", body="d2b69ca0dad39423"),
     Hook("nbgrader.preprocessors:GetGrades._get_score",
          "overridden by instructor_tools.feedback.GetGradesAwaiting (marks cells awaiting a "
          "person)", "(self, cell, resources)"),
