@@ -70,7 +70,7 @@ from grader import diagnostics
 from grader.config import hidden_test_delimiters
 from grader.flags import DIAGNOSES_KEY, add_flags
 from grader.rebuild import COURSE_CELL_KEY
-from grader.sandbox import SandboxedKernelManager
+from grader.sandbox import SandboxedKernelManager, _remove_tree
 
 _COUNTED = ("stream", "display_data", "execute_result", "error", "update_display_data",
             "clear_output", "comm_open", "comm_msg", "comm_close")  # fmt: skip
@@ -119,8 +119,16 @@ class _Spare:
         return None
 
     def discard(self) -> None:
-        with contextlib.suppress(Exception):  # gone already: nothing to stop
+        """Shut the kernel down; where that cannot run (no event loop at interpreter exit),
+        kill it and delete its folders directly."""
+        try:
             run_sync(self.km.shutdown_kernel)(now=True)
+        except Exception:  # noqa: BLE001 - stopped the plain way below
+            with contextlib.suppress(Exception):
+                self.km.provisioner.process.kill()
+            for folder in (self.km._runtime_dir, self.km._scratch_dir):
+                if folder:
+                    _remove_tree(folder)
 
     @classmethod
     def discard_current(cls) -> None:

@@ -122,3 +122,21 @@ def test_spares_are_shut_down_when_the_processes_end(folders) -> None:
                           cwd=Path(__file__).resolve().parents[1])
     assert done.stdout.split("\n")[:2] == ["['3']", "['4']"], done.stderr
     assert list(scratch.iterdir()) == []  # no kernel's working folder left: all shut down
+
+
+def test_plain_nbgrader_autograde_leaves_no_kernel_behind(folders, tmp_path) -> None:
+    """``nbgrader autograde`` in the course directory (the course's config) ends its spare, also
+    after a submission it could not grade (the second one is not JSON)."""
+    from grader.config import REPOSITORY
+    from tests import tiny_course
+    from tests.support import nbgrader
+
+    _, scratch = folders
+    root = tiny_course.new_class(tmp_path, 2)
+    config = (REPOSITORY / "nbgrader_config.py").read_text()
+    (root / "nbgrader_config.py").write_text(
+        config + f"c.SandboxedKernelManager.scratch_root = {str(scratch)!r}\n")
+    done = nbgrader(root, "autograde", tiny_course.ASSIGNMENT, "--force")
+    assert "student01" in done.stdout + done.stderr
+    assert (root / "autograded" / "student00" / tiny_course.ASSIGNMENT).is_dir()
+    assert list(scratch.iterdir()) == []
