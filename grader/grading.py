@@ -480,8 +480,8 @@ def _write_autograded(course_root: Path, result: GradeResult, timestamp: str | N
 
 def gradings(gb, assignment: str) -> dict[str, Any]:
     """``course grade``'s rows for ``assignment`` in the open gradebook ``gb``, by student
-    (attributes ``digest``, ``failed``, ``problem``, ``flags`` and ``phases`` as JSON); none in a gradebook
-    it never wrote."""
+    (attributes ``digest``, ``failed``, ``problem``, ``flags`` and ``phases`` as JSON); none
+    in a gradebook it never wrote."""
     from sqlalchemy import inspect, select
 
     if not inspect(gb.engine).has_table(GRADINGS.name):
