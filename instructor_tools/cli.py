@@ -99,6 +99,7 @@ def release_to_exchange(name: str, args) -> None:
 
 
 def cmd_collect(args) -> int:
+    from grader.sanitize import printable
     from instructor_tools import assignments, exchange
 
     assignments.check_name(args.assignment, args.root)
@@ -106,13 +107,13 @@ def cmd_collect(args) -> int:
     _warn("nbgrader", warnings)
     print(
         f"collected {len(students)} new or newer submissions of {args.assignment} into "
-        f"submitted/: {', '.join(students) or 'none'}"
+        f"submitted/: {printable(', '.join(students)) or 'none'}"
     )
-    for line in refused:
-        print(line)
+    for line in refused:  # names a student chose: control and bidi characters shown as codes
+        print(printable(line))
     for student in students:
         for note in assignments.unexpected_files(args.assignment, student, args.root):
-            print(f"{student}: {note}")
+            print(printable(f"{student}: {note}"))
     if students:
         print(f"next: course grade {args.assignment}")
     return 0

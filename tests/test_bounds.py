@@ -10,7 +10,7 @@ import pytest
 
 from course_kit import wire
 from course_kit.bounds import Overrun, data_bytes, memory_budget, raise_at
-from course_kit.judge import _run_callback
+from course_kit.judge import KernelLink, _run_callback
 
 NO_KWARGS = {"__dict__": []}
 
@@ -71,3 +71,14 @@ def test_raise_at_leaves_nothing_behind_once_its_block_has_ended():
     with pytest.raises(Overrun), raise_at(time.monotonic()):
         while True:
             pass
+
+
+def test_a_reply_that_runs_out_of_memory_still_answers_the_kernel():
+    """The kernel waits for every callback's reply: one that cannot be built is an error."""
+
+    def answer(prompt: dict, deadline: float) -> dict:
+        raise MemoryError
+
+    message = {"content": {"prompt": wire.dumps({"op": "callback", "handle": 1})}}
+    reply, done, complaint = KernelLink._answer(None, message, "", answer, 0.0)
+    assert wire.loads(reply)["raised"][0] == "MemoryError" and done is None and complaint is None

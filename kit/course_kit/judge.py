@@ -220,8 +220,9 @@ class KernelLink:
         if op == "callback":
             try:
                 return wire.dumps(answer(prompt, deadline)), None, None
-            except wire.WireError as error:  # the kernel waits for an answer: it gets an error
-                return wire.dumps({"raised": ["MemoryError", str(error)]}), None, None
+            except (wire.WireError, MemoryError) as error:  # the kernel waits: it gets an error
+                reason = str(error) or "the answer does not fit the grader's memory budget"
+                return wire.dumps({"raised": ["MemoryError", reason]}), None, None
         if op == "done":
             return "{}", prompt, None
         return "{}", None, "the kernel sent a message the grader does not read"
