@@ -375,7 +375,8 @@ def sanitize_notebook(nb) -> bool:
 
     Student parts: the markdown and raw cells the course did not write (answers and added
     cells), every output (the student's kernel produced them all) and the notebook's widget
-    state. The course's own cells (``grader.rebuild`` marks them) keep their text.
+    state. The course's own cells (``grader.rebuild`` marks them) keep their text, and what
+    their outputs lose does not count as active (the explorers display a script of their own).
     """
     import nbformat
 
@@ -408,7 +409,9 @@ def sanitize_notebook(nb) -> bool:
             cell.execution_count = count if isinstance(count, int) else None
             outputs = [clean_output(output, ids) for output in cell.get("outputs", [])]
             cell.outputs = [nbformat.from_dict(output) for output, _ in outputs]
-            active |= any(flag for _, flag in outputs)
+            # What a course cell displayed is cleaned the same, but its removal is no sign of
+            # the student's: the course's explorers display a page script of their own.
+            active |= not own and any(flag for _, flag in outputs)
     return active
 
 

@@ -343,3 +343,21 @@ def test_the_hubs_formgrader_exporter_cleans_outputs_with_the_same_sanitiser():
     )
     assert "<script>window.pwned" not in html and "window.pwned = 'js'" not in html
     assert "&lt;script&gt;window.pwned = 'script'&lt;/script&gt;" in html  # shown as text
+
+
+def test_the_explorers_page_script_in_a_course_cell_is_removed_without_a_flag():
+    """Every honest batch_norm and scale notebook shows an explorer, whose cell (the course's
+    own) displays a page script: it goes, like any script, but flags only a student's cell."""
+    from course_kit.explorers._view import ACCESSIBILITY_SCRIPT
+    from grader.rebuild import COURSE_CELL_KEY
+
+    def shown(own: bool):
+        cell = new_code_cell("explorer()", outputs=[new_output(
+            "display_data", data={"text/html": ACCESSIBILITY_SCRIPT, "text/plain": "<HTML>"})])
+        cell.metadata[COURSE_CELL_KEY] = own
+        nb, _ = SanitizeStudentContent().preprocess(new_notebook(cells=[cell]), {})
+        assert "<script" not in str(nb.cells[0].outputs)
+        return nb.metadata.get(FLAGS_KEY, [])
+
+    assert shown(own=True) == []
+    assert shown(own=False) and "active content removed" in shown(own=False)[0]
