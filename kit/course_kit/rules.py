@@ -48,10 +48,12 @@ import re
 from dataclasses import dataclass
 
 #: What answer cells may not import or name in a string: the reference, the grader, the
-#: instructor's tools, and the student runtime but the modules below.
-PROTECTED_PACKAGES = ("course_lib", "grader", "instructor_tools", "course_kit")
-#: A string names one of them: ``grader`` is an English word too, so only as a module path.
-_PROTECTED_TEXT = re.compile(r"course_lib|instructor_tools|course_kit|^grader(\.\w+)*$")
+#: instructor's tools, the sample answers, and the student runtime but the modules below.
+PROTECTED_PACKAGES = ("course_lib", "grader", "instructor_tools", "samples", "course_kit")
+#: A string names one of them: ``grader`` and ``samples`` are English words too, so only as a
+#: module path (``samples`` with a module under it: "samples" is a common axis label).
+_PROTECTED_TEXT = re.compile(
+    r"course_lib|instructor_tools|course_kit|^grader(\.\w+)*$|^samples(\.\w+)+$")
 #: The student runtime's modules a notebook imports: the course's data, network and explorers,
 #: and the test helpers. Importing them is harmless.
 KIT_MODULE_NAMES = {
