@@ -3,6 +3,7 @@ an answer too large to send refused before it is encoded (no kernel: the callbac
 
 from __future__ import annotations
 
+import json
 import time
 
 import numpy as np
@@ -62,6 +63,27 @@ def test_a_callback_still_running_at_the_deadline_is_stopped_and_answers_a_timeo
     reply = _run_callback({1: count}, callback(count, 10**10), time.monotonic() + 0.5)
     assert reply["raised"][0] == "TimeoutError", reply
     assert len(reached) < 10**4  # stopped long before the end
+
+
+MALFORMED_CALLBACKS = {
+    "an unknown handle": {"fn": 2, "args": [], "kwargs": NO_KWARGS},
+    "a handle that is a bool": {"fn": True, "args": [], "kwargs": NO_KWARGS},
+    "a handle that is a list": {"fn": [1], "args": [], "kwargs": NO_KWARGS},
+    "no arguments at all": {"fn": 1},
+    "arguments that are a tuple": {"fn": 1, "args": {"__tuple__": []}, "kwargs": NO_KWARGS},
+    "keyword names that are numbers": {"fn": 1, "args": [], "kwargs": {"__dict__": [[1, 2]]}},
+    "arguments nested 40 levels deep": {"fn": 1, "args": json.loads("[" * 40 + "]" * 40),
+                                        "kwargs": NO_KWARGS},
+}
+
+
+@pytest.mark.parametrize("message", MALFORMED_CALLBACKS.values(), ids=MALFORMED_CALLBACKS.keys())
+def test_a_malformed_callback_calls_nothing_and_the_kernel_gets_an_error(message):
+    called = []
+    reply = _run_callback({1: lambda *args, **kwargs: called.append(args)}, message,
+                          time.monotonic() + 10)
+    assert called == [] and reply["raised"][0] == "WireError", reply
+    assert wire.dumps(reply)  # the kernel, waiting, is answered
 
 
 def test_raise_at_leaves_nothing_behind_once_its_block_has_ended():

@@ -76,6 +76,21 @@ def ask(make, *args):
         return heard[-1]
     return f"got {type(got).__name__}"
 
+def pester(make, n):
+    """Calls a grader callable ``n`` times with small arguments."""
+    for i in range(n):
+        make(i)
+    return n
+
+def flood(seconds):
+    """Keeps IOPub busy (never asks the grader anything) for at most ``seconds``."""
+    import time
+    kernel = get_ipython().kernel
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        kernel.session.send(kernel.iopub_socket, "stream", {"name": "stdout", "text": "x"})
+    return "flooded"
+
 answer = 42
 '''
 
@@ -102,7 +117,8 @@ CELL_TIMEOUT = 10
 @pytest.fixture
 def judge(kernel):
     judge = Judge(["softmax", "grads", "search", "squares", "sum_of_squares", "add_one_in_place",
-                   "positive", "odd", "loud", "slow", "stubborn", "ask"], cell_timeout=CELL_TIMEOUT,
+                   "positive", "odd", "loud", "slow", "stubborn", "ask", "flood", "pester"],
+                  cell_timeout=CELL_TIMEOUT,
                   grader_memory=64 * 2**20)
     judge.link = KernelLink(kernel.get_connection_info(), kernel.is_alive)
     judge.run_setup("import numpy as np\nfrom course_kit.checks import check_close, replaced")
@@ -256,6 +272,26 @@ def test_a_hanging_function_is_interrupted_and_the_next_test_runs(judge):
     assert not outcome.passed and outcome.kernel_lost is None
     assert f"did not return within {CELL_TIMEOUT} s" in outcome.message
     assert run(judge, "assert positive(2) == 2").passed
+
+
+def test_a_function_flooding_its_output_is_still_stopped_at_the_deadline(judge):
+    """Output faster than the grader reads it must not keep the grader reading past the
+    deadline (the flood stops by itself after 4 cell timeouts: the old grader returned then)."""
+    outcome = run(judge, f"flood({4 * CELL_TIMEOUT})")
+    assert not outcome.passed and f"did not return within {CELL_TIMEOUT} s" in outcome.message
+    assert run(judge, "assert positive(2) == 2").passed
+
+
+def test_a_function_calling_back_without_end_is_stopped_at_the_deadline(judge):
+    """Each small callback costs the grader one round trip; the calls end at the deadline, with
+    the kernel stopped mid-conversation and not left waiting."""
+    outcome = run(judge, """
+        seen = []
+        pester(seen.append, 10**9)
+    """)
+    assert not outcome.passed and f"did not return within {CELL_TIMEOUT} s" in outcome.message
+    assert 0 < len(judge.namespace["seen"]) < 10**9
+    assert run(judge, "assert pester(lambda i: i, 3) == 3").passed
 
 
 def peak_growth(action) -> int:
