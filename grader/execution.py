@@ -56,10 +56,12 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Float, Integer
 
+from course_kit.bounds import memory_budget
 from course_kit.cells import is_answer_cell, is_setup_cell, is_test_cell, nbgrader_meta
 from course_kit.judge import (
     DROPPED,
     INTERRUPT_GRACE,
+    MAX_FRAME,
     Call,
     Judge,
     KernelLink,
@@ -218,6 +220,11 @@ class ResilientExecute(Execute):
         GRADER_MEMORY, help="Bytes of data the grader's own process may map beyond what it held "
         "while it runs one test cell (the test and the grader functions the student's code calls "
         "back); 0: no bound"
+    ).tag(config=True)
+    cell_memory = Integer(
+        4 * MAX_FRAME, help="Bytes of data the grader's own process may map beyond what it held "
+        "while a cell runs in the kernel: a message arrives whole, however many parts of up to "
+        "MAX_FRAME a kernel puts in it, so this bounds what one message can cost; 0: no bound"
     ).tag(config=True)
     submission_timeout = Float(
         float(SUBMISSION_TIMEOUT),
@@ -448,16 +455,18 @@ class ResilientExecute(Execute):
             except Exception as error:  # noqa: BLE001 - reported; the tests will fail
                 self.log.error("set-up cell %s failed in the grader: %s", grade_id, error)
         try:
-            with _phase("cells"):
+            with _phase("cells"), memory_budget(self.cell_memory):
                 self.preprocess_cell(cell, resources, index)
         except CellTimeoutError:  # the reply came, the end of the output never did
             why = (f"its output did not end within {self.iopub_timeout} s of its reply (a message "
                    "too large to read, or a flood)")
-            cell.outputs.append(nbformat.v4.new_output(
-                "error", ename="OutputUnfinished", evalue=why,
-                traceback=[f"OutputUnfinished: {why}"]))
-            return why
-        return None
+        except MemoryError:  # a message of many large parts, held whole before it is read
+            why = "it sent the grader more than it reads from one cell (a message too large)"
+        else:
+            return None
+        cell.outputs.append(nbformat.v4.new_output(
+            "error", ename="OutputUnfinished", evalue=why, traceback=[f"OutputUnfinished: {why}"]))
+        return why
 
     def _explain(self, calls: list[Call]) -> str | None:
         """The first catalogued mistake that reproduces one of a failed test's calls."""

@@ -168,6 +168,33 @@ def test_plain_nbgrader_bounds_the_graders_memory_and_grades_the_students_after_
     assert peak_mb < 500, f"the grader peaked at {peak_mb:.0f} MB"
 
 
+#: A cell that sends the grader one output message of many 40 MiB parts (ZMQ bounds each part,
+#: not their number, and delivers a message whole): the grader held all of it (red team, 2026).
+MANY_PARTS = """k = get_ipython().kernel
+part = bytes(40 * 2**20)
+k.session.send(k.iopub_socket, "stream", {"name": "stdout", "text": "x"},
+               parent=k.get_parent("shell"), buffers=[part] * 16)
+print("sent")"""
+
+
+def test_a_message_of_many_parts_costs_the_grader_only_its_cell_budget(tmp_path):
+    """640 MiB in one message, against a 128 MiB budget per cell set in nbgrader_config.py:
+    the grader stays small, the cell is cut, the rest of the notebook and the class count."""
+    students = {"a-parts": added_at_end(full("scale"), MANY_PARTS), "b-control": full("scale")}
+    root = new_course(tmp_path, "scale")
+    prepare_plain_course(root, "scale", students)
+    with (root / "nbgrader_config.py").open("a") as config:
+        config.write("\nc.ResilientExecute.cell_memory = 128 * 2**20\n")
+    done = plain_nbgrader(root, "autograde", "scale")
+    assert done.returncode == 0, done.stderr[-3000:]
+    cells = gradebook_cells(root, "scale")
+    assert cells["a-parts"] == cells["b-control"]
+    assert all(points > 0 for cell, points in cells["b-control"].items() if cell.startswith("test"))
+    peak_mb = int(re.search(r"MAXRSS (\d+)", done.stderr).group(1)) / 1024
+    print(f"plain nbgrader autograde scale, a 640 MiB message: peak {peak_mb:.0f} MB")
+    assert peak_mb < 450, f"the grader peaked at {peak_mb:.0f} MB"
+
+
 def scale_class() -> dict[str, object]:
     """18 honest students of ``scale`` (right answers in several styles, known mistakes)."""
     good = full("scale")
