@@ -19,6 +19,7 @@ import os
 import re
 import signal
 import subprocess
+import tempfile
 import threading
 from pathlib import Path
 
@@ -100,12 +101,18 @@ class OomKiller(threading.Thread):
 
     def course(self, root: Path, *args: str) -> subprocess.CompletedProcess:
         """``course --root ROOT ARGS`` in a process of its own, watched."""
-        process = subprocess.Popen([str(BIN / "course"), "--root", str(root), *args],
-                                   env={**tools_env(), "COLUMNS": "250"}, text=True,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.parent = process.pid
-        out, err = process.communicate(timeout=1800)
-        return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+        # Output to files, not pipes: a kernel left by a killed grading process holds what it
+        # inherited, and a pipe would not end until it does.
+        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+            process = subprocess.Popen([str(BIN / "course"), "--root", str(root), *args],
+                                       env={**tools_env(), "COLUMNS": "250"}, text=True,
+                                       stdout=out, stderr=err)
+            self.parent = process.pid
+            process.wait(timeout=1800)
+            out.seek(0)
+            err.seek(0)
+            return subprocess.CompletedProcess(process.args, process.returncode, out.read(),
+                                               err.read())
 
 
 def course(root: Path, *args: str) -> subprocess.CompletedProcess:
