@@ -392,33 +392,12 @@ def _print_mistakes(console, rows) -> None:
 
 
 def cmd_check(args) -> int:
-    from rich.table import Table
+    """The student kit's ``course check`` (one report, the same for students and instructors)."""
+    from course_kit.check import check_notebook, report
 
-    from course_kit.check import check_notebook, warning_lines
-
-    checks = check_notebook(args.notebook)
-    table = Table(title=f"{args.notebook.name}: visible tests", title_justify="left")
-    for column in (
-        "function",
-        "visible tests",
-        "points",
-        "hidden tests at grading",
-        "first problem",
-    ):
-        table.add_column(column)
-    for check in checks:
-        tests = f"{check.passed}/{check.passed + check.failed} passed"
-        table.add_row(
-            check.function,
-            tests,
-            f"{check.points:g}/{check.max_points:g}",
-            str(check.hidden),
-            check.messages[0] if check.messages else "",
-        )
-    _console().print(table)
-    for line in warning_lines(checks):
-        _console().print(line)
-    return 0 if all(c.failed == 0 and not c.warnings for c in checks) else 1
+    result = check_notebook(args.notebook)
+    print(report(args.notebook, result))
+    return 0 if all(c.failed == 0 and not c.warnings for c in result.functions) else 1
 
 
 def cmd_kit(args) -> int:
