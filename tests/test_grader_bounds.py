@@ -172,7 +172,9 @@ def test_plain_nbgrader_bounds_the_graders_memory_and_grades_the_students_after_
     assert "asked the grader for more than a test may use (MemoryError" in flags[0], flags
     peak_mb = int(re.search(r"MAXRSS (\d+)", done.stderr).group(1)) / 1024
     print(f"plain nbgrader autograde scale (2 students, one greedy): peak {peak_mb:.0f} MB")
-    assert peak_mb < 500, f"the grader peaked at {peak_mb:.0f} MB"
+    # 170-576 MB seen (the largest waited-for descendant counts, a kernel included); the old
+    # grader: about 1.3 GB
+    assert peak_mb < 800, f"the grader peaked at {peak_mb:.0f} MB"
 
 
 #: A cell that sends the grader one output message of many 40 MiB parts (ZMQ bounds each part,
