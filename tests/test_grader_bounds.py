@@ -151,26 +151,33 @@ def test_a_submission_whose_grading_process_dies_costs_only_itself(tmp_path):
     assert gradebook_cells(root, "tiny") == cells
 
 
+def plain_autograde(tmp_path: Path, students: dict, setting: str) -> tuple[Path, dict, float]:
+    """Plain ``nbgrader autograde scale`` of ``students`` with ``setting`` added to the course's
+    nbgrader_config.py: the course, the gradebook's cells, and the grader's peak in MB."""
+    root = new_course(tmp_path, "scale")
+    prepare_plain_course(root, "scale", students)
+    with (root / "nbgrader_config.py").open("a") as config:
+        config.write(f"\n{setting}\n")
+    done = plain_nbgrader(root, "autograde", "scale")
+    assert done.returncode == 0, done.stderr[-3000:]
+    peak_mb = int(re.search(r"MAXRSS (\d+)", done.stderr).group(1)) / 1024
+    return root, gradebook_cells(root, "scale"), peak_mb
+
+
 def test_plain_nbgrader_bounds_the_graders_memory_and_grades_the_students_after_it(tmp_path):
     """30 M samples asked of the grader (the old grader: ~1.3 GB more for them) against a
     64 MiB budget set in nbgrader_config.py."""
     students = {"a-greedy": added_at_end(with_answers(full("scale"), {
                     "sample_beta": greedy_beta(30_000_000)}), GREEDY_REPORT),
                 "b-control": full("scale")}  # fmt: skip
-    root = new_course(tmp_path, "scale")
-    prepare_plain_course(root, "scale", students)
-    with (root / "nbgrader_config.py").open("a") as config:
-        config.write("\nc.ResilientExecute.grader_memory = 64 * 2**20\n")
-    done = plain_nbgrader(root, "autograde", "scale")
-    assert done.returncode == 0, done.stderr[-3000:]
-    cells = gradebook_cells(root, "scale")
+    root, cells, peak_mb = plain_autograde(
+        tmp_path, students, "c.ResilientExecute.grader_memory = 64 * 2**20")
     assert cells["a-greedy"] == cells["b-control"]  # it caught the error and answered right
     assert all(points > 0 for cell, points in cells["b-control"].items() if cell.startswith("test"))
     autograded = (root / "autograded" / "a-greedy" / "scale" / "scale.ipynb").read_text()
     assert re.search(r"REFUSED \d+ \['MemoryError: Unable to allocate 229. MiB", autograded)
     flags = json.loads(autograded)["metadata"]["course_flags"]
     assert "asked the grader for more than a test may use (MemoryError" in flags[0], flags
-    peak_mb = int(re.search(r"MAXRSS (\d+)", done.stderr).group(1)) / 1024
     print(f"plain nbgrader autograde scale (2 students, one greedy): peak {peak_mb:.0f} MB")
     # 170-576 MB seen (the largest waited-for descendant counts, a kernel included); the old
     # grader: about 1.3 GB
@@ -190,16 +197,10 @@ def test_a_message_of_many_parts_costs_the_grader_only_its_cell_budget(tmp_path)
     """640 MiB in one message, against a 128 MiB budget per cell set in nbgrader_config.py:
     the grader stays small, the cell is cut, the rest of the notebook and the class count."""
     students = {"a-parts": added_at_end(full("scale"), MANY_PARTS), "b-control": full("scale")}
-    root = new_course(tmp_path, "scale")
-    prepare_plain_course(root, "scale", students)
-    with (root / "nbgrader_config.py").open("a") as config:
-        config.write("\nc.ResilientExecute.cell_memory = 128 * 2**20\n")
-    done = plain_nbgrader(root, "autograde", "scale")
-    assert done.returncode == 0, done.stderr[-3000:]
-    cells = gradebook_cells(root, "scale")
+    _, cells, peak_mb = plain_autograde(
+        tmp_path, students, "c.ResilientExecute.cell_memory = 128 * 2**20")
     assert cells["a-parts"] == cells["b-control"]
     assert all(points > 0 for cell, points in cells["b-control"].items() if cell.startswith("test"))
-    peak_mb = int(re.search(r"MAXRSS (\d+)", done.stderr).group(1)) / 1024
     print(f"plain nbgrader autograde scale, a 640 MiB message: peak {peak_mb:.0f} MB")
     assert peak_mb < 450, f"the grader peaked at {peak_mb:.0f} MB"
 
