@@ -32,10 +32,11 @@ demo: venv
 	$(PY) -m instructor_tools.demo
 
 # The fast tier: lint and every test that starts no kernel, server, browser or other program
-# (the guard --no-processes fails one that does: mark it kernel, e2e, browser or slow).
+# (the guard --no-processes fails one that does: mark it kernel, e2e, browser or slow), spread
+# over every core.
 check: venv
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest -q -m "not (kernel or e2e or browser or slow)" --no-processes
+	$(VENV)/bin/pytest -q -n auto -m "not (kernel or e2e or browser or slow)" --no-processes
 
 # Everything: what CI runs.
 test: $(STAMP) system

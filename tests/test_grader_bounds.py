@@ -21,6 +21,7 @@ import signal
 import subprocess
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import nbformat
@@ -60,6 +61,14 @@ def _status(pid: int) -> dict[str, str]:
     return dict(line.split(":\t", 1) for line in text.splitlines() if ":\t" in line)
 
 
+def _started(pid: int) -> str:
+    """When the process ``pid`` started (clock ticks after boot), or "" if it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
 class OomKiller(threading.Thread):
     """While the block runs: SIGKILL the grading process (a child of the ``course`` process
     ``parent``) of any kernel named :data:`OOM_VICTIM`, as the out-of-memory killer kills the
@@ -71,6 +80,7 @@ class OomKiller(threading.Thread):
         self.parent: int | None = None
         self.killed = 0
         self.peak = 0
+        self.kernels: set[tuple[int, str]] = set()  # (pid, start time) of each kernel launched
         self.done = threading.Event()
 
     def __enter__(self) -> OomKiller:
@@ -88,6 +98,8 @@ class OomKiller(threading.Thread):
             statuses = {int(p): _status(int(p)) for p in os.listdir("/proc") if p.isdigit()}
             ppid = {pid: int(s.get("PPid", "0")) for pid, s in statuses.items()}
             graders = [self.parent, *(pid for pid, up in ppid.items() if up == self.parent)]
+            self.kernels |= {(pid, _started(pid)) for pid, status in statuses.items()
+                             if ppid[pid] in graders and status.get("Name") == "bwrap"}
             for pid in graders:
                 hwm = statuses.get(pid, {}).get("VmHWM", "0 kB").split()[0]
                 self.peak = max(self.peak, int(hwm) * 1024)
@@ -99,6 +111,15 @@ class OomKiller(threading.Thread):
                 if pid:
                     os.kill(pid, signal.SIGKILL)
                     self.killed += 1
+
+    def kernels_left(self, grace: float = 10.0) -> list[int]:
+        """The kernels seen launched that still run ``grace`` seconds after the run."""
+        deadline = time.monotonic() + grace
+        while True:
+            left = [pid for pid, started in self.kernels if started and _started(pid) == started]
+            if not left or time.monotonic() > deadline:
+                return left
+            time.sleep(0.2)
 
     def course(self, root: Path, *args: str) -> subprocess.CompletedProcess:
         """``course --root ROOT ARGS`` in a process of its own, watched."""
@@ -132,6 +153,7 @@ def test_a_submission_whose_grading_process_dies_costs_only_itself(tmp_path):
         done = killer.course(root, "grade", "tiny", "--workers", "2", "--timeout", "5")
     assert done.returncode == 0, done.stderr[-3000:]
     assert killer.killed == 2  # beside a neighbour, then alone
+    assert killer.kernels and not killer.kernels_left(), "a killed grader's kernels still run"
     assert "graded 3 submissions" in done.stdout
     assert ("1 could not be graded (recorded with no points and flagged; the others are "
             "graded): victim: could not be graded: its grading process was killed by SIGKILL"

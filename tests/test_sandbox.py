@@ -17,12 +17,14 @@ import json
 import os
 import pwd
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -414,6 +416,65 @@ def test_exit_kills_the_kernel(world: World) -> None:
     with pytest.raises(DeadKernelError):
         run(world, ["import os; os._exit(1)", "print('never')"])
     assert list(world.scratch.iterdir()) == []
+
+
+LAUNCHER = """
+import asyncio, json, os, sys, time
+from traitlets.config import Config
+from grader.sandbox import SandboxedKernelManager
+
+async def start():
+    km = SandboxedKernelManager(config=Config({"SandboxedKernelManager": json.load(sys.stdin)}))
+    await km.start_kernel()
+    client = km.client()
+    client.start_channels()
+    await client.wait_for_ready(timeout=60)
+    return km
+
+km = asyncio.run(start())
+print(json.dumps([os.getpid(), km._runtime_dir, km._scratch_dir]), flush=True)
+time.sleep(300)
+"""
+
+
+def _processes_naming(*paths: str) -> dict[int, str]:
+    """The processes whose command line holds one of ``paths``: pid -> start time."""
+    found = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            args = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+            started = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+        except (OSError, IndexError):
+            continue
+        if any(path in args for path in paths):
+            found[int(pid)] = started
+    return found
+
+
+@pytest.mark.parametrize("user", ["grader", "ordinary user"])
+def test_a_killed_grader_leaves_no_kernel_running(world: World, user: str) -> None:
+    """SIGKILL (the out-of-memory killer) gives the grader no time to stop its kernels: they
+    die with it, the sandbox and everything in it."""
+    prefix = as_test_user()[0] if user == "ordinary user" and AS_ROOT else []
+    env = {"PATH": os.environ["PATH"], "HOME": "/tmp", "LANG": "C.UTF-8",
+           "PYTHONPATH": str(ROOT)}
+    launcher = subprocess.Popen([*prefix, sys.executable, "-c", LAUNCHER], cwd="/", env=env,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        launcher.stdin.write(json.dumps(graders_traits(world, scratch_root="")))
+        launcher.stdin.close()
+        grader, *folders = json.loads(launcher.stdout.readline())
+        kernel = _processes_naming(*folders)
+        assert len(kernel) >= 3, kernel  # bwrap (twice as root), prlimit's exec: the kernel
+        os.kill(grader, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while (left := {p for p, t in _processes_naming(*folders).items() if kernel.get(p) == t}
+               ) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not left, f"processes of the killed grader's kernel still run: {sorted(left)}"
+    finally:
+        launcher.kill()
+        launcher.wait()
 
 
 def start_failure(km: SandboxedKernelManager) -> BaseException:
