@@ -16,6 +16,8 @@ once, then recorded as "could not be graded" and flagged, and the rest of the cl
 from __future__ import annotations
 
 import collections
+import contextlib
+import ctypes
 import hashlib
 import multiprocessing
 import os
@@ -187,19 +189,67 @@ def run_jobs(
         yield from run_on_cluster(jobs, scheduler)
         return
     warm_up()  # import once here; the forked processes inherit it
-    died = yield from _graded_apart(jobs, workers)
-    for job, _ in died:
-        for again, reason in (yield from _graded_apart([job], 1)):
-            yield could_not_grade(again, f"{reason}, also when graded alone",
-                                  "its grading process died twice; not graded (regrade it with "
-                                  f"--student {again.student} --force)")
+    with _orphans_adopted() as before:
+        died = yield from _graded_apart(jobs, workers, before)
+        for job, _ in died:
+            for again, reason in (yield from _graded_apart([job], 1, before)):
+                yield could_not_grade(again, f"{reason}, also when graded alone",
+                                      "its grading process died twice; not graded (regrade it "
+                                      f"with --student {again.student} --force)")
+
+
+#: prctl's option that makes a process the reaper of its descendants' orphans (Linux).
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+@contextlib.contextmanager
+def _orphans_adopted() -> Iterator[set[int]]:
+    """While it lasts, a process orphaned below this one becomes this process's child, not
+    init's: a kernel's sandbox whose grading process was killed before bwrap had tied the
+    sandbox's life to its own (``--die-with-parent`` takes effect only once bwrap has set the
+    sandbox up). Yields the children this process had before, which :func:`_stop_adopted`
+    keeps. Where prctl is missing (not Linux), nothing is adopted."""
+    prctl = getattr(ctypes.CDLL(None), "prctl", None)
+    before = _children()
+    if prctl is None or prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        yield before
+        return
+    try:
+        yield before
+    finally:
+        _stop_adopted(before)
+        prctl(_PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+
+
+def _children() -> set[int]:
+    """This process's child processes (zombies included), read from /proc."""
+    me, found = str(os.getpid()), set()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        with contextlib.suppress(OSError, IndexError):
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1] == me:
+                found.add(int(pid))
+    return found
+
+
+def _stop_adopted(keep: set[int], grace: float = 5.0) -> None:
+    """Kill (SIGKILL) and reap every child of this process not in ``keep``: what a dead grading
+    process left. A killed sandbox's own children are adopted in turn, and killed, until none
+    is left or ``grace`` seconds have passed."""
+    deadline = time.monotonic() + grace
+    while (left := _children() - keep) and time.monotonic() < deadline:
+        for pid in left:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
 
 
 def _graded_apart(
-    jobs: list[GradeJob], workers: int
+    jobs: list[GradeJob], workers: int, keep: set[int]
 ) -> Generator[GradeResult, None, list[tuple[GradeJob, str]]]:
     """Grade each job in a forked process of its own, at most ``workers`` at once; yield the
-    results and return the jobs whose process died, with why."""
+    results and return the jobs whose process died, with why. After a death, every child of
+    this process but ``keep`` and the live grading processes is stopped."""
     context = multiprocessing.get_context("fork")
     waiting = collections.deque(jobs)
     running: dict[Connection, tuple[GradeJob, multiprocessing.Process, float]] = {}
@@ -223,6 +273,7 @@ def _graded_apart(
             process.join()
             if result is None:
                 died.append((job, _death(process.exitcode)))
+                _stop_adopted(keep | {p.pid for _, p, _ in running.values()})
             else:
                 yield result
         for receiver, (job, process, deadline) in list(running.items()):
@@ -231,6 +282,7 @@ def _graded_apart(
                 process.join()
                 receiver.close()
                 del running[receiver]
+                _stop_adopted(keep | {p.pid for _, p, _ in running.values()})
                 yield could_not_grade(job, f"its grading did not finish within "
                                       f"{GRADING_TIMEOUT} s and was stopped",
                                       "its grading process hung; not graded")

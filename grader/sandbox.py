@@ -367,15 +367,6 @@ def _confinement(bwrap: str, uid: int, gid: int, chdir: str) -> list[str]:
             "--die-with-parent", "--chdir", chdir]  # fmt: skip
 
 
-def _dies_with_grader() -> list[str]:
-    """A prefix that makes the outermost bwrap die (SIGKILL) when the process that launched it
-    does: bwrap's ``--die-with-parent`` covers only what bwrap starts, so a grading process
-    killed outright (the out-of-memory killer) would leave its kernels running. Empty where
-    util-linux's setpriv is missing."""
-    setpriv = shutil.which("setpriv")
-    return [setpriv, "--pdeathsig", "KILL", "--"] if setpriv else []
-
-
 def _kernel_user(name: str) -> tuple[int, int]:
     """uid and gid of the kernel's user when the grader is root: an account name, or a number
     (its account's group, else the same number). Raises ``ValueError`` with a one-line reason."""
@@ -598,7 +589,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             ("--bind", sock, sock),
             ("--bind", self._scratch_dir, self._scratch_dir),
         ]
-        cmd = [*_dies_with_grader(), bwrap, *_options(mounts),
+        cmd = [bwrap, *_options(mounts),
                "--remount-ro", "/",  # the folders made on the way: no files, no memory use
                "--chdir", self._scratch_dir,
                "--setenv", "JPY_PARENT_PID", "1",  # 1: no parent poller (--die-with-parent is)

@@ -19,6 +19,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -61,12 +62,19 @@ def _status(pid: int) -> dict[str, str]:
     return dict(line.split(":\t", 1) for line in text.splitlines() if ":\t" in line)
 
 
-def _started(pid: int) -> str:
-    """When the process ``pid`` started (clock ticks after boot), or "" if it is gone."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return ""
+def _orphaned_sandboxes() -> set[int]:
+    """bwrap processes of kernels of this virtualenv whose parent is init: left by a grading
+    process that died."""
+    found = set()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            parent = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]
+            args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError):
+            continue
+        if parent == "1" and args[0].endswith(b"bwrap") and sys.prefix.encode() in b" ".join(args):
+            found.add(int(pid))
+    return found
 
 
 class OomKiller(threading.Thread):
@@ -80,7 +88,7 @@ class OomKiller(threading.Thread):
         self.parent: int | None = None
         self.killed = 0
         self.peak = 0
-        self.kernels: set[tuple[int, str]] = set()  # (pid, start time) of each kernel launched
+        self.orphans_before = _orphaned_sandboxes()
         self.done = threading.Event()
 
     def __enter__(self) -> OomKiller:
@@ -98,8 +106,6 @@ class OomKiller(threading.Thread):
             statuses = {int(p): _status(int(p)) for p in os.listdir("/proc") if p.isdigit()}
             ppid = {pid: int(s.get("PPid", "0")) for pid, s in statuses.items()}
             graders = [self.parent, *(pid for pid, up in ppid.items() if up == self.parent)]
-            self.kernels |= {(pid, _started(pid)) for pid, status in statuses.items()
-                             if ppid[pid] in graders and status.get("Name") == "bwrap"}
             for pid in graders:
                 hwm = statuses.get(pid, {}).get("VmHWM", "0 kB").split()[0]
                 self.peak = max(self.peak, int(hwm) * 1024)
@@ -112,14 +118,13 @@ class OomKiller(threading.Thread):
                     os.kill(pid, signal.SIGKILL)
                     self.killed += 1
 
-    def kernels_left(self, grace: float = 10.0) -> list[int]:
-        """The kernels seen launched that still run ``grace`` seconds after the run."""
+    def orphans(self, grace: float = 10.0) -> set[int]:
+        """Sandboxes of this run left to init, still there ``grace`` seconds after it."""
         deadline = time.monotonic() + grace
-        while True:
-            left = [pid for pid, started in self.kernels if started and _started(pid) == started]
-            if not left or time.monotonic() > deadline:
-                return left
+        while (left := _orphaned_sandboxes() - self.orphans_before) and \
+                time.monotonic() < deadline:
             time.sleep(0.2)
+        return left
 
     def course(self, root: Path, *args: str) -> subprocess.CompletedProcess:
         """``course --root ROOT ARGS`` in a process of its own, watched."""
@@ -153,7 +158,7 @@ def test_a_submission_whose_grading_process_dies_costs_only_itself(tmp_path):
         done = killer.course(root, "grade", "tiny", "--workers", "2", "--timeout", "5")
     assert done.returncode == 0, done.stderr[-3000:]
     assert killer.killed == 2  # beside a neighbour, then alone
-    assert killer.kernels and not killer.kernels_left(), "a killed grader's kernels still run"
+    assert not killer.orphans(), "a killed grading process's kernels still run"
     assert "graded 3 submissions" in done.stdout
     assert ("1 could not be graded (recorded with no points and flagged; the others are "
             "graded): victim: could not be graded: its grading process was killed by SIGKILL"
@@ -252,6 +257,7 @@ def test_a_class_of_20_with_two_hostile_students_grades_the_others_as_without_th
           f"{killer.peak / 2**20:.0f} MB")
     assert done.returncode == 0, done.stderr[-3000:]
     assert killer.peak < 500 * 2**20, f"the grader peaked at {killer.peak / 2**20:.0f} MB"
+    assert not killer.orphans(), "a killed grading process's kernels still run"
     cells = gradebook_cells(root, "scale")
     assert {s: cells[s] for s in honest} == gradebook_cells(alone, "scale")
     assert cells["greedy"] == cells["s00"]  # right answers, the MemoryError caught
