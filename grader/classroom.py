@@ -241,7 +241,8 @@ def _stop_adopted(keep: set[int], grace: float = 5.0) -> None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
             with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, 0)
+                os.waitpid(pid, os.WNOHANG)  # never blocks: a process stuck in the kernel waits
+        time.sleep(0.05)
 
 
 def _graded_apart(
