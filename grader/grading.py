@@ -182,6 +182,8 @@ def _configure_job(root: Path, job: GradeJob):
         (root / CONFIG_FILE).write_text(job.config)
     cfg = relocated(course_config(root, sandbox=job.settings.sandbox), root)
     private = Config()  # whatever the course's file says
+    if len(job.releases) < 2:  # the job's process grades one notebook: no next kernel to start
+        private.ResilientExecute.prestart_kernel = False
     if job.settings.cell_timeout is not None:
         private.Execute.timeout = job.settings.cell_timeout
     if job.settings.grader_memory is not None:

@@ -140,3 +140,15 @@ def test_plain_nbgrader_autograde_leaves_no_kernel_behind(folders, tmp_path) -> 
     assert "student01" in done.stdout + done.stderr
     assert (root / "autograded" / "student00" / tiny_course.ASSIGNMENT).is_dir()
     assert list(scratch.iterdir()) == []
+
+
+@pytest.mark.parametrize("notebooks", [1, 2])
+def test_a_grading_job_pre_starts_a_kernel_only_for_a_next_notebook(tmp_path, notebooks) -> None:
+    """``course grade`` grades each submission in a process of its own: a kernel pre-started
+    after its only notebook would never be used (and would cost a core while grading goes on)."""
+    from grader.grading import GradeJob, _configure_job
+
+    releases = {f"part{i}": b"{}" for i in range(notebooks)}
+    job = GradeJob("a", "ada", dict(releases), None, b"", releases)
+    config = _configure_job(tmp_path, job)
+    assert ResilientExecute(config=config).prestart_kernel is (notebooks > 1)
