@@ -12,8 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import secrets
+import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -30,9 +35,7 @@ from course_kit.cells import (
     nbgrader_meta,
 )
 from course_kit.errors import CourseError, said
-from course_kit.judge import Judge, KernelLink
 from course_kit.limits import CELL_TIMEOUT
-from course_kit.outcomes import Raised, same_calls
 from course_kit.rules import judged_rules
 
 #: The kit's table of mistakes' outcomes (``instructor_tools.visible_mistakes`` writes it).
@@ -92,6 +95,8 @@ def load_table(nb) -> dict:
 def named_mistake(known: list[dict], calls: list) -> str | None:
     """The fix of the first catalogued mistake whose outcomes on a failed test's calls are the
     student's (``known``: that test's table entries), or None."""
+    from course_kit.outcomes import Raised, same_calls
+
     student = [(c.name, Raised(c.raised[0]) if c.raised else c.result) for c in calls]
     return next((entry["message"] for entry in known
                  if same_calls(entry["calls"], student, MATCH_RTOL, MATCH_ATOL)), None)
@@ -129,14 +134,63 @@ def _read(path: Path) -> Node:
         raise CourseError(f"cannot check '{path}': it is not a notebook ({error})") from None
 
 
-def _run_in_kernel(client, source: str, timeout: float) -> str | None:
-    """Execute ``source`` in the kernel; the error line if it failed."""
-    reply = client.execute_interactive(source, timeout=timeout, store_history=False,
-                                       output_hook=lambda msg: None)
-    content = reply["content"]
-    if content["status"] == "error":
-        return f"{content.get('ename')}: {content.get('evalue')}"
-    return None
+class Kernel:
+    """A fresh kernel for the check: ``python -m ipykernel_launcher``, the kernel grading runs
+    (this environment's ``python3``), started with plain ``subprocess`` before the check imports
+    anything heavy, so that it boots while the check imports the judge. Like the grading
+    sandbox's kernel it listens on IPC sockets, here in a private folder."""
+
+    def __init__(self, cwd: Path):
+        self.folder = tempfile.mkdtemp(prefix="course-check-")
+        channels = ("shell", "iopub", "stdin", "control", "hb")
+        self.info = {"transport": "ipc", "ip": os.path.join(self.folder, "kernel"),
+                     "key": secrets.token_hex(32), "signature_scheme": "hmac-sha256",
+                     **{f"{name}_port": i for i, name in enumerate(channels, 1)}}
+        connection = Path(self.folder, "kernel.json")
+        connection.write_text(json.dumps(self.info))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "ipykernel_launcher", "-f", str(connection),
+             "--HistoryManager.hist_file=:memory:"],
+            cwd=cwd, env={**os.environ, "JPY_PARENT_PID": str(os.getpid())},
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
+
+    def is_alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _reply(link, kernel: Kernel, msg_id: str, timeout: float) -> str | None:
+    """Wait for the kernel to run cell ``msg_id`` (interrupted after ``timeout`` seconds); the
+    error line if it failed."""
+    from course_kit.judge import INTERRUPT_GRACE
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            reply = link.client.get_shell_msg(timeout=0.2)
+        except Exception:  # noqa: BLE001 - queue.Empty: not done yet
+            if not kernel.is_alive():
+                raise CourseError("a cell of your notebook stopped the kernel (run it in "
+                                  "Jupyter to see which)") from None
+            if time.monotonic() > deadline + INTERRUPT_GRACE:
+                raise CourseError(f"a cell of your notebook ran longer than {timeout:.0f} s and "
+                                  "would not stop when interrupted") from None
+            if time.monotonic() > deadline:
+                link.interrupt()
+            continue
+        if reply["parent_header"].get("msg_id") != msg_id:
+            continue
+        content = reply["content"]
+        if time.monotonic() > deadline:
+            return f"TimeoutError: the cell did not finish within {timeout:.0f} s"
+        if content["status"] == "error":
+            return f"{content.get('ename')}: {content.get('evalue')}"
+        return None
 
 
 def has_hidden_part(cell) -> bool:
@@ -165,24 +219,28 @@ def runs_in_kernel(cell, course_cells: set[str]) -> bool:
 def check_notebook(path: Path, timeout: float = CELL_TIMEOUT, table: dict | None = None
                    ) -> CheckResult:
     """Run the notebook's code cells as grading does and its visible tests as grading does;
-    summarise them per graded function (``table``: the kit's, by default)."""
-    from jupyter_client.manager import KernelManager
+    summarise them per graded function (``table``: the kit's, by default).
 
+    The kernel starts first; the cells before the first test are sent to it at once (it runs
+    them in order, each on its own, as grading does), and the judge's imports and the rules run
+    here while it boots and runs them. Each test waits for every cell above it."""
     nb = _read(path)
     functions = list(answer_sources(nb))
     if not functions:
         raise CourseError(f"'{path}' has no graded answer cells: is it a course assignment?")
-    table = load_table(nb) if table is None else table
-    course_cells = set(table.get("course_cells", ()))
-    checks = {name: FunctionCheck(name) for name in functions}
-    km = KernelManager(kernel_name="python3")
-    km.start_kernel(cwd=str(path.parent.resolve()), stderr=subprocess.DEVNULL,
-                    extra_arguments=["--HistoryManager.hist_file=:memory:"])
-    client = km.blocking_client()
-    client.start_channels()
-    judge = Judge(functions, cell_timeout=timeout)
+    kernel = Kernel(path.parent.resolve())
+    link = None
     try:
-        # while the kernel starts: the grader's side of the set-up cells, and the rules
+        from course_kit.judge import Judge, KernelLink
+
+        link = KernelLink(kernel.info, kernel.is_alive)
+        table = load_table(nb) if table is None else table
+        course_cells = set(table.get("course_cells", ()))
+        cells = [c for c in nb.cells if is_test_cell(c) or runs_in_kernel(c, course_cells)]
+        first_test = next((i for i, c in enumerate(cells) if is_test_cell(c)), len(cells))
+        pending = [(c, _execute(link, c)) for c in cells[:first_test]]
+        checks = {name: FunctionCheck(name) for name in functions}
+        judge = Judge(functions, cell_timeout=timeout)
         for cell in nb.cells:
             if is_setup_cell(cell):
                 judge.run_setup(cell.source)
@@ -190,26 +248,37 @@ def check_notebook(path: Path, timeout: float = CELL_TIMEOUT, table: dict | None
                 check = checks[nbgrader_meta(cell)["grade_id"]]
                 for rule in judged_rules(cell.source):
                     (check.warnings if rule.disqualifies else check.flags).append(rule.reason)
-        client.wait_for_ready(timeout=60)
-        judge.link = KernelLink(km.get_connection_info(), km.is_alive)
-        for cell in nb.cells:
-            if is_test_cell(cell):
-                if _run_test(judge, cell, functions, checks, table.get("tests", {})):
-                    break
-            elif runs_in_kernel(cell, course_cells):
-                error = _run_in_kernel(client, cell.source, timeout)
-                if error and is_answer_cell(cell):
-                    checks[nbgrader_meta(cell)["grade_id"]].messages.append(
-                        f"your cell raised {error}")
+        judge.link = link
+        for cell in cells[first_test:]:
+            if not is_test_cell(cell):
+                pending.append((cell, _execute(link, cell)))
+                continue
+            _finish(link, kernel, pending, checks, timeout)
+            pending = []
+            if _run_test(judge, cell, functions, checks, table.get("tests", {})):
+                break
+        _finish(link, kernel, pending, checks, timeout)
     finally:
-        if judge.link:
-            judge.link.close()
-        client.stop_channels()
-        km.shutdown_kernel(now=True)
+        if link:
+            link.close()
+        kernel.stop()
     return CheckResult(list(checks.values()), _written(nb))
 
 
-def _run_test(judge: Judge, cell, functions: list[str], checks: dict, tests: dict) -> bool:
+def _execute(link, cell) -> str:
+    """Send ``cell`` to the kernel (a failed cell does not stop the ones after it)."""
+    return link.client.execute(cell.source, store_history=False, stop_on_error=False)
+
+
+def _finish(link, kernel: Kernel, pending: list, checks: dict, timeout: float) -> None:
+    """Wait for the cells sent; an answer cell that raised is its function's first message."""
+    for cell, msg_id in pending:
+        error = _reply(link, kernel, msg_id, timeout)
+        if error and is_answer_cell(cell):
+            checks[nbgrader_meta(cell)["grade_id"]].messages.append(f"your cell raised {error}")
+
+
+def _run_test(judge, cell, functions: list[str], checks: dict, tests: dict) -> bool:
     """Run one test cell (a hidden one only counts); whether the kernel was lost."""
     meta = nbgrader_meta(cell)
     name = function_of(meta.get("grade_id", ""), functions)

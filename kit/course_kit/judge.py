@@ -65,6 +65,8 @@ SERVE = "import course_kit.kernel.bridge as _course_bridge\n_course_bridge.serve
 #: Largest message part (ZMQ frame) the grader receives from a kernel: ZMQ drops a larger one
 #: before it is read (a kernel can send a message as large as its memory).
 MAX_FRAME = 2 * wire.MAX_MESSAGE + 2**20
+#: Milliseconds between a client's tries to connect to a kernel that is not listening yet.
+RECONNECT_MS = 5
 #: Stands for a message part with more than ``wire.MAX_VALUES`` JSON values, which the grader
 #: does not parse: it reads as an output of any type (stream, display, error, comm) saying so,
 #: and never as the end of a cell.
@@ -90,11 +92,14 @@ def limited_unpack(unpack: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
 
 class _Limited:
     """A kernel client that reads only bounded messages: frames of at most :data:`MAX_FRAME`
-    bytes (the context's sockets refuse larger ones) and at most ``wire.MAX_VALUES`` values."""
+    bytes (the context's sockets refuse larger ones) and at most ``wire.MAX_VALUES`` values.
+    Its sockets retry a connection every :data:`RECONNECT_MS` (``course check`` connects while
+    its kernel is still starting; ZMQ's default waits 100 ms between tries)."""
 
     def _context_default(self):
         context = super()._context_default()
         context.setsockopt(zmq.MAXMSGSIZE, MAX_FRAME)
+        context.setsockopt(zmq.RECONNECT_IVL, RECONNECT_MS)
         return context
 
     def __init__(self, **kwargs: Any):
