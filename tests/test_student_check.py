@@ -65,3 +65,38 @@ def test_the_command_prints_no_kernel_warnings_and_fails_on_a_broken_rule(tmp_pa
     assert result.returncode == 1
     assert result.stderr == ""
     assert "warning: softmax imports the reference" in result.stdout
+
+
+def test_the_check_starts_its_kernel_before_it_imports_the_judge():
+    """The kernel boots while the check imports the judge (zmq, jupyter_client, NumPy)."""
+    code = ("import sys, course_kit.check\n"
+            "print([m for m in ('zmq', 'jupyter_client', 'numpy') if m in sys.modules])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_cells_that_fail_or_hang_cost_their_own_function_and_the_check_goes_on(tmp_path):
+    """Cells are sent ahead to the kernel: one that raises does not stop the next, one that
+    hangs is interrupted at the deadline."""
+    path = completed(tmp_path, {"softmax": "raise ValueError('no softmax today')",
+                                "one_hot": "while True:\n    pass"})
+    nb = nbformat.read(path, 4)
+    nb.cells.insert(2, nbformat.v4.new_code_cell("raise RuntimeError('my scratch cell')"))
+    nbformat.write(nb, path)
+    result = check_notebook(path, timeout=10, table=table("softmax"))
+    checks = {c.function: c for c in result.functions}
+    assert checks["softmax"].messages[0] == "your cell raised ValueError: no softmax today"
+    assert checks["one_hot"].messages[0] == (
+        "your cell raised TimeoutError: the cell did not finish within 10 s")
+    assert checks["cross_entropy"].failed == 0 and checks["cross_entropy"].passed == 2
+
+
+def test_a_cell_that_stops_the_kernel_is_named_in_one_line(tmp_path):
+    path = completed(tmp_path, {"one_hot": "import os\nos._exit(3)"})
+    result = subprocess.run([sys.executable, "-m", "course_kit.check", "check", str(path)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        "course: your answer cell one_hot stopped the kernel (run it in Jupyter to see why)"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import queue
 import secrets
 import shutil
 import subprocess
@@ -134,11 +135,27 @@ def _read(path: Path) -> Node:
         raise CourseError(f"cannot check '{path}': it is not a notebook ({error})") from None
 
 
+#: ``python -m ipykernel_launcher`` (the kernel grading runs), without ipykernel's debugger: the
+#: check never debugs, and importing debugpy is a fourth of the kernel's start. The student's
+#: code can still import debugpy. The notebook's folder (``""``) is off ``sys.path`` while the
+#: kernel imports, and IPython puts it back after the standard library, as with
+#: ``ipykernel_launcher``.
+KERNEL_LAUNCH = """import sys
+if sys.path[:1] == [""]:
+    del sys.path[0]
+sys.modules["debugpy"] = None
+import ipykernel.debugger
+del sys.modules["debugpy"]
+import runpy
+runpy.run_module("ipykernel_launcher", run_name="__main__", alter_sys=True)
+"""
+
+
 class Kernel:
-    """A fresh kernel for the check: ``python -m ipykernel_launcher``, the kernel grading runs
-    (this environment's ``python3``), started with plain ``subprocess`` before the check imports
-    anything heavy, so that it boots while the check imports the judge. Like the grading
-    sandbox's kernel it listens on IPC sockets, here in a private folder."""
+    """A fresh kernel for the check (:data:`KERNEL_LAUNCH`, this environment's Python), started
+    with plain ``subprocess`` before the check imports anything heavy, so that it boots while
+    the check imports the judge. Like the grading sandbox's kernel it listens on IPC sockets,
+    here in a private folder."""
 
     def __init__(self, cwd: Path):
         self.folder = tempfile.mkdtemp(prefix="course-check-")
@@ -149,14 +166,24 @@ class Kernel:
         connection = Path(self.folder, "kernel.json")
         connection.write_text(json.dumps(self.info))
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "ipykernel_launcher", "-f", str(connection),
+            [sys.executable, "-c", KERNEL_LAUNCH, "-f", str(connection),
              "--HistoryManager.hist_file=:memory:"],
             cwd=cwd, env={**os.environ, "JPY_PARENT_PID": str(os.getpid())},
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True)
 
+    #: Whether the kernel has answered a request (it started).
+    answered = False
+
     def is_alive(self) -> bool:
         return self.process.poll() is None
+
+    def lost(self, name: str) -> str:
+        """Why the kernel is gone, in one line (``name``: the cell it was running)."""
+        if self.answered:
+            return f"{name} stopped the kernel (run it in Jupyter to see why)"
+        return (f"the kernel did not start ({sys.executable} -m ipykernel_launcher ended with "
+                f"code {self.process.returncode}): is ipykernel installed?")
 
     def stop(self) -> None:
         self.process.kill()
@@ -164,29 +191,31 @@ class Kernel:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _reply(link, kernel: Kernel, msg_id: str, timeout: float) -> str | None:
-    """Wait for the kernel to run cell ``msg_id`` (interrupted after ``timeout`` seconds); the
-    error line if it failed."""
+def _reply(link, kernel: Kernel, msg_id: str, timeout: float, name: str) -> str | None:
+    """Wait for the kernel to run cell ``msg_id`` (``name``: which cell, for the student); the
+    error line if it failed. A cell still running after ``timeout`` seconds is interrupted."""
     from course_kit.judge import INTERRUPT_GRACE
 
     deadline = time.monotonic() + timeout
+    interrupted = False
     while True:
         try:
             reply = link.client.get_shell_msg(timeout=0.2)
-        except Exception:  # noqa: BLE001 - queue.Empty: not done yet
+        except queue.Empty:
             if not kernel.is_alive():
-                raise CourseError("a cell of your notebook stopped the kernel (run it in "
-                                  "Jupyter to see which)") from None
+                raise CourseError(kernel.lost(name)) from None
             if time.monotonic() > deadline + INTERRUPT_GRACE:
-                raise CourseError(f"a cell of your notebook ran longer than {timeout:.0f} s and "
-                                  "would not stop when interrupted") from None
-            if time.monotonic() > deadline:
+                raise CourseError(f"{name} ran longer than {timeout:.0f} s and did not stop "
+                                  "when interrupted") from None
+            if time.monotonic() > deadline and not interrupted:
                 link.interrupt()
+                interrupted = True
             continue
+        kernel.answered = True
         if reply["parent_header"].get("msg_id") != msg_id:
             continue
         content = reply["content"]
-        if time.monotonic() > deadline:
+        if interrupted:
             return f"TimeoutError: the cell did not finish within {timeout:.0f} s"
         if content["status"] == "error":
             return f"{content.get('ename')}: {content.get('evalue')}"
@@ -273,8 +302,12 @@ def _execute(link, cell) -> str:
 def _finish(link, kernel: Kernel, pending: list, checks: dict, timeout: float) -> None:
     """Wait for the cells sent; an answer cell that raised is its function's first message."""
     for cell, msg_id in pending:
-        error = _reply(link, kernel, msg_id, timeout)
-        if error and is_answer_cell(cell):
+        answer = is_answer_cell(cell)
+        first = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
+        name = (f"your answer cell {nbgrader_meta(cell)['grade_id']}" if answer
+                else f"the cell that begins {first!r}")
+        error = _reply(link, kernel, msg_id, timeout, name)
+        if error and answer:
             checks[nbgrader_meta(cell)["grade_id"]].messages.append(f"your cell raised {error}")
 
 
