@@ -76,6 +76,16 @@ def test_the_check_starts_its_kernel_before_it_imports_the_judge():
     assert done.stdout.strip() == "[]"
 
 
+def test_the_check_process_imports_only_the_setup_its_visible_tests_read(tmp_path):
+    """The notebook's plotting imports run in the kernel only: no visible test reads plt."""
+    code = ("import sys\nfrom pathlib import Path\nfrom course_kit.check import check_notebook\n"
+            f"result = check_notebook(Path({str(completed(tmp_path))!r}))\n"
+            "print('matplotlib' in sys.modules, all(c.failed == 0 for c in result.functions))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.split() == ["False", "True"]
+
+
 def test_cells_that_fail_or_hang_cost_their_own_function_and_the_check_goes_on(tmp_path):
     """Cells are sent ahead to the kernel: one that raises does not stop the next, one that
     hangs is interrupted at the deadline."""

@@ -11,6 +11,7 @@ neither nbgrader nor the reference.
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import queue
@@ -270,9 +271,10 @@ def check_notebook(path: Path, timeout: float = CELL_TIMEOUT, table: dict | None
         pending = [(c, _execute(link, c)) for c in cells[:first_test]]
         checks = {name: FunctionCheck(name) for name in functions}
         judge = Judge(functions, cell_timeout=timeout)
+        read = set().union(*(_read_names(c.source) for c in cells if is_test_cell(c)))
         for cell in nb.cells:
             if is_setup_cell(cell):
-                judge.run_setup(cell.source)
+                judge.run_setup(_setup_for(cell.source, read))
             elif is_answer_cell(cell):
                 check = checks[nbgrader_meta(cell)["grade_id"]]
                 for rule in judged_rules(cell.source):
@@ -292,6 +294,27 @@ def check_notebook(path: Path, timeout: float = CELL_TIMEOUT, table: dict | None
             link.close()
         kernel.stop()
     return CheckResult(list(checks.values()), _written(nb))
+
+
+def _read_names(source: str) -> set[str]:
+    """The names a test cell reads (none if it does not parse: the judge reports that)."""
+    from course_kit.judge import read_names
+
+    try:
+        return read_names(ast.parse(source))
+    except SyntaxError:
+        return set()
+
+
+def _setup_for(source: str, read: set[str]) -> str:
+    """The statements of a set-up cell that the visible tests need in the judge: those that
+    bind a name the tests ``read`` or bind nothing. The others (``import matplotlib.pyplot as
+    plt``) serve only the notebook's cells, which run in the kernel, unchanged."""
+    from course_kit.judge import assigned_names
+
+    tree = ast.parse(source)
+    tree.body = [s for s in tree.body if not assigned_names(s) or assigned_names(s) & read]
+    return ast.unparse(tree)
 
 
 def _execute(link, cell) -> str:
