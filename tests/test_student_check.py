@@ -86,6 +86,29 @@ def test_the_check_process_imports_only_the_setup_its_visible_tests_read(tmp_pat
     assert done.stdout.split() == ["False", "True"]
 
 
+def test_the_check_runs_over_tcp_where_there_are_no_ipc_sockets(tmp_path):
+    """Windows has no IPC sockets: there the kernel listens on the loopback, with the same
+    results (a mistake included)."""
+    path = completed(tmp_path, {"one_hot": "def one_hot(labels, C):\n    return None"})
+
+    def results(transport: str) -> list[str]:
+        code = ("from pathlib import Path\nimport course_kit.check as check\n"
+                f"check.TRANSPORT = {transport!r}\n"
+                "started, used = check.Kernel.__init__, []\n"
+                "def init(kernel, cwd):\n"
+                "    started(kernel, cwd)\n"
+                "    used.append(kernel.info['transport'])\n"
+                "check.Kernel.__init__ = init\n"
+                f"result = check.check_notebook(Path({str(path)!r}))\n"
+                "print(used, [(c.function, c.passed, c.failed) for c in result.functions])")
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              timeout=120, check=True).stdout
+
+    over_ipc = results("ipc")
+    assert over_ipc.startswith("['ipc']") and "'one_hot', 0" in over_ipc, over_ipc
+    assert results("tcp") == over_ipc.replace("['ipc']", "['tcp']", 1)
+
+
 def test_cells_that_fail_or_hang_cost_their_own_function_and_the_check_goes_on(tmp_path):
     """Cells are sent ahead to the kernel: one that raises does not stop the next, one that
     hangs is interrupted at the deadline."""

@@ -152,26 +152,50 @@ runpy.run_module("ipykernel_launcher", run_name="__main__", alter_sys=True)
 """
 
 
+#: How the check's kernel listens: IPC sockets in a private folder (as the grading sandbox's
+#: kernel does) where the system has them, else TCP on the loopback (Windows).
+TRANSPORT = "ipc" if os.name == "posix" else "tcp"
+_CHANNELS = ("shell", "iopub", "stdin", "control", "hb")
+
+
+def _free_ports(count: int) -> list[int]:
+    """``count`` TCP ports on the loopback that nothing listens on now."""
+    import socket
+
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
 class Kernel:
     """A fresh kernel for the check (:data:`KERNEL_LAUNCH`, this environment's Python), started
     with plain ``subprocess`` before the check imports anything heavy, so that it boots while
-    the check imports the judge. Like the grading sandbox's kernel it listens on IPC sockets,
-    here in a private folder."""
+    the check imports the judge. It listens on :data:`TRANSPORT`."""
 
     def __init__(self, cwd: Path):
         self.folder = tempfile.mkdtemp(prefix="course-check-")
-        channels = ("shell", "iopub", "stdin", "control", "hb")
-        self.info = {"transport": "ipc", "ip": os.path.join(self.folder, "kernel"),
+        if TRANSPORT == "ipc":
+            where = {"ip": os.path.join(self.folder, "kernel"), "ports": range(1, 6)}
+            env = {"JPY_PARENT_PID": str(os.getpid())}  # the kernel ends if the check dies
+        else:  # JPY_PARENT_PID would be a process handle there, not a pid
+            where, env = {"ip": "127.0.0.1", "ports": _free_ports(len(_CHANNELS))}, {}
+        ports = zip(_CHANNELS, where["ports"], strict=True)
+        self.info = {"transport": TRANSPORT, "ip": where["ip"],
                      "key": secrets.token_hex(32), "signature_scheme": "hmac-sha256",
-                     **{f"{name}_port": i for i, name in enumerate(channels, 1)}}
+                     **{f"{name}_port": port for name, port in ports}}
         connection = Path(self.folder, "kernel.json")
         connection.write_text(json.dumps(self.info))
         self.process = subprocess.Popen(
             [sys.executable, "-c", KERNEL_LAUNCH, "-f", str(connection),
              "--HistoryManager.hist_file=:memory:"],
-            cwd=cwd, env={**os.environ, "JPY_PARENT_PID": str(os.getpid())},
+            cwd=cwd, env={**os.environ, **env},
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True)
+            start_new_session=os.name == "posix")
 
     #: Whether the kernel has answered a request (it started).
     answered = False
