@@ -12,6 +12,7 @@ import html
 import io
 import json
 import math
+import threading
 
 import numpy as np
 import pytest
@@ -205,6 +206,37 @@ def test_gamma_beta_limits_do_not_depend_on_the_path_taken():
     assert [ax.get_ylim() for ax in detour.live.axes] == \
         [ax.get_ylim() for ax in direct.live.axes]
     assert detour.live.image.value == direct.live.image.value  # the same picture
+
+
+def test_gamma_beta_update_from_another_thread_waits_for_the_one_drawing():
+    # JupyterLab handles some widget messages on a kernel subshell, another thread: the
+    # browser's echo of β arrived while the undo's full redraw (new limits) was drawing, and
+    # blitted the old background under it (stacked tick labels that stayed until the next
+    # change of limits).
+    undo = {"mean": 2.3, "spread": 0.25, "gamma": 4.0, "beta": 4.0, "eps": 1.0,
+            "batch_size": 2}
+    explorer = gamma_beta_explorer(seed=0)
+    explorer.apply(undo)
+    identity = explorer.state.identity_gamma, explorer.state.mu
+    explorer.controls["gamma"].value = identity[0]
+    canvas, draw = explorer.live.canvas, explorer.live.canvas.draw
+    echoes = []
+
+    def draw_then_echo():
+        draw()
+        if not echoes:  # the echo comes in while this draw's frame is not yet sent
+            echo = threading.Thread(target=setattr, args=(
+                explorer.controls["beta"], "value", math.nextafter(identity[1], math.inf)))
+            echoes.append(echo)
+            echo.start()
+            echo.join(timeout=0.5)
+
+    canvas.draw = draw_then_echo
+    explorer.controls["beta"].value = identity[1]
+    echoes[0].join()
+    clean = gamma_beta_explorer(seed=0)
+    clean.apply({**undo, "gamma": identity[0], "beta": math.nextafter(identity[1], math.inf)})
+    assert explorer.live.image.value == clean.live.image.value
 
 
 def test_gamma_beta_explorer_eps_and_new_batch():
@@ -1094,6 +1126,8 @@ def test_every_explorer_describes_its_axes(name):
         assert entry["xlim"] == pytest.approx(list(ax.get_xlim()))
         assert entry["ylim"] == pytest.approx(list(ax.get_ylim()))
         assert (entry["xscale"], entry["yscale"]) == (ax.get_xscale(), ax.get_yscale())
+        box = ax.get_position()  # from the bottom left; the summary's from the top left
+        assert entry["box"] == pytest.approx([box.x0, 1 - box.y1, box.x1, 1 - box.y0], abs=1e-4)
 
 
 @pytest.mark.parametrize("opaque", [True, False])

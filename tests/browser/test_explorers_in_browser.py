@@ -45,11 +45,15 @@ def drawn(png: bytes) -> bool:
     return array.size > 0 and float(np.mean(array.min(axis=2) < 200)) > 0.02
 
 
-def changed(before: bytes, after: bytes) -> float:
-    a, b = pixels(before), pixels(after)
+def share_changed(a: np.ndarray, b: np.ndarray) -> float:
+    """The share of pixels that differ between two pictures (1 when their sizes differ)."""
     if a.shape != b.shape:
         return 1.0
     return float(np.mean(np.any(np.abs(a - b) > 30, axis=2)))
+
+
+def changed(before: bytes, after: bytes) -> float:
+    return share_changed(pixels(before), pixels(after))
 
 
 def poll(condition, timeout: float, what: str, interval: float = 0.1):
@@ -200,6 +204,27 @@ def exercise(explorer: Explorer) -> None:
     explorer.shoot("after")
 
 
+def x_tick_labels(png: bytes, box: list[float]) -> np.ndarray:
+    """The pixels of the strip under an axes (``box`` from the figure summary): its x ticks
+    and their labels, one row of margin above and below."""
+    array = pixels(png)
+    height, width = array.shape[:2]
+    top = round(box[3] * height)
+    return array[top : top + round(0.05 * height), round(box[0] * width) : round(box[2] * width)]
+
+
+def assert_same_x_tick_labels(e: Explorer, first: str, second: str) -> None:
+    """Two axes with the same x limits show the same tick labels in the figure as drawn (up
+    to a row of rounding in their places): none left from an earlier state under them."""
+    axes, png = e.axes(), e.settled()
+    assert axes[first]["xlim"] == axes[second]["xlim"]
+    a, b = x_tick_labels(png, axes[first]["box"]), x_tick_labels(png, axes[second]["box"])
+    rows = min(len(a), len(b)) - 1
+    differs = min(share_changed(a[i : i + rows], b[j : j + rows])
+                  for i, j in ((0, 0), (1, 0), (0, 1)))
+    assert differs < 0.01, f"{e.tag}: the {second} panel's tick labels differ from {first}'s"
+
+
 def check_gamma_beta(e: Explorer) -> None:
     start = e.axes()
     e.press("batch mean", "ArrowRight", "ArrowRight", "ArrowRight")
@@ -215,6 +240,7 @@ def check_gamma_beta(e: Explorer) -> None:
     e.root.get_by_role("button", name="set γ = √(σ²+ε), β = μ").click()
     poll(lambda: "✓ z̃ = z: batch norm is undone" in e.stats(), 20,
          "the undo button to give back z (no snapping to a step)")
+    assert_same_x_tick_labels(e, "z", "z_tilde")  # z̃ = z: the same axes, the same labels
     e.shoot("undone")
 
 

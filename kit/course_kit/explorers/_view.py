@@ -20,6 +20,7 @@ import json
 import math
 import os
 import struct
+import threading
 import zlib
 from collections.abc import Callable, Iterable
 
@@ -360,6 +361,9 @@ class Explorer(widgets.VBox):
         self.artists = artists or {}
         self.lessons = list(lessons)
         self._update = update
+        # JupyterLab sends some widget messages on a kernel subshell (another thread): two
+        # updates drawing at once on one canvas left one state's tick labels under another's.
+        self._lock = threading.RLock()
         if rows is None:
             items = list(controls.values())
             rows = [items[i : i + columns] for i in range(0, len(items), columns)]
@@ -386,17 +390,19 @@ class Explorer(widgets.VBox):
 
         A :class:`FunctionError` (a function passed in failed) is shown in the stats box, and
         the figure, which would show empty or stale axes, is hidden until the function works.
+        One update runs at a time (a lock): each draws the controls' values as they are then.
         """
-        try:
-            self._update(self, full)
-            self.error = None
-        except FunctionError as error:
-            self.error = str(error)
-            self.stats.value = f"<b style='color:#b22222'>{html.escape(self.error)}</b>"
-        self.live.image.layout.display = "none" if self.error else None
-        if self.error:
-            self.describe("")
-        self.figure_summary.value = summary_html(self.live.figure)
+        with self._lock:
+            try:
+                self._update(self, full)
+                self.error = None
+            except FunctionError as error:
+                self.error = str(error)
+                self.stats.value = f"<b style='color:#b22222'>{html.escape(self.error)}</b>"
+            self.live.image.layout.display = "none" if self.error else None
+            if self.error:
+                self.describe("")
+            self.figure_summary.value = summary_html(self.live.figure)
 
     def describe(self, text: str) -> None:
         """Say what the figure shows now, in a sentence or two (plain text, escaped here)."""
@@ -432,18 +438,19 @@ class Explorer(widgets.VBox):
         on the states shown before). The controls and limits are put back afterwards.
         Without lessons: the current state.
         """
-        saved, saved_limits = self.values(), self._limits()
-        frames = []
-        try:
-            for caption, setting in self.lessons or [("", {})]:
-                self._set_limits(self._first_limits)
-                self.apply(setting)
-                self.update()
-                frames.append((caption, self.live.png(dpi=dpi)))
-        finally:
-            self._set_limits(saved_limits)
-            self.apply(saved)
-            self.update(full=True)
+        with self._lock:
+            saved, saved_limits = self.values(), self._limits()
+            frames = []
+            try:
+                for caption, setting in self.lessons or [("", {})]:
+                    self._set_limits(self._first_limits)
+                    self.apply(setting)
+                    self.update()
+                    frames.append((caption, self.live.png(dpi=dpi)))
+            finally:
+                self._set_limits(saved_limits)
+                self.apply(saved)
+                self.update(full=True)
         return compose_stills(frames)
 
     def alt_text(self) -> str:
@@ -502,14 +509,21 @@ def compose_stills(frames: list[tuple[str, bytes]]) -> bytes:
 
 
 def figure_summary(figure: Figure) -> dict[str, dict]:
-    """Each labelled axes' limits and scales: ``{name: {"xlim", "ylim", "xscale", "yscale"}}``
-    (limits as shown, so an inverted axis has ``xlim[0] > xlim[1]``)."""
+    """Each labelled axes' limits, scales and place:
+    ``{name: {"xlim", "ylim", "xscale", "yscale", "box"}}`` (limits as shown, so an inverted
+    axis has ``xlim[0] > xlim[1]``; ``box`` the axes' left, top, right, bottom as fractions of
+    the figure's width and height from its top left corner)."""
+    def place(ax) -> list[float]:
+        box = ax.get_position()
+        return [round(v, 4) for v in (box.x0, 1 - box.y1, box.x1, 1 - box.y0)]
+
     return {
         ax.get_label(): {
             "xlim": [float(v) for v in ax.get_xlim()],
             "ylim": [float(v) for v in ax.get_ylim()],
             "xscale": ax.get_xscale(),
             "yscale": ax.get_yscale(),
+            "box": place(ax),
         }
         for ax in figure.axes
         if ax.get_label() and not ax.get_label().startswith("<")
