@@ -380,6 +380,7 @@ class Explorer(widgets.VBox):
                 control.observe(self._on_change, names="value")
         self.update(full=True)
         self.live.freeze_layout()
+        self.figure_summary.value = summary_html(self.live.figure)  # the axes' frozen places
         self._first_limits = self._limits()
 
     def _on_change(self, change) -> None:
