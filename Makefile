@@ -59,6 +59,9 @@ clean:
 	rm -rf submitted autograded feedback gradebook.db demo-class reports artifacts
 
 # The explorers as an app: open the landing page printed below (it links the four topics).
+# Voilà reads its settings from voila.json in the directory it runs in (here, the root): each
+# topic's kernel is started and its notebook run before anyone asks (preheated), so a topic
+# opens in a few seconds.
 explore: venv
 	@echo "Open http://127.0.0.1:8866/voila/render/index.ipynb (Ctrl-C stops the server)"
 	$(VENV)/bin/voila notebooks/ --no-browser --Voila.ip=127.0.0.1 --port=8866

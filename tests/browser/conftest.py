@@ -81,12 +81,14 @@ def lab_server(jupyter_home) -> Iterator[Server]:
 
 @pytest.fixture(scope="session")
 def voila_server(jupyter_home) -> Iterator[Server]:
-    """Voilà serving the temporary copy of notebooks/ (as `make explore` does), on the first
-    free port it finds from a random one (it tries others past a taken one and logs its URL)."""
+    """Voilà serving the temporary copy of notebooks/ as `make explore` does: run from the
+    repository root, so it reads the settings in voila.json there (preheated kernels); on the
+    first free port it finds from a random one (it tries others past a taken one and logs its
+    URL)."""
     work, env = jupyter_home
     cmd = [str(BIN / "voila"), str(work), "--no-browser", "--Voila.ip=127.0.0.1",
            f"--port={free_port()}"]
-    process, base = start_server(cmd, env=env, cwd=work, log=work.parent / "voila.log",
+    process, base = start_server(cmd, env=env, cwd=ROOT, log=work.parent / "voila.log",
                                  ready=r"Voil. is running at:\s*(http://127\.0\.0\.1:\d+)/")
     yield Server(base, "", work)
     stop_server(process)
