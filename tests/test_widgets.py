@@ -35,6 +35,7 @@ from course_kit.explorers.batch_norm_explorer import (
     sample_preactivations,
 )
 from course_kit.explorers.ewa_explorer import LAGS
+from course_kit.explorers.palette import VERMILLION
 from course_lib.batch_norm import batchnorm_forward
 from course_lib.scale import effective_window, ewa, sample_log_uniform
 from course_lib.softmax import predict, softmax
@@ -237,6 +238,30 @@ def test_gamma_beta_update_from_another_thread_waits_for_the_one_drawing():
     clean = gamma_beta_explorer(seed=0)
     clean.apply({**undo, "gamma": identity[0], "beta": math.nextafter(identity[1], math.inf)})
     assert explorer.live.image.value == clean.live.image.value
+
+
+def test_gamma_beta_labels_and_arrow_stay_in_the_figure_at_any_state():
+    # after the browser test's moves and the undo: limits 2.26-2.34 and -0.04-0.04, wider
+    # labels than the first state's "8" the layout was frozen on; 0 (the arrow's tail) off z̃'s
+    explorer = gamma_beta_explorer(seed=0)
+    explorer.apply({"mean": 2.3, "spread": 0.25, "eps": 1.0, "batch_size": 2})
+    explorer.undo_button.click()
+    live = explorer.live
+    live.canvas.draw()
+    renderer, width = live.canvas.get_renderer(), live.figure.bbox.width
+    for ax in live.axes:
+        low, high = ax.get_xlim()
+        labels = [tick.label1 for tick in ax.xaxis.get_major_ticks()
+                  if low <= tick.get_loc() <= high and tick.label1.get_text()]
+        assert labels and all(0 <= label.get_window_extent(renderer).x0
+                              and label.get_window_extent(renderer).x1 <= width
+                              for label in labels), ax.get_label()
+    picture = np.asarray(Image.open(io.BytesIO(live.image.value)).convert("RGB"), dtype=int)
+    box = live.ax["z_tilde"].get_window_extent()
+    top, bottom = round(picture.shape[0] - box.y1), round(picture.shape[0] - box.y0)
+    left_of_axes = picture[top:bottom, : int(box.x0) - 1]
+    vermillion = np.round(np.array(to_rgb(VERMILLION)) * 255)
+    assert not np.any(np.all(np.abs(left_of_axes - vermillion) < 40, axis=2))
 
 
 def test_gamma_beta_explorer_eps_and_new_batch():

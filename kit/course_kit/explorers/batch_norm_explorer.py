@@ -326,6 +326,9 @@ def gamma_beta_explorer(seed: int = 0, *, batchnorm_forward: Callable) -> Explor
         "seed": seed_box(seed, "batch seed"),
     }
     live = LiveFigure([["z"], ["z_norm"], ["z_tilde"]], height=4.8)
+    # room on the right for half of the last x tick label, which sits on the axes' edge: the
+    # layout is frozen on the first state's ("8"), and a later "−0.04" was cut at the edge
+    live.figure.get_layout_engine().set(rect=(0, 0, 0.975, 1))
     art = {}
     titles = {
         "z": r"$z$: the batch as it arrives",
@@ -356,6 +359,9 @@ def gamma_beta_explorer(seed: int = 0, *, batchnorm_forward: Callable) -> Explor
     )
     art["beta_label"] = ax.text(0, ARROW_Y - 0.04, "β", transform=blend, ha="center",
                                 va="top", color=VERMILLION, fontsize=10)
+    for artist in (art["beta_arrow"].arrow_patch, art["beta_label"]):
+        artist.set_clip_box(ax.bbox)  # 0 off the panel: the arrow comes in from its edge
+        artist.set_clip_on(True)
     ax.set_xlabel("value (dotted line: the batch mean; each panel has its own scale)")
     live.animate(*art.values())
 
