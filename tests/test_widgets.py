@@ -500,6 +500,16 @@ def test_ewa_window_axes_show_the_blow_up_near_one():
     assert x.max() >= 0.9995 and y.max() == pytest.approx(2000, rel=1e-6)
 
 
+def test_ewa_series_panel_shows_every_point_and_its_legend_covers_none():
+    explorer = ewa_window_explorer()
+    ax = explorer.live.ax["series"]
+    explorer.live.canvas.draw()
+    legend = ax.get_legend().get_window_extent(explorer.live.canvas.get_renderer())
+    legend_bottom = ax.transData.inverted().transform((0, legend.y0))[1]
+    low, _high = ax.get_ylim()
+    assert low < explorer.series.min() and explorer.series.max() < legend_bottom
+
+
 def test_ewa_window_explorer_follows_beta():
     explorer = ewa_window_explorer(seed=1)
     for beta, window in ((0.9, 10.0), (0.99, 100.0), (0.999, 1000.0)):

@@ -255,7 +255,7 @@ def ewa_window_explorer(
     ax["start"].set_ylabel("x_t and v_t")
     ax["start"].set_title(f"The first {START} points", loc="left")
     ax["series"].set_xlim(0, SERIES_LENGTH)
-    ax["series"].set_ylim(-4, 31)
+    ax["series"].set_ylim(-6, 37)  # the data (-5.4 to 24) and, above them, the legend
     ax["series"].set_title("All 3000 points", loc="left")
     ax["series"].legend(loc="upper center", ncols=2, fontsize=9, framealpha=0.9)
     live.animate(*art.values())
