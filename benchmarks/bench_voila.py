@@ -8,10 +8,10 @@ answers its first slider (a key press on the handle gives the figure a new frame
 Baseline, in the same server and run: a one-cell notebook whose one "explorer" is an
 ipywidgets slider over a tiny image (the least a Voilà page with a live widget costs).
 Served as ``make explore`` serves them (Voilà run from the repository root, so the settings
-in ``voila.json`` apply), on a copy of notebooks/. Each page is opened once its kernel pool
-is full (a learner who opens a topic a few seconds after the server started), after one
-untimed visit that warms Chromium. Goal: every topic interactive within 5 s, and in at most
-twice the time of the one-cell page.
+in ``voila.json`` apply), on a copy of notebooks/. Each page is opened once Voilà reports its
+kernel pool full (a kernel started and its notebook's run begun: a learner who opens a topic
+a few seconds after the server started), after one untimed visit that warms Chromium.
+Goal: every topic interactive within 5 s, and in at most twice the time of the one-cell page.
 """
 
 from __future__ import annotations
