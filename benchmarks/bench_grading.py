@@ -6,9 +6,12 @@ style, known mistakes, blank releases) is graded in fresh copies of one scratch 
 - ``nbgrader autograde batch_norm`` in a VANILLA course (its ``nbgrader_config.py`` sets the
   course id only: tests in the student's kernel, no sandbox),
 - ``nbgrader autograde batch_norm`` under the course's own ``nbgrader_config.py`` (the same
-  sandbox and preprocessors as ``course grade``),
-- ``course grade batch_norm --workers 1`` (the same pipeline, serial), and again with the next
-  kernel not pre-started (``ResilientExecute.prestart_kernel = False``),
+  sandbox and preprocessors as ``course grade``), and again with the next kernel not
+  pre-started (``ResilientExecute.prestart_kernel = False``: nbgrader's one process grades the
+  whole class, so each notebook's kernel boots during the one before; ``course grade`` grades
+  each submission in a process of its own and pre-starts nothing for a one-notebook
+  assignment),
+- ``course grade batch_norm --workers 1`` (the same pipeline, serial),
 - ``course grade batch_norm --workers 2`` (local worker processes),
 - with ``COURSE_BENCH_CLUSTER=1``, ``course grade batch_norm --scheduler local:2`` (a two-worker
   Dask ``LocalCluster``),
@@ -129,9 +132,9 @@ def _class_runs(cluster: bool) -> dict[str, tuple[Callable[[Path], float], str |
     runs = {
         "vanilla": (lambda root: nbgrader_autograde(root, ASSIGNMENT), VANILLA_CONFIG),
         "nbgrader": (lambda root: nbgrader_autograde(root, ASSIGNMENT), None),
+        "nbgrader, no pre-start": (lambda root: nbgrader_autograde(root, ASSIGNMENT),
+                                   NO_PRESTART),
         "serial": (lambda root: course_grade(root, ASSIGNMENT, "--workers", "1"), None),
-        "serial, no pre-start": (lambda root: course_grade(root, ASSIGNMENT, "--workers", "1"),
-                                 NO_PRESTART),
         "workers": (lambda root: course_grade(root, ASSIGNMENT, "--workers", str(WORKERS)), None),
     }
     if cluster:
@@ -204,9 +207,9 @@ def class_throughput(scratch: Path, size: int, rounds: int, cluster: bool) -> li
                    goal=round(1 / 1.5, 3), note="same pipeline, serial"),
         Comparison(workers, median["workers"], "nbgrader (course config)", median["nbgrader"],
                    goal=round(1 / 1.8, 3), note="nbgrader serial under the course's config"),
-        Comparison(f"grade {size} batch_norm: course --workers 1", median["serial"],
-                   "same, no kernel pre-start", median["serial, no pre-start"], goal=1.0,
-                   note=note("serial")),
+        Comparison(f"grade {size} batch_norm: nbgrader (course config)", median["nbgrader"],
+                   "same, no kernel pre-start", median["nbgrader, no pre-start"], goal=1.0,
+                   note=note("nbgrader, no pre-start")),
     ]
     if cluster:
         rows.append(Comparison(f"grade {size} batch_norm: course --scheduler local:{WORKERS}",
