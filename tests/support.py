@@ -8,6 +8,9 @@
   ``course`` command's entry point): the one kind of process the fast tier allows.
 - :func:`start_server` starts a server on a port the server picks and waits until it answers;
   :func:`closed_port` is a port on which nothing can listen while the block runs.
+- :func:`jupyter_env`, :func:`start_voila` and :func:`launch_chromium`: a Jupyter server that
+  reads nothing of the user's, Voilà on a folder, Debian's headless Chromium (browser tests and
+  the browser benchmark).
 """
 
 from __future__ import annotations
@@ -216,6 +219,59 @@ def stop_server(process: subprocess.Popen, timeout: float = 15) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+#: This repository (tests/ is in it).
+REPO = Path(__file__).resolve().parents[1]
+#: Debian's Chromium, headless, with nothing that reaches the network or the GPU.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+
+def launch_chromium(playwright):
+    """Headless Chromium (``CHROMIUM``, ``CHROMIUM_ARGS``) from a Playwright instance."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                      args=CHROMIUM_ARGS)
+
+
+def jupyter_env(home: Path) -> dict[str, str]:
+    """This environment with Jupyter's config, data, runtime and IPython folders (and
+    matplotlib's) under ``home``, and this repository importable: a server started with it
+    reads and changes nothing of the user's."""
+    config = home / "config"
+    (config / "labconfig").mkdir(parents=True, exist_ok=True)
+    # No "would you like news?" toast over the notebook on a fresh profile.
+    (config / "labconfig" / "page_config.json").write_text(json.dumps(
+        {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}
+    ))
+    return {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(config),
+        "JUPYTER_DATA_DIR": str(home / "data"),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "IPYTHONDIR": str(home / "ipython"),
+        "MPLCONFIGDIR": str(home / "mpl"),
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "PYTHONPATH": str(REPO),
+    }
+
+
+#: The kernel websocket connection that sends each message at once (Nagle's algorithm off).
+NO_DELAY = "course_lib.widgets.server.NoDelayConnection"
+
+
+def start_voila(root: Path, env: dict, log: Path,
+                settings: Path = REPO) -> tuple[subprocess.Popen, str]:
+    """Voilà serving the notebooks in ``root`` as `make explore` does: run from ``settings``, so
+    it reads the voila.json there (the repository's: preheated kernels), on the first free port
+    it finds from a random one (it tries others past a taken one and logs its URL)."""
+    cmd = [str(BIN / "voila"), str(root), "--no-browser", "--Voila.ip=127.0.0.1",
+           f"--port={free_port()}"]
+    return start_server(cmd, env=env, cwd=settings, log=log,
+                        ready=r"Voil. is running at:\s*(http://127\.0\.0\.1:\d+)/")
 
 
 #: This repository's course id (its nbgrader_config.py's ``CourseDirectory.course_id``).

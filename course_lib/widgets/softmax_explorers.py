@@ -132,7 +132,9 @@ def softmax_explorer(logits: Sequence[float] = (5.0, 2.0, -1.0, 3.0)) -> Explore
     ax_z.set_ylabel("logit z")
     ax_z.set_title("1. Logits z", loc="left")
     ax_t.set_ylim(0, 1.15)
-    ax_t.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: f"{y:.3g}"))  # no offset
+    # no offset, and "8e21" rather than "8e+21": at T = 0.1 wider labels pushed the axis
+    # label into the logits' panel, under its bars
+    ax_t.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: f"{y:.3g}".replace("e+", "e")))
     ax_t.set_ylabel("t = e^(z / T)")
     ax_t.set_title("2. Exponentiate", loc="left")
     ax_p.set_ylim(0, 1.15)

@@ -7,8 +7,6 @@ or changed (JupyterLab autosaves notebooks it runs). Chromium is Debian's, at /u
 
 from __future__ import annotations
 
-import json
-import os
 import secrets
 import shutil
 from collections.abc import Iterator
@@ -17,14 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import BIN, free_port, start_server, stop_server
+from tests.support import BIN, jupyter_env, launch_chromium, start_server, start_voila, stop_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-]
 
 
 @dataclass
@@ -40,23 +34,7 @@ def jupyter_home(tmp_path_factory) -> Iterator[tuple[Path, dict]]:
     home = tmp_path_factory.mktemp("jupyter-home")
     work = home / "notebooks"
     shutil.copytree(ROOT / "notebooks", work)
-    config = home / "config"
-    (config / "labconfig").mkdir(parents=True)
-    # No "would you like news?" toast over the notebook on a fresh profile.
-    (config / "labconfig" / "page_config.json").write_text(json.dumps(
-        {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}
-    ))
-    env = {
-        **os.environ,
-        "JUPYTER_CONFIG_DIR": str(config),
-        "JUPYTER_DATA_DIR": str(home / "data"),
-        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
-        "IPYTHONDIR": str(home / "ipython"),
-        "MPLCONFIGDIR": str(home / "mpl"),
-        "JUPYTER_PLATFORM_DIRS": "1",
-        "PYTHONPATH": str(ROOT),
-    }
-    yield work, env
+    yield work, jupyter_env(home)
 
 
 @pytest.fixture(scope="session")
@@ -81,15 +59,10 @@ def lab_server(jupyter_home) -> Iterator[Server]:
 
 @pytest.fixture(scope="session")
 def voila_server(jupyter_home) -> Iterator[Server]:
-    """Voilà serving the temporary copy of notebooks/ as `make explore` does: run from the
-    repository root, so it reads the settings in voila.json there (preheated kernels); on the
-    first free port it finds from a random one (it tries others past a taken one and logs its
-    URL)."""
+    """Voilà serving the temporary copy of notebooks/ as `make explore` does, with the
+    repository's voila.json (:func:`tests.support.start_voila`)."""
     work, env = jupyter_home
-    cmd = [str(BIN / "voila"), str(work), "--no-browser", "--Voila.ip=127.0.0.1",
-           f"--port={free_port()}"]
-    process, base = start_server(cmd, env=env, cwd=ROOT, log=work.parent / "voila.log",
-                                 ready=r"Voil. is running at:\s*(http://127\.0\.0\.1:\d+)/")
+    process, base = start_voila(work, env, work.parent / "voila.log")
     yield Server(base, "", work)
     stop_server(process)
 
@@ -99,9 +72,7 @@ def browser() -> Iterator:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-        )
+        chromium = launch_chromium(playwright)
         yield chromium
         chromium.close()
 

@@ -4,7 +4,8 @@ Nothing here knows about deep learning. An explorer builds a :class:`LiveFigure`
 artists that change with the sliders as *animated*, and calls :meth:`LiveFigure.refresh` after
 updating them: the static parts (axes, ticks, labels) are drawn once and kept as a background,
 so a slider move only redraws what changed (blitting). A change of axis limits asks for a full
-redraw with ``refresh(full=True)``.
+redraw with ``refresh(full=True)``, unless the axis itself is animated (``ax.yaxis``): then it
+is redrawn over the background only when its limits change.
 
 Why one module of about 540 lines: it is the whole view layer every explorer shares (the live
 figure and its blitting, the controls, the stats box, the stills), in the kit and in
@@ -26,6 +27,7 @@ from collections.abc import Callable, Iterable
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.axis import Axis
 from matplotlib.figure import Figure
 
 #: The width, in inches at DPI dots per inch (780 px), that fits a JupyterLab notebook column
@@ -93,7 +95,9 @@ class LiveFigure:
         )
         self.image.add_class("explorer-figure")
         self._animated: list = []
-        self._background = None
+        self._background = None  # the static parts
+        self._with_axes = None  # the background with the animated axes drawn over it
+        self._axes_key: list | None = None  # what the animated axes showed when drawn
         self.frames = 0  # PNG frames sent to the image widget
 
     def freeze_layout(self) -> None:
@@ -107,13 +111,18 @@ class LiveFigure:
         self._background = None
 
     def animate(self, *artists) -> None:
-        """Mark ``artists`` as the ones that change: they are blitted over a cached background."""
+        """Mark ``artists`` as the ones that change: they are blitted over a cached background.
+
+        An axis among them (``ax.xaxis``, ``ax.yaxis``) may change its limits without a full
+        redraw: it is drawn over the background, under the other animated artists, and that
+        picture is kept until its limits, scale or label change.
+        """
         for artist in artists:
             artist.set_animated(True)
             self._animated.append(artist)
 
-    def _draw_animated(self) -> None:
-        for artist in self._animated:
+    def _draw(self, artists) -> None:
+        for artist in artists:
             if artist.get_visible():
                 (artist.axes or self.figure).draw_artist(artist)
 
@@ -121,15 +130,25 @@ class LiveFigure:
         """Show the animated artists' new state; ``full`` also redraws the static parts.
 
         A full draw renders the static parts once and keeps them as the background; otherwise
-        the background is restored and only the animated artists are drawn over it. Either
-        way the frame goes to the image widget as one PNG.
+        the background is restored (with the animated axes drawn over it, redrawn only when
+        they changed) and only the other animated artists are drawn over it. Either way the
+        frame goes to the image widget as one PNG.
         """
         if full or self._background is None:
             self.canvas.draw()  # animated artists are skipped by a normal draw
             self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+            self._axes_key = None
+        axes = [artist for artist in self._animated if isinstance(artist, Axis)]
+        key = [(tuple(axis.get_view_interval()), axis.get_scale(), axis.get_label_text(),
+                axis.get_visible()) for axis in axes]
+        if key == self._axes_key:
+            self.canvas.restore_region(self._with_axes)
         else:
             self.canvas.restore_region(self._background)
-        self._draw_animated()
+            self._draw(axes)
+            self._with_axes = self.canvas.copy_from_bbox(self.figure.bbox)
+            self._axes_key = key
+        self._draw(artist for artist in self._animated if not isinstance(artist, Axis))
         self.image.value = png_bytes(np.asarray(self.canvas.buffer_rgba()))
         self.frames += 1
 
