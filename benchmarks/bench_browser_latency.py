@@ -175,10 +175,8 @@ class _Figure:
                         for a in ("aria-valuenow", "aria-valuemax"))
             self.keys = ("ArrowLeft", "ArrowRight") if now >= top else ("ArrowRight", "ArrowLeft")
         self.handle.focus()
-        self.figure.evaluate(
-            "(figure, [kind, quiet, timeout]) => { courseLatency.arm(figure, kind, quiet, timeout); }",
-            [self.kind, QUIET_MS, TIMEOUT_MS],
-        )
+        self.figure.evaluate("(figure, args) => { courseLatency.arm(figure, ...args); }",
+                             [self.kind, QUIET_MS, TIMEOUT_MS])
         self.page.keyboard.press(self.keys[self.presses % 2])
         self.presses += 1
         latency, _settle = self.page.evaluate("() => courseLatency.pending")

@@ -1003,6 +1003,40 @@ def test_every_explorer_is_a_layout_with_an_image_figure_that_blits(name):
     np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(frame))), pixels[..., :3])
 
 
+@pytest.mark.parametrize("make, name, control, values, limits", [
+    # the t axis follows the largest t = e^z: z2 moves under it, z1 moves it (top 200, 500)
+    (softmax_explorer, "t", "z2", (2.25, 2.0), ("z1", 5.25, 5.0)),
+    # the loss axes follow the steps: 40 -> 45 keeps them (right end 50), 0 -> 5 does not
+    (decision_regions_explorer, "loss", "steps", (45, 40), ("steps", 150, 40)),
+])
+def test_an_animated_axis_is_drawn_again_only_when_its_limits_change(make, name, control,
+                                                                      values, limits):
+    # Axes that follow the data are animated, so a change of limits needs no full redraw;
+    # drawing them on every frame cost 15-60 ms a slider move (three ticked axes). Now each
+    # is drawn over the background once per change of limits, and that picture is reused.
+    explorer = make()
+    live = explorer.live
+    axes = [artist for artist in live._animated if hasattr(artist, "get_view_interval")]
+    assert live.ax[name] in {axis.axes for axis in axes}
+    live.refresh()  # the layout is frozen after the first frame: a full draw if it moved
+    drawn = []
+    for axis in axes:
+        axis.draw = lambda renderer, draw=axis.draw: (drawn.append(1), draw(renderer))
+    first_frame = live.image.value
+    for value in values:
+        explorer.controls[control].value = value
+    assert drawn == [] and live.frames >= 1 + len(values)
+    assert live.image.value == first_frame  # back where it started: the same pixels
+    key, moved, back = limits
+    before = live.ax[name].get_ylim() + live.ax[name].get_xlim()
+    explorer.controls[key].value = moved
+    assert live.ax[name].get_ylim() + live.ax[name].get_xlim() != before
+    assert len(drawn) == len(axes)
+    explorer.controls[key].value = back
+    assert len(drawn) == 2 * len(axes)
+    assert live.image.value == first_frame
+
+
 def test_figure_sizes_are_whole_pixels_so_the_image_is_not_stretched():
     # Agg truncates the bitmap's size while the page lays the image out at the size rounded:
     # 4.6 in at 100 dpi is 459.99999999999994 px, a 459-row bitmap stretched over 460 rows.
@@ -1178,3 +1212,55 @@ def test_png_bytes_decodes_to_the_same_pixels(opaque):
     decoded.load()  # checks the CRCs and the zlib stream
     assert decoded.mode == ("RGB" if opaque else "RGBA")
     np.testing.assert_array_equal(np.asarray(decoded), pixels[..., :3] if opaque else pixels)
+
+
+@pytest.mark.parametrize("nodelay", [False, True])
+def test_the_explorers_kernel_websocket_sends_each_message_at_once(nodelay, monkeypatch):
+    # Jupyter Server leaves Nagle's algorithm on for the kernel's websocket: a small message
+    # after another (a frame's stats after its image, "idle" after a reply) waited up to
+    # 40 ms for the browser's acknowledgement of the first.
+    import asyncio
+    import socket
+
+    from jupyter_server.services.kernels.connection.channels import (
+        ZMQChannelsWebsocketConnection,
+    )
+    from jupyter_server.services.kernels.websocket import KernelWebsocketHandler
+    from tornado.httpserver import HTTPServer
+    from tornado.testing import bind_unused_port
+    from tornado.web import Application
+    from tornado.websocket import WebSocketHandler, websocket_connect
+
+    from course_lib.widgets.server import NoDelayConnection
+
+    monkeypatch.setattr(ZMQChannelsWebsocketConnection, "connect", lambda self: None)  # no kernel
+    connection = NoDelayConnection if nodelay else ZMQChannelsWebsocketConnection
+    seen = []
+
+    class Handler(KernelWebsocketHandler):  # the server's, without a kernel or a login
+        async def prepare(self):
+            pass
+
+        async def get(self):
+            self.connection = connection(websocket_handler=self)
+            await WebSocketHandler.get(self)
+
+        def open(self):
+            self.connection.connect()
+            stream = self.ws_connection.stream
+            seen.append(stream.socket.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            self.close()
+
+        def on_close(self):
+            pass
+
+    async def connect_once():
+        listening, port = bind_unused_port()
+        server = HTTPServer(Application([("/", Handler)]))
+        server.add_sockets([listening])
+        client = await websocket_connect(f"ws://127.0.0.1:{port}/")
+        assert await client.read_message() is None  # the server closed it
+        server.stop()
+
+    asyncio.run(connect_once())
+    assert seen == [int(nodelay)]

@@ -104,11 +104,18 @@ class LiveFigure:
         """Compute the constrained layout for the artists as they are now, and keep it.
 
         From then on no draw moves the axes: a slider move never shifts them, and every still
-        has the same layout whatever states were drawn before.
+        has the same layout whatever states were drawn before. The background of the last
+        full draw is kept if that draw had this layout (the first slider move then blits).
         """
+        drawn = self._positions()
         self.figure.draw_without_rendering()
         self.figure.set_layout_engine("none")
-        self._background = None
+        # the same layout computed again moves axes by 1e-17 of the figure at most
+        if not np.allclose(self._positions(), drawn, rtol=0, atol=1e-9):
+            self._background = None
+
+    def _positions(self) -> np.ndarray:
+        return np.array([ax.get_position().bounds for ax in self.figure.axes])
 
     def animate(self, *artists) -> None:
         """Mark ``artists`` as the ones that change: they are blitted over a cached background.
@@ -172,9 +179,10 @@ def png_bytes(pixels) -> bytes:
     """
     opaque = bool(pixels[..., 3].min() == 255)
     channels = pixels[..., :3] if opaque else pixels
-    height, width = channels.shape[:2]
-    rows = np.zeros((height, 1 + width * channels.shape[2]), dtype=np.uint8)  # filter byte 0
-    rows[:, 1:] = channels.reshape(height, -1)
+    height, width, depth = channels.shape
+    rows = np.zeros((height, 1 + width * depth), dtype=np.uint8)  # filter byte 0
+    # one copy, straight into the rows (a view): RGB out of RGBA has no flat view of its own
+    rows[:, 1:].reshape(height, width, depth)[...] = channels
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         crc = zlib.crc32(kind + data)
