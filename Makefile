@@ -4,8 +4,6 @@
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-# The kernel's websocket without Nagle's delay (course_lib/widgets/server.py), for lab and explore.
-NO_DELAY := course_lib.widgets.server.NoDelayConnection
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml kit/pyproject.toml | cksum | cut -d' ' -f1)
 
 .PHONY: dev venv demo check test lab explore experiments bench system clean
@@ -48,8 +46,7 @@ test: $(STAMP) system
 # Notebooks in source/ and notebooks/ are saved tidy, their text twins in text/ written beside.
 lab: venv
 	PYTHONPATH=. $(VENV)/bin/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root) \
-		--ContentsManager.pre_save_hook=scripts.tidy_notebooks.pre_save_hook \
-		--ServerApp.kernel_websocket_connection_class=$(NO_DELAY)
+		--ContentsManager.pre_save_hook=scripts.tidy_notebooks.pre_save_hook
 
 experiments: venv
 	$(PY) -m course_lib.experiments all
@@ -67,5 +64,4 @@ clean:
 # opens in a few seconds.
 explore: venv
 	@echo "Open http://127.0.0.1:8866/voila/render/index.ipynb (Ctrl-C stops the server)"
-	$(VENV)/bin/voila notebooks/ --no-browser --Voila.ip=127.0.0.1 --port=8866 \
-		--Voila.kernel_websocket_connection_class=$(NO_DELAY)
+	$(VENV)/bin/voila notebooks/ --no-browser --Voila.ip=127.0.0.1 --port=8866

@@ -30,6 +30,7 @@ from pathlib import Path
 import nbformat
 
 from benchmarks import Comparison
+from course_lib.widgets import EXPLORER_NAMES
 
 GOAL_SECONDS = 0.100
 GOAL_RATIO = 1.0  # no slower than the plain ipympl figure
@@ -38,10 +39,7 @@ TIMEOUT_MS = 20_000  # a press that changes nothing in this time is an error
 
 EXPLORERS_CELLS = [
     "from course_lib.widgets import EXPLORERS",
-    *(f"EXPLORERS[{name!r}]()" for name in (
-        "gamma_beta", "ewa_window", "grid_vs_random", "log_vs_uniform", "coarse_to_fine",
-        "softmax", "decision_regions",
-    )),
+    *(f"EXPLORERS[{name!r}]()" for name in EXPLORER_NAMES),
 ]
 
 PLAIN_CELLS = [
@@ -72,11 +70,11 @@ widgets.VBox([slider, fig.canvas])""",
 ]
 
 #: Installed in each page: ``courseLatency.arm(figure, kind, quietMs, timeoutMs)`` starts
-#: watching ``figure``; ``courseLatency.pending`` then becomes [milliseconds from the last key
-#: press to the first animation frame showing a change, milliseconds from that frame to the
-#: last change before ``quietMs`` without any]. ``kind`` "img" (a course explorer): a change
-#: is a new ``src`` whose image has decoded (the next frame paints it); "canvas" (ipympl):
-#: the canvas's pixels differ from the last frame's.
+#: watching ``figure``; ``courseLatency.pending`` then becomes the milliseconds from the last
+#: key press to the first animation frame showing a change, once the figure has been still for
+#: ``quietMs`` (so the next press starts from a settled page). ``kind`` "img" (an explorer):
+#: a change is a new ``src`` whose image has decoded (the next frame paints it); "canvas"
+#: (ipympl): the canvas's pixels differ from the last frame's.
 WATCHER_JS = """
 () => {
   if (window.courseLatency) return;
@@ -118,7 +116,7 @@ WATCHER_JS = """
               last = current;
             }
             if (changes.length && now - changes[changes.length - 1] > quietMs) {
-              return [changes[0] - pressed, changes[changes.length - 1] - changes[0]];
+              return changes[0] - pressed;
             }
             if (!changes.length && now - armed > timeoutMs) {
               throw new Error(`the figure did not change in ${timeoutMs} ms`);
@@ -167,20 +165,19 @@ class _Figure:
         self.figure = root.locator(figure).first
         self.handle = root.locator(".widget-slider .noUi-handle").first
         self.presses = 0
+        self.keys = ("ArrowRight", "ArrowLeft")
 
     def press(self) -> float:
         """Press the next arrow key (towards the far end first) and time it."""
-        if self.presses == 0:
-            now, top = (float(self.handle.get_attribute(a))
-                        for a in ("aria-valuenow", "aria-valuemax"))
-            self.keys = ("ArrowLeft", "ArrowRight") if now >= top else ("ArrowRight", "ArrowLeft")
+        if self.presses == 0 and float(self.handle.get_attribute("aria-valuenow")) >= float(
+                self.handle.get_attribute("aria-valuemax")):
+            self.keys = self.keys[::-1]
         self.handle.focus()
         self.figure.evaluate("(figure, args) => { courseLatency.arm(figure, ...args); }",
                              [self.kind, QUIET_MS, TIMEOUT_MS])
         self.page.keyboard.press(self.keys[self.presses % 2])
         self.presses += 1
-        latency, _settle = self.page.evaluate("() => courseLatency.pending")
-        return latency / 1e3
+        return self.page.evaluate("() => courseLatency.pending") / 1e3
 
 
 def _open(browser, url: str, ready: str):
@@ -209,7 +206,7 @@ def run(quick: bool = False) -> list[Comparison]:
     from tests.support import launch_chromium
 
     presses = 8 if quick else 40
-    names = [cell.split("'")[1] for cell in EXPLORERS_CELLS[1:]]
+    names = list(EXPLORER_NAMES)
     rows = []
     with _voila() as base, sync_playwright() as playwright:
         browser = launch_chromium(playwright)

@@ -259,10 +259,6 @@ def jupyter_env(home: Path) -> dict[str, str]:
     }
 
 
-#: The kernel websocket connection that sends each message at once (Nagle's algorithm off).
-NO_DELAY = "course_lib.widgets.server.NoDelayConnection"
-
-
 def start_voila(root: Path, env: dict, log: Path,
                 settings: Path = REPO) -> tuple[subprocess.Popen, str]:
     """Voilà serving the notebooks in ``root`` as `make explore` does: run from ``settings``, so

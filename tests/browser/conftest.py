@@ -15,15 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import (
-    BIN,
-    NO_DELAY,
-    jupyter_env,
-    launch_chromium,
-    start_server,
-    start_voila,
-    stop_server,
-)
+from tests.support import BIN, jupyter_env, launch_chromium, start_server, start_voila, stop_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -57,7 +49,6 @@ def lab_server(jupyter_home) -> Iterator[Server]:
         f"--LabApp.workspaces_dir={home / 'workspaces'}",
         f"--LabApp.user_settings_dir={home / 'settings'}",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        f"--ServerApp.kernel_websocket_connection_class={NO_DELAY}",
     ]
     process, base = start_server(cmd, env=env, cwd=work, log=home / "lab.log",
                                  ready=r"(http://127\.0\.0\.1:\d+)/lab\?token=",

@@ -7,7 +7,7 @@ so a slider move only redraws what changed (blitting). A change of axis limits a
 redraw with ``refresh(full=True)``, unless the axis itself is animated (``ax.yaxis``): then it
 is redrawn over the background only when its limits change.
 
-Why one module of about 540 lines: it is the whole view layer every explorer shares (the live
+Why one module of about 600 lines: it is the whole view layer every explorer shares (the live
 figure and its blitting, the controls, the stats box, the stills), in the kit and in
 ``course_lib.widgets`` alike.
 """
