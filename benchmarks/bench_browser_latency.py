@@ -2,9 +2,10 @@
 
 What a learner waits for after pressing an arrow key on a slider: the key reaches the page,
 the value goes to the kernel, the kernel updates and renders, the frame comes back over the
-websocket and the page shows it. Measured in headless Chromium on Voilà pages (the same server
-`make explore` starts), from the key press (``performance.now()`` in a capturing ``keydown``
-listener) to the first animation frame that shows the new figure:
+websocket and the page shows it. Measured in headless Chromium on Voilà pages (the server
+`make explore` starts, without its preheated kernels), from the key press
+(``performance.now()`` in a capturing ``keydown`` listener) to the first animation frame that
+shows the new figure:
 
 - a course explorer: its ``<img>`` has a new ``src`` and that image has decoded;
 - the baseline, a plain ipympl figure (``%matplotlib widget``, the same size as the γ/β
@@ -150,7 +151,9 @@ def _voila() -> Iterator[str]:
         work.mkdir()
         _write_notebook(work / "explorers.ipynb", EXPLORERS_CELLS)
         _write_notebook(work / "plain.ipynb", PLAIN_CELLS)
-        process, base = start_voila(work, jupyter_env(home), home / "voila.log")
+        # Run from home, away from the repository's voila.json: a preheated kernel pool would
+        # refill (run the notebook again) in the background while the presses are timed.
+        process, base = start_voila(work, jupyter_env(home), home / "voila.log", settings=home)
         try:
             yield base
         finally:

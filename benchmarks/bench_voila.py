@@ -17,7 +17,6 @@ Goal: every topic interactive within 5 s, and in at most twice the time of the o
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import statistics
@@ -28,7 +27,7 @@ from pathlib import Path
 import nbformat
 
 from benchmarks import Comparison
-from tests.support import BIN, free_port, start_server, stop_server
+from tests.support import jupyter_env, launch_chromium, start_voila, stop_server
 
 ROOT = Path(__file__).resolve().parents[1]
 TOPICS = {"tuning": 2, "scale": 2, "batch_norm": 1, "softmax": 2}
@@ -52,10 +51,6 @@ slider.observe(lambda change: setattr(image, "value", frame(change["new"])), "va
 box = widgets.VBox([slider, image])
 box.add_class("course-explorer")
 box"""
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-]
 
 
 def time_to_interactive(browser, url: str, explorers: int, timeout: float = 180) -> float:
@@ -118,18 +113,12 @@ def run(quick: bool = False) -> list[Comparison]:
         notebook.cells = [nbformat.v4.new_code_cell(BASELINE_CELL)]
         nbformat.write(notebook, work / f"{BASELINE}.ipynb")
         log = Path(tmp) / "voila.log"
-        process, base = start_server(
-            [str(BIN / "voila"), str(work), "--no-browser", "--Voila.ip=127.0.0.1",
-             f"--port={free_port()}"],
-            env={**_environment(Path(tmp)), "PYTHONPATH": str(ROOT)}, cwd=ROOT, log=log,
-            ready=r"Voil. is running at:\s*(http://127\.0\.0\.1:\d+)/", timeout=300,
-        )
+        process, base = start_voila(work, jupyter_env(Path(tmp)), log, timeout=300)
         pages = {BASELINE: 1, **TOPICS}
         times: dict[str, list[float]] = {name: [] for name in pages}
         try:
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+                browser = launch_chromium(playwright)
 
                 def visit(name: str) -> float:
                     """Time one visit, then wait for the pool to refill for the next."""
@@ -153,13 +142,3 @@ def run(quick: bool = False) -> list[Comparison]:
                    "one-cell notebook", baseline, goal=GOAL_RATIO, limit=GOAL_SECONDS)
         for name in TOPICS
     ]
-
-
-def _environment(home: Path) -> dict[str, str]:
-    """This environment with Jupyter's and matplotlib's folders under ``home``."""
-    return {
-        **os.environ,
-        "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_DATA_DIR": str(home / "data"),
-        "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "IPYTHONDIR": str(home / "ipython"),
-        "MPLCONFIGDIR": str(home / "mpl"), "JUPYTER_PLATFORM_DIRS": "1",
-    }

@@ -259,14 +259,14 @@ def jupyter_env(home: Path) -> dict[str, str]:
     }
 
 
-def start_voila(root: Path, env: dict, log: Path,
-                settings: Path = REPO) -> tuple[subprocess.Popen, str]:
+def start_voila(root: Path, env: dict, log: Path, settings: Path = REPO,
+                timeout: float = 90) -> tuple[subprocess.Popen, str]:
     """Voilà serving the notebooks in ``root`` as `make explore` does: run from ``settings``, so
     it reads the voila.json there (the repository's: preheated kernels), on the first free port
     it finds from a random one (it tries others past a taken one and logs its URL)."""
     cmd = [str(BIN / "voila"), str(root), "--no-browser", "--Voila.ip=127.0.0.1",
            f"--port={free_port()}"]
-    return start_server(cmd, env=env, cwd=settings, log=log,
+    return start_server(cmd, env=env, cwd=settings, log=log, timeout=timeout,
                         ready=r"Voil. is running at:\s*(http://127\.0\.0\.1:\d+)/")
 
 
