@@ -379,8 +379,9 @@ class ResilientExecute(Execute):
             with self.setup_kernel():
                 info = self.wait_for_reply(self.kc.kernel_info())
                 PHASES["kernel start"] += time.perf_counter() - booting
-                with _phase("next kernel launch"):
-                    self._launch_spare()
+                if self._prestarting(self.km):
+                    with _phase("next kernel launch"):
+                        self._launch_spare()
                 self.nb.metadata["language_info"] = info["content"]["language_info"]
                 judge.link = KernelLink(self.km.get_connection_info(), run_sync(self.km.is_alive))
                 try:

@@ -49,8 +49,8 @@ def test_two_workers_grade_exactly_like_one_after_another(tmp_path):
     # Where a submission's time went, as its gradebook row records it (the benchmark reads it).
     with open_gradebook(f"sqlite:///{root / 'gradebook.db'}", course_id(root)) as gb:
         phases = json.loads(gradings(gb, tiny_course.ASSIGNMENT)["student00"].phases)
-    assert {"kernel start", "next kernel launch", "cells", "judging", "nbgrader, other",
-            "recording"} <= set(phases)
+    # one notebook graded per process: no next kernel is pre-started, so no launch is timed
+    assert set(phases) == {"kernel start", "cells", "judging", "nbgrader, other", "recording"}
     assert all(seconds > 0 for seconds in phases.values())
 
     # Run again: every grade is already recorded, nothing is graded twice.
