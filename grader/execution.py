@@ -300,9 +300,9 @@ class ResilientExecute(Execute):
                      [(name, self.config[name]) for name in names]))
 
     def _launch_spare(self) -> None:
-        """Launch the next kernel (unless one waits already); it boots on its own meanwhile."""
-        if not self._prestarting(self.km) or (
-                _Spare.current is not None and _Spare.current.pid == os.getpid()):
+        """Launch the next kernel (unless one waits already); it boots on its own meanwhile.
+        Called only where kernels are pre-started (:meth:`_prestarting`)."""
+        if _Spare.current is not None and _Spare.current.pid == os.getpid():
             return
         km = self.kernel_manager_class(kernel_name=self.km.kernel_name, config=self.config)
         km.client_factory = LimitedAsyncClient

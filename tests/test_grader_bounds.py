@@ -40,7 +40,7 @@ from tests.hostile_notebooks import (
     full,
     greedy_beta,
 )
-from tests.support import BIN, read_gradebook, tools_env
+from tests.support import BIN, processes, read_gradebook, tools_env
 from tests.test_hostile import (
     gradebook_cells,
     new_course,
@@ -65,16 +65,8 @@ def _status(pid: int) -> dict[str, str]:
 def _orphaned_sandboxes() -> set[int]:
     """bwrap processes of kernels of this virtualenv whose parent is init: left by a grading
     process that died."""
-    found = set()
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            parent = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]
-            args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        except (OSError, IndexError):
-            continue
-        if parent == "1" and args[0].endswith(b"bwrap") and sys.prefix.encode() in b" ".join(args):
-            found.add(int(pid))
-    return found
+    return {p.pid for p in processes() if p.parent == 1 and
+            p.command.split(" ", 1)[0].endswith("bwrap") and sys.prefix in p.command}
 
 
 class OomKiller(threading.Thread):

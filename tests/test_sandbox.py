@@ -38,6 +38,7 @@ from traitlets.config import Config
 
 from course_kit import RUNTIME
 from grader.sandbox import RUNTIME_MOUNT, SandboxedKernelManager, sandbox_status
+from tests.support import processes
 
 pytestmark = pytest.mark.kernel
 
@@ -439,16 +440,7 @@ time.sleep(300)
 
 def _processes_naming(*paths: str) -> dict[int, str]:
     """The processes whose command line holds one of ``paths``: pid -> start time."""
-    found = {}
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            args = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
-            started = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
-        except (OSError, IndexError):
-            continue
-        if any(path in args for path in paths):
-            found[int(pid)] = started
-    return found
+    return {p.pid: p.started for p in processes() if any(path in p.command for path in paths)}
 
 
 @pytest.mark.parametrize("user", ["grader", "ordinary user"])
