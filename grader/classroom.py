@@ -221,14 +221,24 @@ def _orphans_adopted() -> Iterator[set[int]]:
         prctl(_PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
 
 
-def _children() -> set[int]:
-    """This process's child processes (zombies included), read from /proc."""
-    me, found = str(os.getpid()), set()
+def _children(dead_only: bool = False) -> set[int]:
+    """This process's child processes (zombies included; only them with ``dead_only``), read
+    from /proc as bytes: any process, a student's in a sandbox too, names itself as it likes."""
+    me, found = str(os.getpid()).encode(), set()
     for pid in filter(str.isdigit, os.listdir("/proc")):
         with contextlib.suppress(OSError, IndexError):
-            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1] == me:
+            state, parent = Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[:2]
+            if parent == me and (state == b"Z" or not dead_only):
                 found.add(int(pid))
     return found
+
+
+def _reap_dead(keep: set[int]) -> None:
+    """Reap the ended children not in ``keep``: a finished grading process's sandboxes end
+    after it, adopted by this process."""
+    for pid in _children(dead_only=True) - keep:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
 
 
 def _stop_adopted(keep: set[int], grace: float = 5.0) -> None:
@@ -276,6 +286,7 @@ def _graded_apart(
                 died.append((job, _death(process.exitcode)))
                 _stop_adopted(keep | {p.pid for _, p, _ in running.values()})
             else:
+                _reap_dead(keep | {p.pid for _, p, _ in running.values()})
                 yield result
         for receiver, (job, process, deadline) in list(running.items()):
             if time.monotonic() > deadline:

@@ -290,11 +290,11 @@ def processes() -> list[Process]:
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            stat = Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()
             args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except (OSError, IndexError):
             continue
         command = b" ".join(args).decode(errors="replace").strip()
-        found.append(Process(int(pid), int(stat[1]), stat[19], command))
+        found.append(Process(int(pid), int(stat[1]), stat[19].decode(), command))
     return found
 

@@ -56,7 +56,7 @@ pytestmark = pytest.mark.e2e
 
 def _status(pid: int) -> dict[str, str]:
     try:
-        text = Path(f"/proc/{pid}/status").read_text()
+        text = Path(f"/proc/{pid}/status").read_bytes().decode(errors="replace")
     except OSError:  # gone
         return {}
     return dict(line.split(":\t", 1) for line in text.splitlines() if ":\t" in line)

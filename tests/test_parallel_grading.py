@@ -8,6 +8,10 @@ the sandbox; the results, and what the gradebook holds, must be identical.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -58,3 +62,25 @@ def test_two_workers_grade_exactly_like_one_after_another(tmp_path):
                                  settings=tiny_course.SETTINGS)
     assert again == [] and len(skipped) == size
     assert read_gradebook(root, tiny_course.ASSIGNMENT) == serial_gradebook
+
+
+def test_the_coordinator_reads_any_childs_name_and_reaps_the_ended_ones():
+    """A process may name itself with bytes that are not UTF-8 (a student's, from inside a
+    sandbox, too): the coordinator still lists its children, and reaps those that ended."""
+    from grader.classroom import _children, _reap_dead
+
+    named = subprocess.Popen([sys.executable, "-c", "import time; open('/proc/self/comm', 'wb')"
+                              ".write(b'\\xff'); time.sleep(60)"])
+    ended = subprocess.Popen(["true"])
+    try:
+        deadline = time.monotonic() + 30
+        while (Path(f"/proc/{named.pid}/comm").read_bytes() != b"\xff\n"
+               or Path(f"/proc/{ended.pid}/stat").read_bytes().split(b") ")[1][:1] != b"Z"):
+            assert time.monotonic() < deadline, "the two children did not get ready"
+            time.sleep(0.05)
+        assert {named.pid, ended.pid} <= _children()
+        _reap_dead(keep=set())
+        assert ended.pid not in _children() and named.pid in _children()
+    finally:
+        named.kill()
+        named.wait()
