@@ -38,6 +38,7 @@ from grader.grading import (
     could_not_grade,
     grade_one,
     graded_digests,
+    import_judge_modules,
     preflight,
     record,
     warm_up,
@@ -189,6 +190,8 @@ def run_jobs(
         yield from run_on_cluster(jobs, scheduler)
         return
     warm_up()  # import once here; the forked processes inherit it
+    if jobs:
+        import_judge_modules(jobs[0].releases)
     with _orphans_adopted() as before:
         died = yield from _graded_apart(jobs, workers, before)
         for job, _ in died:

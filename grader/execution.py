@@ -54,7 +54,7 @@ from jupyter_core.utils import ensure_async, run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Float, Integer
+from traitlets import Bool, Enum, Float, Integer
 
 from course_kit.bounds import memory_budget
 from course_kit.cells import is_answer_cell, is_setup_cell, is_test_cell, nbgrader_meta
@@ -229,6 +229,12 @@ class ResilientExecute(Execute):
     submission_timeout = Float(
         float(SUBMISSION_TIMEOUT),
         help="Wall-clock seconds for the whole submission, restarts and replays included",
+    ).tag(config=True)
+    shutdown_kernel = Enum(
+        ["graceful", "immediate"], default_value="immediate",
+        help="How a notebook's kernel ends once its cells are run: killed at once (nothing of "
+        "it is read after its last reply; a graceful shutdown made each submission wait about "
+        "half a second) or asked to shut down",
     ).tag(config=True)
     prestart_kernel = Bool(
         True, help="Launch the next sandboxed kernel once this notebook's kernel is ready, so "
