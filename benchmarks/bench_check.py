@@ -3,7 +3,8 @@ matplotlib.pyplot"``, in the same run.
 
 The check runs as a student runs it: the kit's wheel (``course kit``) unpacked into a folder put
 first on ``PYTHONPATH`` (the kit's modules and its table of mistakes, nothing of the reference),
-``python -m course_kit.check check softmax.ipynb`` on the instructor's solution, so
+``python -m course_kit.command check softmax.ipynb`` (the ``course`` command) on the instructor's
+solution, so
 its answer cells run in a fresh kernel process and its visible tests in the check's process.
 Both commands start a new interpreter with this virtualenv's packages; the row is the ratio of
 median wall times, timed in turn (``interleaved_medians``).
@@ -47,7 +48,7 @@ def run(quick: bool = False) -> list[Comparison]:
         source = nbformat.read(assignments.source_path(ASSIGNMENT, REPOSITORY), 4)
         nbformat.write(solved(release, source), folder / f"{ASSIGNMENT}.ipynb")
         env = {**os.environ, "PYTHONPATH": str(folder / "site")}
-        check = [sys.executable, "-m", "course_kit.check", "check", f"{ASSIGNMENT}.ipynb"]
+        check = [sys.executable, "-m", "course_kit.command", "check", f"{ASSIGNMENT}.ipynb"]
         bare = [sys.executable, "-c", "import numpy, matplotlib.pyplot"]
         times = interleaved_medians(
             {"check": lambda: _run(check, env, folder), "bare": lambda: _run(bare, env, folder)},

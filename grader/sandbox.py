@@ -88,7 +88,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from traitlets import Integer, List, Unicode
 
-from course_kit.limits import MEMORY_LIMIT
+from course_kit.limits import MEMORY_LIMIT, SINGLE_THREADED
 
 #: The course's own distribution: nothing it installs is shown to the kernel.
 COURSE_DISTRIBUTION = "dl-tuning-course"
@@ -553,8 +553,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         Unicode(),
         default_value=[
             "PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "TERM", "PYTHONHASHSEED",
-            "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-            "PYDEVD_DISABLE_FILE_VALIDATION", "JPY_SESSION_NAME",
+            *SINGLE_THREADED, "PYDEVD_DISABLE_FILE_VALIDATION", "JPY_SESSION_NAME",
         ],
         help="Environment variables passed to the kernel; every other one (tokens, database "
         "URLs) is dropped. Variables of the kernel spec's env are passed too.",
@@ -629,8 +628,8 @@ class SandboxedKernelManager(AsyncKernelManager):
     def _kernel_env(self, env: dict[str, str]) -> dict[str, str]:
         keep = {*self.pass_env, *self.kernel_spec.env}
         clean = {k: v for k, v in env.items() if k in keep}
-        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-            clean.setdefault(var, "1")  # RLIMIT_AS counts every thread's stack and buffers
+        for var, value in SINGLE_THREADED.items():
+            clean.setdefault(var, value)
         clean["HOME"] = "/tmp"
         runtime = [RUNTIME_MOUNT] if self.runtime_paths else []
         clean["PYTHONPATH"] = os.pathsep.join(filter(None, [*runtime, clean.get("PYTHONPATH")]))

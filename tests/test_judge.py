@@ -366,3 +366,24 @@ def test_a_function_that_ignores_interrupts_loses_the_kernel(judge):
     outcome = run(judge, "stubborn()")
     assert not outcome.passed
     assert outcome.kernel_lost and "did not stop" in outcome.kernel_lost
+
+
+def test_a_graded_function_the_test_only_calls_fails_as_it_would_when_missing_or_not_one(judge):
+    """The judge asks the kernel nothing about a graded function the test only calls (the call
+    finds it there): one the kernel lacks fails with the NameError a look-up gave, one bound to
+    a number with the TypeError of calling it, and the next test sees the function again."""
+    def fails(code: str) -> str:
+        outcome = run(judge, code)
+        assert not outcome.passed
+        return outcome.message
+
+    try:
+        assert judge.link.client.execute_interactive(
+            "_kept = squares\ndel squares", timeout=30)["content"]["status"] == "ok"
+        assert fails("squares(3)") == "NameError: name 'squares' is not defined"
+        assert judge.link.client.execute_interactive(
+            "squares = 3", timeout=30)["content"]["status"] == "ok"
+        assert fails("squares(3)") == "TypeError: 'int' object is not callable"
+    finally:
+        judge.link.client.execute_interactive("squares = _kept", timeout=30)
+    assert run(judge, "assert squares(3) == [1, 4, 9]").passed

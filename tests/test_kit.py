@@ -93,7 +93,7 @@ def test_the_kit_holds_notebooks_a_wheel_and_a_readme(kit):
         assert sorted(n for n in names if ".dist-info/" not in n) == sorted(
             [*KIT_MODULES, "course_kit/visible_mistakes.json"])
         entry = wheel.read("dl_course_kit-0.1.0.dist-info/entry_points.txt").decode()
-        assert "course = course_kit.check:main" in entry
+        assert "course = course_kit.command:run" in entry
 
 
 def test_the_readme_states_the_rules_that_cost_points(kit):

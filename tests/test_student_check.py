@@ -76,6 +76,25 @@ def test_the_check_starts_its_kernel_before_it_imports_the_judge():
     assert done.stdout.strip() == "[]"
 
 
+def test_the_course_command_starts_the_kernel_before_it_imports_the_check(tmp_path):
+    """``course check NOTEBOOK`` launches the kernel first, in the notebook's folder, and the
+    check uses that kernel: it boots while the check itself is imported."""
+    path = completed(tmp_path)
+    code = ("import sys\nimport course_kit.check_kernel as k\n"
+            "seen, init = [], k.Kernel.__init__\n"
+            "def spy(kernel, cwd):\n"
+            "    seen.append((str(cwd), 'course_kit.check' in sys.modules))\n"
+            "    init(kernel, cwd)\n"
+            "k.Kernel.__init__ = spy\n"
+            "from course_kit.command import main\n"
+            f"code = main(['check', {str(path)!r}])\n"
+            "print(code, seen, file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert done.stderr.strip() == f"0 [({str(path.parent.resolve())!r}, False)]", done.stderr
+    assert "Total so far" in done.stdout
+
+
 def test_the_check_process_imports_only_the_setup_its_visible_tests_read(tmp_path):
     """The notebook's plotting imports run in the kernel only: no visible test reads plt."""
     code = ("import sys\nfrom pathlib import Path\nfrom course_kit.check import check_notebook\n"
@@ -93,12 +112,13 @@ def test_the_check_runs_over_tcp_where_there_are_no_ipc_sockets(tmp_path):
 
     def results(transport: str) -> list[str]:
         code = ("from pathlib import Path\nimport course_kit.check as check\n"
-                f"check.TRANSPORT = {transport!r}\n"
-                "started, used = check.Kernel.__init__, []\n"
+                "import course_kit.check_kernel as kernels\n"
+                f"kernels.TRANSPORT = {transport!r}\n"
+                "started, used = kernels.Kernel.__init__, []\n"
                 "def init(kernel, cwd):\n"
                 "    started(kernel, cwd)\n"
                 "    used.append(kernel.info['transport'])\n"
-                "check.Kernel.__init__ = init\n"
+                "kernels.Kernel.__init__ = init\n"
                 f"result = check.check_notebook(Path({str(path)!r}))\n"
                 "print(used, [(c.function, c.passed, c.failed) for c in result.functions])")
         return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -187,6 +187,19 @@ def judged(code: str, done: dict, callbacks: list[dict] | None = None, functions
     return judge, judge.run_test(code, "<test>")
 
 
+def test_only_a_graded_function_read_as_a_value_is_looked_up_in_the_kernel():
+    """A call finds its function in the kernel itself: a test that only calls ``softmax``
+    sends the call alone; one that reads it as a value (``f = softmax``) asks about it first."""
+    done = {"softmax": {"op": "done", "result": {"ok": 1.0}}}
+    judge, outcome = judged("assert softmax(np.zeros((2, 1))) == 1.0", done)
+    assert outcome.passed, outcome.message
+    assert [r["op"] for r in judge.link.requests] == ["call"]
+    judge, outcome = judged("f = softmax\nassert f(np.zeros((2, 1))) == 1.0", done)
+    assert outcome.passed, outcome.message
+    assert [(r["op"], r.get("names")) for r in judge.link.requests] == [
+        ("describe", ["softmax"]), ("call", None)]
+
+
 def test_a_forged_result_is_data_and_the_verdict_is_the_graders():
     forged = {"softmax": {"op": "done", "result": {"ok": nd([[0.5], [0.5]])}}}
     judge, outcome = judged("A = softmax(np.zeros((2, 1)))\n"

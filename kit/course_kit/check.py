@@ -15,11 +15,7 @@ import ast
 import json
 import os
 import queue
-import secrets
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from importlib import resources
@@ -36,8 +32,9 @@ from course_kit.cells import (
     is_test_cell,
     nbgrader_meta,
 )
+from course_kit.check_kernel import Kernel
 from course_kit.errors import CourseError, said
-from course_kit.limits import CELL_TIMEOUT
+from course_kit.limits import CELL_TIMEOUT, SINGLE_THREADED
 from course_kit.rules import judged_rules
 
 #: The kit's table of mistakes' outcomes (``instructor_tools.visible_mistakes`` writes it).
@@ -136,86 +133,6 @@ def _read(path: Path) -> Node:
         raise CourseError(f"cannot check '{path}': it is not a notebook ({error})") from None
 
 
-#: ``python -m ipykernel_launcher`` (the kernel grading runs), without ipykernel's debugger: the
-#: check never debugs, and importing debugpy is a fourth of the kernel's start. The student's
-#: code can still import debugpy. The notebook's folder (``""``) is off ``sys.path`` while the
-#: kernel imports, and IPython puts it back after the standard library, as with
-#: ``ipykernel_launcher``.
-KERNEL_LAUNCH = """import sys
-if sys.path[:1] == [""]:
-    del sys.path[0]
-sys.modules["debugpy"] = None
-import ipykernel.debugger
-del sys.modules["debugpy"]
-import runpy
-runpy.run_module("ipykernel_launcher", run_name="__main__", alter_sys=True)
-"""
-
-
-#: How the check's kernel listens: IPC sockets in a private folder (as the grading sandbox's
-#: kernel does) where the system has them, else TCP on the loopback (Windows).
-TRANSPORT = "ipc" if os.name == "posix" else "tcp"
-_CHANNELS = ("shell", "iopub", "stdin", "control", "hb")
-
-
-def _free_ports(count: int) -> list[int]:
-    """``count`` TCP ports on the loopback that nothing listens on now."""
-    import socket
-
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
-
-
-class Kernel:
-    """A fresh kernel for the check (:data:`KERNEL_LAUNCH`, this environment's Python), started
-    with plain ``subprocess`` before the check imports anything heavy, so that it boots while
-    the check imports the judge. It listens on :data:`TRANSPORT`."""
-
-    def __init__(self, cwd: Path):
-        self.folder = tempfile.mkdtemp(prefix="course-check-")
-        if TRANSPORT == "ipc":
-            where = {"ip": os.path.join(self.folder, "kernel"), "ports": range(1, 6)}
-            env = {"JPY_PARENT_PID": str(os.getpid())}  # the kernel ends if the check dies
-        else:  # JPY_PARENT_PID would be a process handle there, not a pid
-            where, env = {"ip": "127.0.0.1", "ports": _free_ports(len(_CHANNELS))}, {}
-        ports = zip(_CHANNELS, where["ports"], strict=True)
-        self.info = {"transport": TRANSPORT, "ip": where["ip"],
-                     "key": secrets.token_hex(32), "signature_scheme": "hmac-sha256",
-                     **{f"{name}_port": port for name, port in ports}}
-        connection = Path(self.folder, "kernel.json")
-        connection.write_text(json.dumps(self.info))
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", KERNEL_LAUNCH, "-f", str(connection),
-             "--HistoryManager.hist_file=:memory:"],
-            cwd=cwd, env={**os.environ, **env},
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=os.name == "posix")
-
-    #: Whether the kernel has answered a request (it started).
-    answered = False
-
-    def is_alive(self) -> bool:
-        return self.process.poll() is None
-
-    def lost(self, name: str) -> str:
-        """Why the kernel is gone, in one line (``name``: the cell it was running)."""
-        if self.answered:
-            return f"{name} stopped the kernel (run it in Jupyter to see why)"
-        return (f"the kernel did not start ({sys.executable} -m ipykernel_launcher ended with "
-                f"code {self.process.returncode}): is ipykernel installed?")
-
-    def stop(self) -> None:
-        self.process.kill()
-        self.process.wait()
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-
 def _reply(link, kernel: Kernel, msg_id: str, timeout: float, name: str) -> str | None:
     """Wait for the kernel to run cell ``msg_id`` (``name``: which cell, for the student); the
     error line if it failed. A cell still running after ``timeout`` seconds is interrupted."""
@@ -270,10 +187,11 @@ def runs_in_kernel(cell, course_cells: set[str]) -> bool:
     return bool(nbgrader_meta(cell)) or fingerprint(cell.source) not in course_cells
 
 
-def check_notebook(path: Path, timeout: float = CELL_TIMEOUT, table: dict | None = None
-                   ) -> CheckResult:
+def check_notebook(path: Path, timeout: float = CELL_TIMEOUT, table: dict | None = None,
+                   kernel: Kernel | None = None) -> CheckResult:
     """Run the notebook's code cells as grading does and its visible tests as grading does;
-    summarise them per graded function (``table``: the kit's, by default).
+    summarise them per graded function (``table``: the kit's, by default; ``kernel``: one
+    already started in the notebook's folder, else a new one).
 
     The kernel starts first; the cells before the first test are sent to it at once (it runs
     them in order, each on its own, as grading does), and the judge's imports and the rules run
@@ -282,7 +200,7 @@ def check_notebook(path: Path, timeout: float = CELL_TIMEOUT, table: dict | None
     functions = list(answer_sources(nb))
     if not functions:
         raise CourseError(f"'{path}' has no graded answer cells: is it a course assignment?")
-    kernel = Kernel(path.parent.resolve())
+    kernel = kernel or Kernel(path.parent.resolve())
     link = None
     try:
         from course_kit.judge import Judge, KernelLink
@@ -439,15 +357,17 @@ def warning_lines(checks: list[FunctionCheck]) -> list[str]:
     ]
 
 
-def main(argv: list[str] | None = None) -> int:
-    """The student kit's ``course`` command (``course check NOTEBOOK``)."""
+def main(argv: list[str] | None = None, kernel: Kernel | None = None) -> int:
+    """``course check NOTEBOOK`` (``kernel``: started for it by :mod:`course_kit.command`)."""
     parser = argparse.ArgumentParser(prog="course", description="Check a course notebook.")
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="run your notebook's visible tests")
     check.add_argument("notebook", type=Path)
     args = parser.parse_args(argv)
+    for var, value in SINGLE_THREADED.items():  # this process's NumPy works on tiny arrays
+        os.environ.setdefault(var, value)
     try:
-        result = check_notebook(args.notebook)
+        result = check_notebook(args.notebook, kernel=kernel)
     except CourseError as error:
         return said(error, "course")
     print(report(args.notebook, result))

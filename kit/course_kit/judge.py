@@ -469,6 +469,14 @@ def read_names(tree: ast.AST) -> set[str]:
     return read - set(dir(builtins))
 
 
+def only_called(tree: ast.AST) -> set[str]:
+    """Names the code reads only to call them (``softmax(z)``), never as a value."""
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    loads = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
+    return ({n.id for n in loads if id(n) in called}
+            - {n.id for n in loads if id(n) not in called})
+
+
 @dataclass
 class TestOutcome:
     """A test cell's verdict and the outputs the grader writes into the notebook."""
@@ -559,6 +567,16 @@ class Judge:
         with contextlib.redirect_stdout(io.StringIO()):
             exec(compile(tree, "<setup>", "exec"), self.namespace)  # noqa: S102 - course code
 
+    def _proxy(self, names: set[str]) -> None:
+        """Graded functions the test only calls need no look-up: each call finds the name in
+        the kernel, or raises there what calling it here would (``NameError`` when it is gone,
+        ``TypeError`` when it is not a function)."""
+        if self.link is None:
+            return
+        for name in names:
+            self.namespace[name] = Proxy(name, self)
+            self.fetched.add(name)
+
     def _look_up(self, names: set[str]) -> None:
         names = sorted(n for n in names if n not in self.owned)
         if not names or self.link is None:
@@ -607,7 +625,10 @@ class Judge:
             # a name the test binds itself is never asked of the kernel, unless it is a graded
             # function (``del squares`` ... ``squares = orig``), so the kernel learns nothing of
             # the test's own names
-            self._look_up(read_names(tree) - (assigned_names(tree) - self.functions))
+            needed = read_names(tree) - (assigned_names(tree) - self.functions)
+            called = needed & self.functions & only_called(tree)
+            self._proxy(called)
+            self._look_up(needed - called)
             token = checks.CHANGED_IN_PLACE.set(self.changed)
             try:
                 with contextlib.redirect_stdout(printed), seeds:

@@ -16,3 +16,8 @@ MEMORY_LIMIT = 2 * 2**30
 GRADER_MEMORY = 256 * 2**20
 #: Wall-clock seconds a whole submission may run at grading, restarts and replays included.
 SUBMISSION_TIMEOUT = 600
+
+#: The thread pools of a grading kernel's numerical libraries: one thread each, unless the
+#: environment says otherwise (RLIMIT_AS counts every thread's stack and buffers, and a pool per
+#: core only competes with the grader and the other kernels for the cores).
+SINGLE_THREADED = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
