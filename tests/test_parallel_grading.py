@@ -84,3 +84,35 @@ def test_the_coordinator_reads_any_childs_name_and_reaps_the_ended_ones():
     finally:
         named.kill()
         named.wait()
+
+
+def test_the_coordinator_imports_what_the_set_up_and_test_cells_import_before_it_forks(tmp_path):
+    """Each grading process finds the judge's imports done (the set-up cell's
+    ``matplotlib.pyplot``, a test's ``course_kit.checks``), and only those (not an answer
+    cell's); a module that does not exist, a relative import and a release that is not a
+    notebook are left to grading to report."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nimport no_such_module_here",
+                                  metadata={"nbgrader": {"grade_id": "setup", "locked": True,
+                                                         "solution": False, "grade": False}}),
+        nbformat.v4.new_code_cell("import wave",
+                                  metadata={"nbgrader": {"grade_id": "a", "solution": True,
+                                                         "grade": False, "locked": False}}),
+        nbformat.v4.new_code_cell("from . import nothing\n"
+                                  "from course_kit.checks import check_close",
+                                  metadata={"nbgrader": {"grade_id": "test_a", "grade": True,
+                                                         "points": 1, "solution": False,
+                                                         "locked": True}}),
+    ])
+    code = ("import sys\nfrom grader.grading import import_judge_modules\n"
+            "before = {m for m in ('matplotlib.pyplot', 'course_kit.checks', 'wave') "
+            "if m in sys.modules}\n"
+            f"import_judge_modules({{'a': {nbformat.writes(nb).encode()!r}, 'b': b'not json'}})\n"
+            "print(sorted(before), 'matplotlib.pyplot' in sys.modules, "
+            "'course_kit.checks' in sys.modules, 'wave' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert done.stdout.split("] ")[1].split() == ["True", "True", "False"], done.stdout
+    assert done.stdout.startswith("[]"), done.stdout
