@@ -3,9 +3,9 @@ matplotlib.pyplot"``, in the same run.
 
 The check runs as a student runs it: the kit's wheel (``course kit``) unpacked into a folder put
 first on ``PYTHONPATH`` (the kit's modules and its table of mistakes, nothing of the reference),
-``python -m course_kit.command check softmax.ipynb`` (the ``course`` command) on the instructor's
-solution, so
-its answer cells run in a fresh kernel process and its visible tests in the check's process.
+``python -m course_kit.command check softmax.ipynb`` (what the ``course`` command runs) on the
+instructor's solution, so its answer cells run in a fresh kernel process and its visible tests in
+the check's process.
 Both commands start a new interpreter with this virtualenv's packages; the row is the ratio of
 median wall times, timed in turn (``interleaved_medians``).
 """

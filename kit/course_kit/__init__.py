@@ -8,7 +8,8 @@ course. It holds no answers and imports neither the reference (``course_lib``), 
 - ``kernel``: what runs inside the student's kernel (the kernel's end of the grader's channel);
 - ``wire``, ``judge``, ``checks``, ``cells``, ``errors``, ``limits``, ``rules``: the channel, the
   judge of test cells and the test helpers, used by ``course check`` and by the grader alike;
-- ``check``: ``course check``, the student's command;
+- ``command``, ``check``, ``check_kernel``: ``course check``, the student's command, and its
+  kernel;
 - ``data``, ``network``, ``explorers``: what the notebooks import.
 """
 
