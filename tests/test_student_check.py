@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -153,3 +154,24 @@ def test_a_cell_that_stops_the_kernel_is_named_in_one_line(tmp_path):
     assert result.stdout == ""
     assert result.stderr.strip().splitlines() == [
         "course: your answer cell one_hot stopped the kernel (run it in Jupyter to see why)"]
+
+
+def test_the_checks_kernel_replies_without_ipykernels_pause():
+    """``--IPythonKernel._execute_sleep=0`` reaches the kernel (an ipykernel that renames that
+    trait fails here, naming it)."""
+    from course_kit.check_kernel import Kernel
+    from course_kit.judge import KernelLink
+
+    kernel = Kernel(Path.cwd())
+    link = KernelLink(kernel.info, kernel.is_alive)
+    printed: list[str] = []
+    try:
+        reply = link.client.execute_interactive(
+            "k = get_ipython().kernel\n"
+            "print(type(k).__name__, '_execute_sleep' in k.trait_names(), k._execute_sleep)",
+            timeout=60, output_hook=lambda m: printed.append(m["content"].get("text", "")))
+    finally:
+        link.close()
+        kernel.stop()
+    assert reply["content"]["status"] == "ok"
+    assert "".join(printed) == "IPythonKernel True 0.0\n"

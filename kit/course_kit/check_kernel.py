@@ -31,6 +31,12 @@ runpy.run_module("ipykernel_launcher", run_name="__main__", alter_sys=True)
 """
 
 
+#: The kernel's options: no history file, and no pause before each reply (ipykernel sleeps half
+#: a millisecond, more under load, so that a client reads a cell's outputs before its reply; the
+#: check reads replies only, and each visible test is a round trip).
+KERNEL_OPTIONS = ("--HistoryManager.hist_file=:memory:", "--IPythonKernel._execute_sleep=0")
+
+
 #: How the check's kernel listens: IPC sockets in a private folder (as the grading sandbox's
 #: kernel does) where the system has them, else TCP on the loopback (Windows).
 TRANSPORT = "ipc" if os.name == "posix" else "tcp"
@@ -71,8 +77,7 @@ class Kernel:
         connection = Path(self.folder, "kernel.json")
         connection.write_text(json.dumps(self.info))
         self.process = subprocess.Popen(
-            [sys.executable, "-c", KERNEL_LAUNCH, "-f", str(connection),
-             "--HistoryManager.hist_file=:memory:"],
+            [sys.executable, "-c", KERNEL_LAUNCH, "-f", str(connection), *KERNEL_OPTIONS],
             cwd=cwd, env={**SINGLE_THREADED, **os.environ, **env},
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=os.name == "posix")
