@@ -368,3 +368,15 @@ def test_a_raised_builtin_crosses_the_channel_as_itself_both_ways(kind, monkeypa
     with pytest.raises(wire.EXCEPTIONS[kind]):  # grader's callback -> kernel
         bridge.Callback(1)()
     assert "AssertionError" not in wire.EXCEPTIONS  # a student's error never reads as a verdict
+
+
+def test_a_graded_name_the_set_up_binds_is_never_taken_from_the_kernel():
+    """A test that only calls a graded function whose name a set-up cell binds (here the
+    set-up's ``check_close``) calls the set-up's, as a look-up did: the kernel's function of
+    that name, which passes anything, is never called."""
+    lenient = {"check_close": {"op": "done", "result": {"ok": None}},
+               "softmax": {"op": "done", "result": {"ok": 1.0}}}
+    judge, outcome = judged("check_close(softmax(np.zeros((2, 1))), 2.0)", lenient,
+                            functions=("softmax", "check_close"))
+    assert not outcome.passed
+    assert [r.get("name") for r in judge.link.requests] == ["softmax"]

@@ -570,10 +570,11 @@ class Judge:
     def _proxy(self, names: set[str]) -> None:
         """Graded functions the test only calls need no look-up: each call finds the name in
         the kernel, or raises there what calling it here would (``NameError`` when it is gone,
-        ``TypeError`` when it is not a function)."""
+        ``TypeError`` when it is not a function). A name the set-up cells bind stays theirs, as
+        with a look-up."""
         if self.link is None:
             return
-        for name in names:
+        for name in names - self.owned:
             self.namespace[name] = Proxy(name, self)
             self.fetched.add(name)
 
