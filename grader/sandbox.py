@@ -669,6 +669,9 @@ class SandboxedKernelManager(AsyncKernelManager):
         if self._stderr is not None:
             self._stderr.close()
         kw["stderr"] = self._stderr = tempfile.TemporaryFile()  # bounded by --fsize
+        # never the grader's (the instructor's terminal): ipykernel echoes to it what a cell
+        # writes to file descriptor 1, escape sequences included
+        kw["stdout"] = subprocess.DEVNULL
         return [*self.sandbox_command(), *kernel_cmd], kw
 
     def start_problem(self, fallback: str = "it ended without a message") -> str:

@@ -412,6 +412,20 @@ def test_interrupt_on_timeout_keeps_the_kernel(world: World) -> None:
     assert out[0].startswith("KeyboardInterrupt") and out[1] == "next cell"
 
 
+def test_nothing_the_kernel_writes_reaches_the_graders_output(world: World, capfd) -> None:
+    """The kernel's standard output is not the grader's (the instructor's terminal or log):
+    ipykernel echoes there what a cell writes to file descriptor 1, and a process the cell
+    starts keeps it, so escape sequences written there would act on the instructor's terminal.
+    Its standard error is a private file (``start_problem``)."""
+    marker = f"kernel-output-{uuid.uuid4().hex}"
+    out = run(world, [f"import os, subprocess\nos.write(1, b'{marker}\\n')\n"
+                      f"os.write(2, b'{marker}\\n')\n"
+                      f"subprocess.run(['echo', '{marker}'])\nprint('ran')"])
+    assert "ran" in out[0].splitlines()
+    captured = capfd.readouterr()
+    assert marker not in captured.out + captured.err
+
+
 def test_exit_kills_the_kernel(world: World) -> None:
     """``os._exit`` ends the kernel; nbclient raises DeadKernelError (a restart is the grader's)."""
     with pytest.raises(DeadKernelError):
