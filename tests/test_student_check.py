@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import functools
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -94,6 +97,62 @@ def test_the_course_command_starts_the_kernel_before_it_imports_the_check(tmp_pa
                           timeout=120, cwd=tmp_path)
     assert done.stderr.strip() == f"0 [({str(path.parent.resolve())!r}, False)]", done.stderr
     assert "Total so far" in done.stdout
+
+
+#: An answer cell that starts a process (in the kernel's process group) and names it.
+STARTS_A_CHILD = """import subprocess
+from pathlib import Path
+
+_child = subprocess.Popen(["sleep", "300"])
+Path("child.pid").write_text(str(_child.pid))
+"""
+
+
+def running(pid: int, within: float = 10.0) -> bool:
+    """Whether process ``pid`` still runs (not a zombie) after up to ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return False
+        if state == b"Z":
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def test_the_check_ends_what_the_notebook_started_with_its_kernel(tmp_path):
+    """A process a cell starts is killed with the check's kernel (its process group), as
+    Jupyter does when it shuts a kernel down."""
+    path = completed(tmp_path, {"softmax": STARTS_A_CHILD})
+    check_notebook(path, table=table("softmax"))
+    assert not running(int((tmp_path / "child.pid").read_text()))
+
+
+def test_ctrl_c_ends_the_check_in_one_line_with_its_kernel_and_folder(tmp_path):
+    """Ctrl-C while a cell runs: one line, exit code 130, and nothing of the check is left
+    (its kernel, what the cell started, the kernel's folder)."""
+    path = completed(tmp_path, {"softmax": STARTS_A_CHILD + "import time\ntime.sleep(60)\n"})
+    folders = tmp_path / "tmp"
+    folders.mkdir()
+    code = ("import signal, sys\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n"
+            "from course_kit.command import run\nrun()")
+    check = subprocess.Popen([sys.executable, "-c", code, "check", str(path)], text=True,
+                             env={**os.environ, "TMPDIR": str(folders)},
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "child.pid").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        check.send_signal(signal.SIGINT)
+        out, err = check.communicate(timeout=60)
+    finally:
+        check.kill()
+    assert (check.returncode, err, out) == (130, "course: interrupted; nothing was checked\n",
+                                            "")
+    assert list(folders.iterdir()) == []
+    assert not running(int((tmp_path / "child.pid").read_text()))
 
 
 def test_the_check_process_imports_only_the_setup_its_visible_tests_read(tmp_path):

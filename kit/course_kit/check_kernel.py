@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -96,7 +97,13 @@ class Kernel:
                 f"code {self.process.returncode}): is ipykernel installed?")
 
     def stop(self) -> None:
-        self.process.kill()
+        """Kill the kernel with the processes its cells started in its process group (as
+        Jupyter does; a kernel already reaped leaves its group alone, whose number may be
+        another's by now), and delete its folder."""
+        if os.name == "posix" and self.process.returncode is None:
+            os.killpg(self.process.pid, signal.SIGKILL)  # its own group: start_new_session
+        else:
+            self.process.kill()
         self.process.wait()
         shutil.rmtree(self.folder, ignore_errors=True)
 

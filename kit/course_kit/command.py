@@ -27,8 +27,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
-    """The console script: :func:`main`, then the end of the process."""
-    code = main()
+    """The console script: :func:`main`, then the end of the process (Ctrl-C: one line, once
+    the kernel is stopped and its folder deleted)."""
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        print("course: interrupted; nothing was checked", file=sys.stderr)
+        code = 130
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
