@@ -68,6 +68,7 @@ it; the allow-list is easiest to audit read in one place.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import grp
 import importlib.metadata
@@ -79,6 +80,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -117,6 +119,8 @@ _SYSCTL_HINTS = (
 )  # fmt: skip
 
 _MIB = 2**20
+#: Seconds the folders of a killed kernel are removed again while its sandbox is ending.
+REMOVAL_PATIENCE = 5.0
 #: A shared library's file name: ``libx.so``, ``libx.so.1.2``.
 _SHARED = re.compile(r"\.so(\.|$)")
 
@@ -462,13 +466,24 @@ def _hand_over(path: str, uid: int, gid: int) -> None:
 
 
 def _remove_tree(path: str) -> None:
-    """Delete a folder the kernel wrote, including folders it made unreadable."""
-    for root, dirs, _ in os.walk(path):
-        for d in dirs:
-            full = os.path.join(root, d)
-            if not os.path.islink(full):
-                os.chmod(full, 0o700)
-    shutil.rmtree(path, ignore_errors=True)
+    """Delete a folder the kernel wrote, including folders it made unreadable.
+
+    A killed sandbox outlives its bwrap for a moment (its processes get SIGKILL once its PID 1
+    has died), and what they add to the folder meanwhile would stay: the folder is removed
+    again until it is gone (nothing can be added to a removed folder), for at most
+    :data:`REMOVAL_PATIENCE` seconds."""
+    deadline = time.monotonic() + REMOVAL_PATIENCE
+    while True:
+        for root, dirs, _ in os.walk(path):
+            for d in dirs:
+                full = os.path.join(root, d)
+                if not os.path.islink(full):
+                    with contextlib.suppress(OSError):  # gone since: an ending process's doing
+                        os.chmod(full, 0o700)
+        shutil.rmtree(path, ignore_errors=True)
+        if not os.path.lexists(path) or time.monotonic() > deadline:
+            return
+        time.sleep(0.01)
 
 
 def _account_files(folder: str, uid: int, gid: int) -> None:

@@ -37,7 +37,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 from traitlets.config import Config
 
 from course_kit import RUNTIME
-from grader.sandbox import RUNTIME_MOUNT, SandboxedKernelManager, sandbox_status
+from grader.sandbox import RUNTIME_MOUNT, SandboxedKernelManager, _remove_tree, sandbox_status
 from tests.support import processes
 
 pytestmark = pytest.mark.kernel
@@ -431,6 +431,35 @@ def test_exit_kills_the_kernel(world: World) -> None:
     with pytest.raises(DeadKernelError):
         run(world, ["import os; os._exit(1)", "print('never')"])
     assert list(world.scratch.iterdir()) == []
+
+
+#: A process of a killed sandbox in its last moment: it adds folders to scratch as fast as it
+#: can, for a second at most, until scratch is gone.
+ENDING_WRITER = """import os, sys, time
+folder, end, i = sys.argv[1], time.monotonic() + 1.0, 0
+while time.monotonic() < end:
+    try:
+        os.mkdir(os.path.join(folder, str(i)))
+        i += 1
+    except FileNotFoundError:
+        break
+"""
+
+
+def test_what_an_ending_sandbox_adds_to_scratch_is_removed_too(tmp_path: Path) -> None:
+    """A kernel killed at once (the grader's default) ends before its sandbox does: its
+    processes still run for a moment, and a folder they add to scratch while it is removed
+    must not stay on the grader's disk."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    writer = subprocess.Popen([sys.executable, "-c", ENDING_WRITER, str(scratch)])
+    try:
+        while len(os.listdir(scratch)) < 200 and writer.poll() is None:
+            time.sleep(0.001)
+        _remove_tree(str(scratch))
+    finally:
+        writer.wait()
+    assert not scratch.exists()
 
 
 LAUNCHER = """
