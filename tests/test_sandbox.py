@@ -433,6 +433,27 @@ def test_exit_kills_the_kernel(world: World) -> None:
     assert list(world.scratch.iterdir()) == []
 
 
+def test_a_daemon_a_cell_starts_ends_with_a_kernel_killed_at_once(world: World) -> None:
+    """Grading kills each kernel once its cells are run (``shutdown_kernel="immediate"``): a
+    process a cell started in a session of its own ends with the sandbox, and its scratch
+    folder is gone."""
+    marker = f"sandbox-daemon-{uuid.uuid4().hex}"
+    cell = ("import subprocess, sys\n"
+            "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)', "
+            f"'{marker}'], start_new_session=True)\nprint('started')")
+    nb = new_notebook(cells=[new_code_cell(cell)])
+    NotebookClient(nb, kernel_manager_class=SandboxedKernelManager, config=world.config(),
+                   resources={"metadata": {"path": str(world.nbdir)}}, timeout=30,
+                   shutdown_kernel="immediate").execute()
+    assert nb.cells[0].outputs[0]["text"] == "started\n"
+    deadline = time.monotonic() + 5
+    while (left := [p.pid for p in processes() if marker in p.command]) and (
+            time.monotonic() < deadline):
+        time.sleep(0.1)
+    assert not left
+    assert list(world.scratch.iterdir()) == []
+
+
 #: A process of a killed sandbox in its last moment: it adds folders to scratch as fast as it
 #: can, for a second at most, until scratch is gone.
 ENDING_WRITER = """import os, sys, time
