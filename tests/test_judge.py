@@ -361,13 +361,6 @@ def test_the_grader_keeps_its_own_expected_values(kernel):
         judge.link.close()
 
 
-def test_a_function_that_ignores_interrupts_loses_the_kernel(judge):
-    """Last in the file: it leaves the module's kernel stuck."""
-    outcome = run(judge, "stubborn()")
-    assert not outcome.passed
-    assert outcome.kernel_lost and "did not stop" in outcome.kernel_lost
-
-
 def test_a_graded_function_the_test_only_calls_fails_as_it_would_when_missing_or_not_one(judge):
     """The judge asks the kernel nothing about a graded function the test only calls (the call
     finds it there): one the kernel lacks fails with the NameError a look-up gave, one bound to
@@ -387,3 +380,11 @@ def test_a_graded_function_the_test_only_calls_fails_as_it_would_when_missing_or
     finally:
         judge.link.client.execute_interactive("squares = _kept", timeout=30)
     assert run(judge, "assert squares(3) == [1, 4, 9]").passed
+
+
+def test_a_function_that_ignores_interrupts_loses_the_kernel(judge):
+    """Last in the file: it leaves the module's kernel stuck."""
+    outcome = run(judge, "stubborn()")
+    assert not outcome.passed
+    assert outcome.kernel_lost and "did not stop" in outcome.kernel_lost
+
