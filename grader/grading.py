@@ -399,10 +399,13 @@ def _imported_modules(source: str) -> list[str]:
         tree = ast.parse(source)
     except SyntaxError:
         return []
-    return [name for node in ast.walk(tree)
-            for name in ([a.name for a in node.names] if isinstance(node, ast.Import) else
-                         [node.module] if isinstance(node, ast.ImportFrom) and node.module
-                         and not node.level else [])]
+    modules = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            modules.append(node.module)
+    return modules
 
 
 def _private_sqlite_pragmas(dbapi_connection, connection_record) -> None:

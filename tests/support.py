@@ -297,4 +297,3 @@ def processes() -> list[Process]:
         command = b" ".join(args).decode(errors="replace").strip()
         found.append(Process(int(pid), int(stat[1]), stat[19].decode(), command))
     return found
-

@@ -570,17 +570,14 @@ class Judge:
     def _proxy(self, names: set[str]) -> None:
         """Graded functions the test only calls need no look-up: each call finds the name in
         the kernel, or raises there what calling it here would (``NameError`` when it is gone,
-        ``TypeError`` when it is not a function). A name the set-up cells bind stays theirs, as
-        with a look-up."""
-        if self.link is None:
-            return
-        for name in names - self.owned:
+        ``TypeError`` when it is not a function)."""
+        for name in names:
             self.namespace[name] = Proxy(name, self)
             self.fetched.add(name)
 
     def _look_up(self, names: set[str]) -> None:
-        names = sorted(n for n in names if n not in self.owned)
-        if not names or self.link is None:
+        names = sorted(names)
+        if not names:
             return
         request = {"op": "describe", "names": names}
         done = self.link.exchange(request, lambda m, d: {"raised": ["RuntimeError", "no"]},
@@ -625,11 +622,12 @@ class Judge:
         try:
             # a name the test binds itself is never asked of the kernel, unless it is a graded
             # function (``del squares`` ... ``squares = orig``), so the kernel learns nothing of
-            # the test's own names
-            needed = read_names(tree) - (assigned_names(tree) - self.functions)
-            called = needed & self.functions & only_called(tree)
-            self._proxy(called)
-            self._look_up(needed - called)
+            # the test's own names; a name the set-up cells bind stays theirs
+            needed = read_names(tree) - (assigned_names(tree) - self.functions) - self.owned
+            if self.link is not None:
+                called = needed & self.functions & only_called(tree)
+                self._proxy(called)
+                self._look_up(needed - called)
             token = checks.CHANGED_IN_PLACE.set(self.changed)
             try:
                 with contextlib.redirect_stdout(printed), seeds:
