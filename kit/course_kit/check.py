@@ -332,7 +332,8 @@ def report(path: Path, result: CheckResult) -> str:
     hidden = [c for c in checks if c.hidden]
     if hidden:
         lines += ["", "At grading, hidden tests also check:"]
-        lines += [f"  {c.function} ({_points(c.hidden_points)}): {'; '.join(c.hidden)}"
+        lines += [f"  {c.function} ({_points(c.hidden_points)}): "
+                  + "; ".join(kind.rstrip(".") for kind in c.hidden) + "."
                   for c in hidden]
     lines += [""] + warning_lines(checks)
     lines += [f"warning: {w.name} is blank: write your answer before you hand in"
